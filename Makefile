@@ -1,0 +1,41 @@
+# The two commands a new user needs:
+#   make demo   - install what is missing, build, and run the main job
+#   make check  - install what is missing, build, and pass the whole test suite
+#                 (a plain build, then the same suite under ASan + UBSan)
+BUILD      ?= build
+BUILD_SAN  ?= build-sanitize
+JOBS       ?= $(shell nproc)
+SHARED     ?= $(abspath ../shared)
+ANCHOR_IMAGE ?= $(SHARED)/images/chelsea.png
+ANCHOR_MODEL ?= $(SHARED)/models/squeezenet1.1_fp32_from_winml_fp16.onnx
+DEMO_OUT   ?= demo-out
+
+.PHONY: all deps build check check-fast check-sanitize demo bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DANCHOR_SHARED_DIR=$(SHARED) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+check-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-sanitize: deps
+	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DANCHOR_SANITIZE=ON -DANCHOR_SHARED_DIR=$(SHARED) >/dev/null
+	@cmake --build $(BUILD_SAN) -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE slow
+
+check: check-fast check-sanitize
+
+demo: build
+	@bash scripts/demo.sh "$(BUILD)/anchor" "$(ANCHOR_IMAGE)" "$(ANCHOR_MODEL)" "$(DEMO_OUT)"
+
+bench: build
+	@bash bench/run.sh "$(BUILD)/anchor" "$(SHARED)"
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN) $(DEMO_OUT)

@@ -1,0 +1,12 @@
+/* anchor: explain image classifiers with Anchors, the same answers as alibi's AnchorImage.
+ * The umbrella header; each stage of the pipeline has its own. */
+#ifndef ANCHOR_ANCHOR_H
+#define ANCHOR_ANCHOR_H
+
+#include "anchor/status.h"
+#include "anchor/image.h"
+#include "anchor/resize.h"
+#include "anchor/segment.h"
+#include "anchor/predict.h"
+
+#endif

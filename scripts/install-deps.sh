@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what anchor needs on Debian 12 with apt-get, only what is missing.
+#   build:  compiler, CMake, libpng, libjpeg-turbo, cJSON, oneDNN, protobuf-c, ONNX's proto
+#   tests:  python3 with numpy (the shared toy predictor speaks the pipe protocol in Python)
+#   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch, onnx
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev
+      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy)
+if [ "${1:-}" = "--tools" ]; then
+  pkgs+=(python3-skimage python3-pil python3-torch python3-onnx python3-scipy)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,126 @@
+/* The NHWC image/array handle (include/anchor/image.h). Sizes are validated against the
+ * documented limits before any allocation, so absurd headers fail cleanly. */
+#include "image/image_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t anchor_dtype_size(anchor_dtype dtype)
+{
+    switch (dtype) {
+    case ANCHOR_DTYPE_U8: return 1;
+    case ANCHOR_DTYPE_U16: return 2;
+    case ANCHOR_DTYPE_I32: return 4;
+    case ANCHOR_DTYPE_I64: return 8;
+    case ANCHOR_DTYPE_F32: return 4;
+    case ANCHOR_DTYPE_F64: return 8;
+    }
+    return 0;
+}
+
+const char *anchor_dtype_name(anchor_dtype dtype)
+{
+    switch (dtype) {
+    case ANCHOR_DTYPE_U8: return "uint8";
+    case ANCHOR_DTYPE_U16: return "uint16";
+    case ANCHOR_DTYPE_I32: return "int32";
+    case ANCHOR_DTYPE_I64: return "int64";
+    case ANCHOR_DTYPE_F32: return "float32";
+    case ANCHOR_DTYPE_F64: return "float64";
+    }
+    return "unknown";
+}
+
+anchor_status anchor_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
+                                       anchor_dtype dtype, anchor_error *err)
+{
+    size_t es = anchor_dtype_size(dtype);
+    if (es == 0)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "unknown dtype %d", (int)dtype);
+    if (n < 1 || h < 1 || w < 1 || c < 1)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT,
+                                "empty image shape %lldx%lldx%lldx%lld (every dimension must be >= 1)",
+                                (long long)n, (long long)h, (long long)w, (long long)c);
+    if (h > ANCHOR_MAX_DIM || w > ANCHOR_MAX_DIM || h * w > ANCHOR_MAX_PIXELS)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT,
+                                "image of %lldx%lld pixels is beyond the limit (%d per side, %lld in all)",
+                                (long long)w, (long long)h, ANCHOR_MAX_DIM, ANCHOR_MAX_PIXELS);
+    if (c > ANCHOR_MAX_CHANNELS)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT, "%lld channels is beyond the limit of %d",
+                                (long long)c, ANCHOR_MAX_CHANNELS);
+    long double bytes = (long double)n * h * w * c * es;
+    if (bytes > (long double)ANCHOR_MAX_BYTES)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT, "%lld images of %lldx%lldx%lld is beyond the %lld-byte limit",
+                                (long long)n, (long long)h, (long long)w, (long long)c, ANCHOR_MAX_BYTES);
+    return ANCHOR_OK;
+}
+
+anchor_status anchor_image_create(anchor_image **out, int64_t n, int64_t h, int64_t w, int64_t c,
+                                  anchor_dtype dtype, anchor_error *err)
+{
+    *out = NULL;
+    anchor_status st = anchor_image_check_shape(n, h, w, c, dtype, err);
+    if (st)
+        return st;
+    anchor_image *img = calloc(1, sizeof *img);
+    size_t bytes = (size_t)n * (size_t)h * (size_t)w * (size_t)c * anchor_dtype_size(dtype);
+    void *data = img ? calloc(1, bytes) : NULL;
+    if (!data) {
+        free(img);
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "cannot allocate %zu bytes for a %lldx%lldx%lldx%lld image",
+                                bytes, (long long)n, (long long)h, (long long)w, (long long)c);
+    }
+    img->n = n;
+    img->h = h;
+    img->w = w;
+    img->c = c;
+    img->dtype = dtype;
+    img->data = data;
+    *out = img;
+    return ANCHOR_OK;
+}
+
+anchor_status anchor_image_clone(anchor_image **out, const anchor_image *src, anchor_error *err)
+{
+    anchor_status st = anchor_image_create(out, src->n, src->h, src->w, src->c, src->dtype, err);
+    if (st == ANCHOR_OK)
+        memcpy((*out)->data, src->data, anchor_image_nbytes(src));
+    return st;
+}
+
+anchor_status anchor_image_slice(anchor_image **out, const anchor_image *batch, int64_t index,
+                                 anchor_error *err)
+{
+    *out = NULL;
+    if (index < 0 || index >= batch->n)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "image %lld of a batch of %lld",
+                                (long long)index, (long long)batch->n);
+    anchor_status st = anchor_image_create(out, 1, batch->h, batch->w, batch->c, batch->dtype, err);
+    if (st)
+        return st;
+    size_t one = anchor_image_nbytes(*out);
+    memcpy((*out)->data, (const unsigned char *)batch->data + one * (size_t)index, one);
+    return ANCHOR_OK;
+}
+
+void anchor_image_destroy(anchor_image *image)
+{
+    if (image) {
+        free(image->data);
+        free(image);
+    }
+}
+
+int64_t anchor_image_count(const anchor_image *image) { return image->n; }
+int64_t anchor_image_height(const anchor_image *image) { return image->h; }
+int64_t anchor_image_width(const anchor_image *image) { return image->w; }
+int64_t anchor_image_channels(const anchor_image *image) { return image->c; }
+anchor_dtype anchor_image_dtype(const anchor_image *image) { return image->dtype; }
+void *anchor_image_data(anchor_image *image) { return image->data; }
+const void *anchor_image_cdata(const anchor_image *image) { return image->data; }
+
+size_t anchor_image_nbytes(const anchor_image *image)
+{
+    return (size_t)image->n * (size_t)image->h * (size_t)image->w * (size_t)image->c *
+           anchor_dtype_size(image->dtype);
+}

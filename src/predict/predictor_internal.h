@@ -1,0 +1,22 @@
+/* Private: the predictor handle is a callback plus its owned state; the pipe and ONNX
+ * predictors are built on anchor_predictor_create_callback. */
+#ifndef ANCHOR_PREDICTOR_INTERNAL_H
+#define ANCHOR_PREDICTOR_INTERNAL_H
+
+#include "anchor/predict.h"
+
+struct anchor_predictor {
+    anchor_predict_fn fn;
+    void *user;
+    void (*destroy_user)(void *user);
+};
+
+struct anchor_prediction {
+    int64_t n;
+    int64_t n_classes; /* 0 = labels */
+    double *scores;
+    int64_t *labels;
+    size_t cap_scores, cap_labels;
+};
+
+#endif

@@ -1,0 +1,116 @@
+/* User label maps: loading and remapping to 0..K-1.
+ *
+ * alibi takes K = len(unique(segments)) and applies mask column j to the pixels whose
+ * label equals j, so a map labelled 1..K (slic's start_label=1 default) or with gaps is
+ * silently mis-perturbed (alibi#748). We remap by sorted value instead, which keeps the
+ * partition and gives each superpixel the index alibi would give it after np.unique. */
+#include "anchor/segment.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/codec.h"
+#include "image/image_internal.h"
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t label_at(const anchor_image *m, size_t i)
+{
+    switch (m->dtype) {
+    case ANCHOR_DTYPE_U8: return ((const uint8_t *)m->data)[i];
+    case ANCHOR_DTYPE_U16: return ((const uint16_t *)m->data)[i];
+    case ANCHOR_DTYPE_I32: return ((const int32_t *)m->data)[i];
+    case ANCHOR_DTYPE_I64: return ((const int64_t *)m->data)[i];
+    default: return 0;
+    }
+}
+
+anchor_status anchor_labels_normalize(const anchor_image *labels, anchor_image **out, int *n_segments, int *changed,
+                                      anchor_error *err)
+{
+    *out = NULL;
+    if (labels->n != 1 || labels->c != 1)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "a label map must be one H x W array, not %lldx%lldx%lldx%lld", (long long)labels->n,
+                                (long long)labels->h, (long long)labels->w, (long long)labels->c);
+    if (labels->dtype == ANCHOR_DTYPE_F32 || labels->dtype == ANCHOR_DTYPE_F64)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "a label map must have an integer dtype, not %s",
+                                anchor_dtype_name(labels->dtype));
+    size_t np = (size_t)labels->h * (size_t)labels->w;
+    int64_t *sorted = malloc(np * sizeof *sorted);
+    if (!sorted)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < np; i++)
+        sorted[i] = label_at(labels, i);
+    qsort(sorted, np, sizeof *sorted, cmp_i64);
+    size_t k = 0;
+    for (size_t i = 0; i < np; i++)
+        if (i == 0 || sorted[i] != sorted[i - 1])
+            sorted[k++] = sorted[i];
+    if (k > ANCHOR_MAX_SEGMENTS) {
+        free(sorted);
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT, "the label map has %zu segments, beyond the limit of %d", k,
+                                ANCHOR_MAX_SEGMENTS);
+    }
+    anchor_status st = anchor_image_create(out, 1, labels->h, labels->w, 1, ANCHOR_DTYPE_I32, err);
+    if (st) {
+        free(sorted);
+        return st;
+    }
+    int32_t *dst = (*out)->data;
+    int any_change = !(sorted[0] == 0 && sorted[k - 1] == (int64_t)k - 1);
+    for (size_t i = 0; i < np; i++) {
+        int64_t v = label_at(labels, i);
+        /* binary search for v's rank */
+        size_t lo = 0, hi = k;
+        while (hi - lo > 1) {
+            size_t mid = (lo + hi) / 2;
+            if (sorted[mid] <= v)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        dst[i] = (int32_t)lo;
+    }
+    free(sorted);
+    *n_segments = (int)k;
+    if (changed)
+        *changed = any_change;
+    return ANCHOR_OK;
+}
+
+anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor_error *err)
+{
+    *labels = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot open label map", path);
+    unsigned char magic[8] = {0};
+    size_t got = fread(magic, 1, 8, fp);
+    fclose(fp);
+    static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    anchor_status st;
+    if (got >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0) {
+        st = anchor_npy_load(labels, path, err);
+    } else if (got == 8 && memcmp(magic, png_sig, 8) == 0) {
+        st = anchor_png_load_raw(labels, path, err);
+    } else {
+        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: a label map must be a .npy or a gray PNG", path);
+    }
+    if (st)
+        return st;
+    anchor_image *m = *labels;
+    if (m->n != 1 || m->c != 1 || m->dtype == ANCHOR_DTYPE_F32 || m->dtype == ANCHOR_DTYPE_F64) {
+        st = anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                              "%s: a label map must be an H x W integer array (or a gray PNG), not %lldx%lldx%lld %s",
+                              path, (long long)m->h, (long long)m->w, (long long)m->c, anchor_dtype_name(m->dtype));
+        anchor_image_destroy(m);
+        *labels = NULL;
+    }
+    return st;
+}
