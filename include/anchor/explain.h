@@ -1,0 +1,117 @@
+/* anchor: the explainer. Finds the anchor, the smallest set of superpixels that, kept
+ * while the rest of the image is perturbed, keeps the classifier's prediction with high
+ * precision, exactly as alibi 0.9's AnchorImage does (../shared/SPEC.md): same seed,
+ * image, label map and deterministic predictor give the same anchor, precisions,
+ * coverages and sequence of predictor batch sizes.
+ *
+ * Beyond alibi: predictions are memoised within one explanation (identical perturbations
+ * are never sent to the model twice; all statistics still count every sample), every
+ * failure is a status with a message, and all randomness comes from the call's own
+ * generator seeded from params.seed. */
+#ifndef ANCHOR_EXPLAIN_H
+#define ANCHOR_EXPLAIN_H
+
+#include "anchor/image.h"
+#include "anchor/predict.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Every parameter of alibi's AnchorImage.explain(), with alibi's defaults, plus the seed
+ * (alibi's AnchorImage(seed=...)) and our own switches. */
+typedef struct anchor_explain_params {
+    double p_sample;           /* 0.5: probability that a superpixel is perturbed */
+    double threshold;          /* 0.95: desired precision, in (0, 1] */
+    double delta;              /* 0.1: confidence parameter, in (0, 1) */
+    double tau;                /* 0.15: KL-LUCB tolerance (alibi's epsilon), > 0 */
+    int64_t batch_size;        /* 100 */
+    int64_t coverage_samples;  /* 10000 */
+    int64_t beam_size;         /* 1 */
+    int stop_on_first;         /* 0 */
+    int64_t max_anchor_size;   /* 0 = K (alibi's None) */
+    int64_t min_samples_start; /* 100 */
+    int64_t n_covered_ex;      /* 10: examples kept per prefix, per kind */
+    int64_t binary_cache_size; /* 10000 */
+    int64_t cache_margin;      /* 1000 */
+    double epsilon_stop;       /* 0.05: alibi's hidden anchor_beam kwarg */
+    uint32_t seed;             /* 0: np.random.seed(seed) */
+    int memoize;               /* 1: never send the same perturbation twice */
+    /* Optional trace and warnings, one line per call (alibi's verbose output and the
+     * label-remap warning). NULL = quiet. */
+    void (*log)(void *user, const char *line);
+    void *log_user;
+    int verbose;               /* 0: warnings only; 1: also the LUCB/beam trace */
+    int64_t verbose_every;     /* 1 */
+} anchor_explain_params;
+
+void anchor_explain_params_default(anchor_explain_params *p);
+/* Range checks: threshold in (0,1], p_sample in [0,1], batch_size >= 1, ... */
+anchor_status anchor_explain_params_validate(const anchor_explain_params *p, anchor_error *err);
+
+typedef enum anchor_result_status {
+    ANCHOR_RESULT_FOUND = 0,       /* a valid anchor (alibi success = True) */
+    ANCHOR_RESULT_BELOW_THRESHOLD, /* nothing valid: alibi's best-of-size fallback (success = False) */
+    ANCHOR_RESULT_EMPTY_ANCHOR     /* the empty anchor already holds the prediction */
+} anchor_result_status;
+const char *anchor_result_status_name(anchor_result_status s); /* "FOUND", ... */
+
+typedef struct anchor_explain_stats {
+    int64_t predictor_calls;  /* sample batches during explain, incl. the 1-image instance call */
+    int64_t images_sampled;   /* images in those batches: what alibi sends to the model */
+    int64_t images_predicted; /* distinct images actually sent to the model (after the memo) */
+    double seconds_total;     /* wall time of anchor_explain */
+    double seconds_predictor; /* of which inside the predictor */
+} anchor_explain_stats;
+
+typedef struct anchor_explanation anchor_explanation;
+
+/* Explain `image` (N = 1; H x W x C, uint8 or float32) under the label map `segments`
+ * (H x W, any integer labels: remapped to 0..K-1 by sorted value with a warning when they
+ * are not already 0..K-1). `backgrounds` (may be NULL) is a B x H x W x C batch in the
+ * image's dtype or uint8 (alibi's images_background). */
+anchor_status anchor_explain(const anchor_image *image, const anchor_image *segments,
+                             const anchor_image *backgrounds, anchor_predictor *predictor,
+                             const anchor_explain_params *params, anchor_explanation **out,
+                             anchor_error *err);
+void anchor_explanation_destroy(anchor_explanation *e);
+
+anchor_result_status anchor_explanation_status(const anchor_explanation *e);
+int anchor_explanation_success(const anchor_explanation *e);
+/* The unperturbed image's label (argmax of its scores, first index on ties). */
+int64_t anchor_explanation_instance_label(const anchor_explanation *e);
+/* K, and the 0..K-1 label map the search used. */
+int anchor_explanation_n_segments(const anchor_explanation *e);
+const anchor_image *anchor_explanation_segments(const anchor_explanation *e);
+int anchor_explanation_labels_remapped(const anchor_explanation *e);
+
+/* The anchor: its features in the order the search added them (alibi's raw['feature']),
+ * and per prefix feature[0..i] its precision and coverage. */
+int anchor_explanation_size(const anchor_explanation *e);
+int anchor_explanation_feature(const anchor_explanation *e, int i);
+double anchor_explanation_prefix_precision(const anchor_explanation *e, int i);
+double anchor_explanation_prefix_coverage(const anchor_explanation *e, int i);
+/* Those of the whole anchor; for the empty anchor its sampled precision and coverage 1. */
+double anchor_explanation_precision(const anchor_explanation *e);
+double anchor_explanation_coverage(const anchor_explanation *e);
+/* alibi's raw['num_preds'] (the sample-cache capacity, or for the empty anchor the samples drawn). */
+int64_t anchor_explanation_num_preds(const anchor_explanation *e);
+
+/* Covered examples of prefix i, from the last batch drawn for it: the perturbed images
+ * (image dtype, unscaled) that kept the label (`kept` = 1, alibi's covered_true) or lost it
+ * (0, covered_false). NULL when there are none. */
+const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, int kept);
+
+/* The sizes of the predictor batches in call order, as alibi would make them. */
+const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64_t *count);
+void anchor_explanation_stats(const anchor_explanation *e, anchor_explain_stats *stats);
+
+/* alibi's explanation.anchor: the anchor superpixels of `image`, contrast-stretched over
+ * the whole image to 0..255 and truncated, everything else 0. Returned as uint8 H x W x C. */
+anchor_status anchor_explanation_anchor_image(const anchor_explanation *e, const anchor_image *image,
+                                              anchor_image **out, anchor_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
