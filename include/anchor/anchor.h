@@ -8,5 +8,6 @@
 #include "anchor/resize.h"
 #include "anchor/segment.h"
 #include "anchor/predict.h"
+#include "anchor/onnx.h"
 
 #endif
