@@ -1,0 +1,77 @@
+/* RGB -> CIE-Lab equal to skimage 0.19.3's color.rgb2lab, bit for bit.
+ *
+ * skimage works on whole arrays with numpy, in the array's own float type (a float32
+ * image stays float32: every Python constant is rounded to float32 first):
+ *   1. sRGB expansion: v > 0.04045 ? ((v + 0.055) / 1.055) ^ 2.4 : v / 12.92
+ *   2. XYZ = rgb @ M^T, where numpy's matmul goes through the reference BLAS, which sums
+ *      ((0 + r*m0) + g*m1) + b*m2 without fused multiply-adds
+ *   3. divide by the D65 / 2 degree white (0.95047, 1, 1.08883)
+ *   4. f(t) = t > 0.008856 ? cbrt(t) : 7.787 * t + 16/116
+ *   5. L = 116 fy - 16, a = 500 (fx - fy), b = 200 (fy - fz)
+ * pow and cbrt are libm's, as numpy's are on machines without AVX-512 (see filters.h).
+ * The code is written out twice because the float32 version must round every step. */
+#include "segment/filters.h"
+
+#include <math.h>
+
+static const double xyz_from_rgb[3][3] = {
+    {0.412453, 0.357580, 0.180423},
+    {0.212671, 0.715160, 0.072169},
+    {0.019334, 0.119193, 0.950227},
+};
+static const double d65_white[3] = {0.95047, 1., 1.08883};
+
+void seg_rgb2lab_f64(double *rgb, size_t npix)
+{
+    for (size_t i = 0; i < npix; i++) {
+        double *p = rgb + 3 * i;
+        double lin[3], f[3];
+        for (int c = 0; c < 3; c++) {
+            double v = p[c];
+            lin[c] = v > 0.04045 ? pow((v + 0.055) / 1.055, 2.4) : v / 12.92;
+        }
+        for (int c = 0; c < 3; c++) {
+            double t = 0.0;
+            t += lin[0] * xyz_from_rgb[c][0];
+            t += lin[1] * xyz_from_rgb[c][1];
+            t += lin[2] * xyz_from_rgb[c][2];
+            t /= d65_white[c];
+            f[c] = t > 0.008856 ? cbrt(t) : 7.787 * t + 16. / 116.;
+        }
+        p[0] = (116. * f[1]) - 16.;
+        p[1] = 500.0 * (f[0] - f[1]);
+        p[2] = 200.0 * (f[1] - f[2]);
+    }
+}
+
+void seg_rgb2lab_f32(float *rgb, size_t npix)
+{
+    float m[3][3], white[3];
+    for (int r = 0; r < 3; r++) {
+        white[r] = (float)d65_white[r];
+        for (int c = 0; c < 3; c++)
+            m[r][c] = (float)xyz_from_rgb[r][c];
+    }
+    const float knee = (float)0.04045, offset = (float)0.055, denom = (float)1.055, gamma = (float)2.4,
+                slope = (float)12.92, lab_knee = (float)0.008856, lab_slope = (float)7.787,
+                lab_offset = (float)(16. / 116.);
+    for (size_t i = 0; i < npix; i++) {
+        float *p = rgb + 3 * i;
+        float lin[3], f[3];
+        for (int c = 0; c < 3; c++) {
+            float v = p[c];
+            lin[c] = v > knee ? powf((v + offset) / denom, gamma) : v / slope;
+        }
+        for (int c = 0; c < 3; c++) {
+            float t = 0.0f;
+            t += lin[0] * m[c][0];
+            t += lin[1] * m[c][1];
+            t += lin[2] * m[c][2];
+            t /= white[c];
+            f[c] = t > lab_knee ? cbrtf(t) : lab_slope * t + lab_offset;
+        }
+        p[0] = (116.f * f[1]) - 16.f;
+        p[1] = 500.0f * (f[0] - f[1]);
+        p[2] = 200.0f * (f[1] - f[2]);
+    }
+}
