@@ -59,13 +59,28 @@ const void *anchor_image_cdata(const anchor_image *image);
 
 /* ---- Photos (PNG via libpng, JPEG via libjpeg-turbo) ----------------------------------
  * Decoding follows Pillow 9.4 so that pixels equal what an alibi user gets from
- * PIL.Image.open(path).convert(mode):
+ * PIL.Image.open(path).convert(mode) (tested value for value on every PNG colour type
+ * and bit depth, and on gray, colour, progressive and CMYK JPEGs):
  *   ANCHOR_COLOR_RGB  - convert('RGB'): gray is replicated, alpha is dropped (not blended),
- *                       palettes are expanded, 16-bit samples are reduced as Pillow does.
+ *                       palettes are expanded (tRNS ignored; an index past the end of a
+ *                       short PLTE reads Pillow's gray ramp, (i, i, i)), 1/2/4-bit gray is
+ *                       scaled to 0..255. 16-bit samples are reduced as Pillow does:
+ *                       RGB(A) and gray+alpha keep the high byte (truncation), but 16-bit
+ *                       GRAY opens as Pillow's mode "I" and is CLIPPED to 0..255 (values
+ *                       >= 255 become white).
+ *                       JPEG: libjpeg's default decoder settings (islow DCT, fancy
+ *                       upsampling), as Pillow uses them; CMYK/YCCK files are read as
+ *                       Adobe-inverted CMYK and turned into RGB with Pillow's formula
+ *                       R = 255-K' - round((255-C')*(255-K')/255) (C' = 255 - stored C).
  *   ANCHOR_COLOR_GRAY - convert('L'): ITU-R 601-2 luma, L = (R*19595 + G*38470 + B*7471
- *                       + 0x8000) >> 16, as Pillow computes it.
- *   ANCHOR_COLOR_ASIS - 1 channel for gray files, 3 for colour files (alpha dropped).
- * The result is uint8, N = 1. */
+ *                       + 0x8000) >> 16, as Pillow computes it, from the RGB above (for
+ *                       palettes, from the palette entry); gray files give their gray value
+ *                       directly. Never libjpeg's own gray output.
+ *   ANCHOR_COLOR_ASIS - 1 channel for gray and gray+alpha files (the GRAY pixels), 3 for
+ *                       colour and palette files (the RGB pixels).
+ * The result is uint8, N = 1. Truncated or corrupt files (bad CRC, premature end of JPEG
+ * data) fail with ANCHOR_ERR_FORMAT, where Pillow raises; the size in the header is
+ * checked against the limits above before pixels are allocated (ANCHOR_ERR_LIMIT). */
 typedef enum anchor_color_mode {
     ANCHOR_COLOR_ASIS = 0,
     ANCHOR_COLOR_RGB,

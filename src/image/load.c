@@ -1,0 +1,60 @@
+/* Front door for photos and arrays: read the whole file, recognise the format by its
+ * first bytes (never by the name), and hand the bytes to the PNG, JPEG or .npy reader.
+ * Every message names the file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/file.h"
+#include "image/image_internal.h"
+#include "image/photo.h"
+
+static anchor_status decode_named(anchor_image **out, const unsigned char *bytes, size_t size,
+                                  const char *name, anchor_color_mode mode, anchor_error *err)
+{
+    if (anchor_png_sniff(bytes, size))
+        return anchor_png_decode_photo(out, bytes, size, name, mode, err);
+    if (anchor_jpeg_sniff(bytes, size))
+        return anchor_jpeg_decode_photo(out, bytes, size, name, mode, err);
+    if (size == 0)
+        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: empty file, not an image", name);
+    return anchor_error_set(err, ANCHOR_ERR_FORMAT,
+                            "%s: unknown image format (only PNG and JPEG photos are read)", name);
+}
+
+anchor_status anchor_image_decode(anchor_image **out, const void *bytes, size_t size,
+                                  anchor_color_mode mode, anchor_error *err)
+{
+    *out = NULL;
+    if (!bytes && size)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "<memory>: no bytes to decode");
+    return decode_named(out, bytes ? bytes : "", size, "<memory>", mode, err);
+}
+
+anchor_status anchor_image_load(anchor_image **out, const char *path, anchor_color_mode mode,
+                                anchor_error *err)
+{
+    *out = NULL;
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    anchor_status st = anchor_read_file(path, &bytes, &size, ANCHOR_PHOTO_MAX_FILE_BYTES, err);
+    if (st)
+        return st;
+    st = decode_named(out, bytes, size, path, mode, err);
+    free(bytes);
+    return st;
+}
+
+anchor_status anchor_image_load_any(anchor_image **out, const char *path, anchor_color_mode mode,
+                                    anchor_error *err)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return anchor_image_load(out, path, mode, err); /* reports why it cannot be opened */
+    unsigned char magic[6] = {0};
+    size_t got = fread(magic, 1, sizeof magic, fp);
+    fclose(fp);
+    if (got == sizeof magic && memcmp(magic, "\x93NUMPY", 6) == 0)
+        return anchor_npy_load(out, path, err);
+    return anchor_image_load(out, path, mode, err);
+}
