@@ -1,0 +1,154 @@
+/* quickshift against skimage 0.19.3: every case of tests/fixtures/quickshift/cases.txt must
+ * give identical labels (the share of identical labels is printed when it does not), plus
+ * the parameter checks. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anchor/segment.h"
+#include "harness.h"
+#include "seg_fixture.h"
+
+/* A 1-channel case goes to anchor_quickshift directly (no repeat to 3 channels). */
+static anchor_status run_direct(const seg_case *c, const anchor_image *img, anchor_image **labels, anchor_error *err)
+{
+    anchor_quickshift_params p;
+    anchor_quickshift_params_skimage(&p);
+    for (int i = 0; i < c->n_kv; i++) {
+        const char *k = c->key[i], *v = c->value[i];
+        if (!strcmp(k, "ratio"))
+            p.ratio = atof(v);
+        else if (!strcmp(k, "kernel_size"))
+            p.kernel_size = atof(v);
+        else if (!strcmp(k, "max_dist"))
+            p.max_dist = atof(v);
+        else if (!strcmp(k, "sigma"))
+            p.sigma = atof(v);
+        else if (!strcmp(k, "convert2lab"))
+            p.convert2lab = !strcmp(v, "True");
+        else if (!strcmp(k, "random_seed"))
+            p.random_seed = atoll(v);
+    }
+    return anchor_quickshift(img, &p, labels, err);
+}
+
+static void fidelity(void)
+{
+    seg_case cases[32];
+    int n = seg_cases_read("quickshift", cases, 32);
+    CHECK(n >= 4);
+    for (int i = 0; i < n; i++) {
+        const seg_case *c = &cases[i];
+        anchor_image *img = seg_case_input("quickshift", c), *want = seg_fixture_load("quickshift", c->name);
+        anchor_image *got = NULL;
+        anchor_error err = {0};
+        anchor_status st = ANCHOR_ERR_INTERNAL;
+        if (img && want) {
+            if (!strcmp(c->dtype, "u8x1")) {
+                st = run_direct(c, img, &got, &err);
+            } else {
+                anchor_segmenter *s = NULL;
+                st = anchor_segmenter_create(&s, "quickshift", &err);
+                for (int k = 0; !st && k < c->n_kv; k++)
+                    st = anchor_segmenter_set(s, c->key[k], c->value[k], &err);
+                if (!st)
+                    st = anchor_segmenter_run(s, img, &got, &err);
+                anchor_segmenter_destroy(s);
+            }
+        }
+        CHECKF(st == ANCHOR_OK, "%s: %s", c->name, err.message);
+        if (got && want) {
+            double agree = seg_labels_agreement(got, want);
+            CHECKF(agree == 100.0, "%s: %.4f%% of labels identical (K = %d, skimage %d)", c->name, agree,
+                   seg_labels_max(got) + 1, seg_labels_max(want) + 1);
+            printf("%s: %d segments, %.4f%% identical\n", c->name, seg_labels_max(got) + 1, agree);
+        }
+        anchor_image_destroy(img);
+        anchor_image_destroy(want);
+        anchor_image_destroy(got);
+    }
+}
+
+static void bad_input(void)
+{
+    anchor_image *img = NULL, *labels = NULL;
+    anchor_error err = {0};
+    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    anchor_quickshift_params p;
+
+    anchor_quickshift_params_skimage(&p);
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_OK);
+    CHECK(labels && seg_labels_max(labels) == 0); /* a flat image is one segment */
+    anchor_image_destroy(labels);
+
+    double bad_kernel[] = {0.0, -1.0, 0.5, NAN, INFINITY};
+    for (size_t i = 0; i < sizeof bad_kernel / sizeof *bad_kernel; i++) {
+        anchor_quickshift_params_skimage(&p);
+        p.kernel_size = bad_kernel[i];
+        CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT && !labels);
+        CHECKF(strstr(err.message, "kernel_size") != NULL, "%s", err.message);
+    }
+    double bad_ratio[] = {-0.1, 1.5, NAN};
+    for (size_t i = 0; i < sizeof bad_ratio / sizeof *bad_ratio; i++) {
+        anchor_quickshift_params_skimage(&p);
+        p.ratio = bad_ratio[i];
+        CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT && !labels);
+        CHECKF(strstr(err.message, "ratio") != NULL, "%s", err.message);
+    }
+    anchor_quickshift_params_skimage(&p);
+    p.max_dist = 0;
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "max_dist") != NULL);
+    anchor_quickshift_params_skimage(&p);
+    p.sigma = -1;
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "sigma") != NULL);
+    anchor_quickshift_params_skimage(&p);
+    p.random_seed = -3;
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    p.random_seed = 1LL << 32;
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "random_seed") != NULL);
+    anchor_image_destroy(img);
+
+    /* convert2lab needs RGB; other dtypes are refused */
+    CHECK(anchor_image_create(&img, 1, 8, 9, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    anchor_quickshift_params_skimage(&p);
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "convert2lab") != NULL);
+    anchor_image_destroy(img);
+    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_I32, &err) == ANCHOR_OK);
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_UNSUPPORTED);
+    anchor_image_destroy(img);
+
+    /* more segments than ANCHOR_MAX_SEGMENTS: a 300 x 300 checkerboard of distinct
+     * colours, each pixel its own segment with a tiny max_dist */
+    CHECK(anchor_image_create(&img, 1, 300, 300, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    uint8_t *px = anchor_image_data(img);
+    for (int i = 0; i < 300 * 300 * 3; i++)
+        px[i] = (uint8_t)((i * 2654435761u) >> 24);
+    anchor_quickshift_params_skimage(&p);
+    p.kernel_size = 1;
+    p.max_dist = 1e-3;
+    CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_LIMIT && !labels);
+    CHECKF(strstr(err.message, "65536") != NULL, "%s", err.message);
+    anchor_image_destroy(img);
+
+    /* the front end rejects bad text values with the key in the message */
+    anchor_segmenter *s = NULL;
+    CHECK(anchor_segmenter_create(&s, "quickshift", &err) == ANCHOR_OK);
+    CHECK(anchor_segmenter_set(s, "kernel_size", "0", &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "kernel_size") != NULL);
+    CHECK(anchor_segmenter_set(s, "ratio", "2", &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(anchor_segmenter_set(s, "ratio", "abc", &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(anchor_segmenter_set(s, "n_segments", "3", &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    anchor_segmenter_destroy(s);
+}
+
+int main(void)
+{
+    fidelity();
+    bad_input();
+    return harness_finish();
+}
