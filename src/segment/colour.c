@@ -13,6 +13,8 @@
 #include "segment/filters.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const double xyz_from_rgb[3][3] = {
     {0.412453, 0.357580, 0.180423},
@@ -21,27 +23,80 @@ static const double xyz_from_rgb[3][3] = {
 };
 static const double d65_white[3] = {0.95047, 1., 1.08883};
 
+/* sRGB expansion of one value in [0, 1]. */
+static double linear_f64(double v) { return v > 0.04045 ? pow((v + 0.055) / 1.055, 2.4) : v / 12.92; }
+
+/* Linear RGB -> Lab. */
+static void lab_from_linear_f64(const double lin[3], double *out)
+{
+    double f[3];
+    for (int c = 0; c < 3; c++) {
+        double t = 0.0;
+        t += lin[0] * xyz_from_rgb[c][0];
+        t += lin[1] * xyz_from_rgb[c][1];
+        t += lin[2] * xyz_from_rgb[c][2];
+        t /= d65_white[c];
+        f[c] = t > 0.008856 ? cbrt(t) : 7.787 * t + 16. / 116.;
+    }
+    out[0] = (116. * f[1]) - 16.;
+    out[1] = 500.0 * (f[0] - f[1]);
+    out[2] = 200.0 * (f[1] - f[2]);
+}
+
 void seg_rgb2lab_f64(double *rgb, size_t npix)
 {
     for (size_t i = 0; i < npix; i++) {
         double *p = rgb + 3 * i;
-        double lin[3], f[3];
-        for (int c = 0; c < 3; c++) {
-            double v = p[c];
-            lin[c] = v > 0.04045 ? pow((v + 0.055) / 1.055, 2.4) : v / 12.92;
-        }
-        for (int c = 0; c < 3; c++) {
-            double t = 0.0;
-            t += lin[0] * xyz_from_rgb[c][0];
-            t += lin[1] * xyz_from_rgb[c][1];
-            t += lin[2] * xyz_from_rgb[c][2];
-            t /= d65_white[c];
-            f[c] = t > 0.008856 ? cbrt(t) : 7.787 * t + 16. / 116.;
-        }
-        p[0] = (116. * f[1]) - 16.;
-        p[1] = 500.0 * (f[0] - f[1]);
-        p[2] = 200.0 * (f[1] - f[2]);
+        double lin[3] = {linear_f64(p[0]), linear_f64(p[1]), linear_f64(p[2])};
+        lab_from_linear_f64(lin, p);
     }
+}
+
+/* uint8 pixels: the 256 rescaled values are expanded once, and each distinct colour is
+ * converted once (a photo repeats colours; the three cube roots dominate the cost). The
+ * cache is an open-addressing table keyed by the 24-bit colour; when it is full, further
+ * new colours are simply converted without being remembered. */
+#define LAB_CACHE_MAX_BITS 21
+void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *lab)
+{
+    double lin[256];
+    for (int v = 0; v < 256; v++)
+        lin[v] = linear_f64(value[v]);
+    int bits = 4;
+    while (bits < LAB_CACHE_MAX_BITS && ((size_t)1 << bits) < 2 * npix)
+        bits++;
+    size_t cap = (size_t)1 << bits, mask = cap - 1, limit = cap / 2, used = 0;
+    uint32_t *keys = calloc(cap, sizeof *keys); /* colour + 1; 0 = empty */
+    uint32_t *slot = malloc(cap * sizeof *slot);
+    double *store = malloc(limit * 3 * sizeof *store);
+    for (size_t i = 0; i < npix; i++) {
+        const uint8_t *p = rgb + 3 * i;
+        double *out = lab + 3 * i;
+        uint32_t key = ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]) + 1;
+        size_t h = keys && slot && store ? (size_t)((key * 2654435761u) >> (32 - bits)) & mask : 0;
+        int found = 0;
+        if (keys && slot && store) {
+            while (keys[h] && keys[h] != key)
+                h = (h + 1) & mask;
+            if (keys[h] == key) {
+                memcpy(out, store + 3 * (size_t)slot[h], 3 * sizeof *out);
+                found = 1;
+            }
+        }
+        if (found)
+            continue;
+        double l[3] = {lin[p[0]], lin[p[1]], lin[p[2]]};
+        lab_from_linear_f64(l, out);
+        if (keys && slot && store && used < limit) {
+            keys[h] = key;
+            slot[h] = (uint32_t)used;
+            memcpy(store + 3 * used, out, 3 * sizeof *out);
+            used++;
+        }
+    }
+    free(keys);
+    free(slot);
+    free(store);
 }
 
 void seg_rgb2lab_f32(float *rgb, size_t npix)

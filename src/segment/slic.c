@@ -1,9 +1,48 @@
-/* SLIC placeholder: replaced by the skimage-equal implementation. */
+/* SLIC superpixels with the labels of scikit-image 0.19.3's segmentation.slic.
+ *
+ * SLIC (Achanta et al. 2012) is k-means on (position, colour) with each centre looking
+ * only at a window around itself. skimage's version, which we follow step by step
+ * because a single different label changes alibi's anchor:
+ *   1. img_as_float (uint8 -> u * (1/255) in float64; float32 stays float32), then the
+ *      whole image is shifted to min 0 and divided by its max (if non-zero).
+ *   2. 3-channel images go to CIE-Lab (colour.c), unless convert2lab is false.
+ *   3. Seeds sit on util.regular_grid((1, H, W), n_segments); the window half-widths are
+ *      2 * the steps of a *second* regular_grid call with the number of seeds found, and
+ *      the spatial weight is 1 / S^2 with S = the largest step of the first call.
+ *   4. sigma > 0: scipy's gaussian_filter with sigma / spacing on depth, rows and columns
+ *      (gaussian.c), then every value times 1 / compactness.
+ *   5. max_num_iter rounds of: every centre k (in index order) claims the pixels of its
+ *      window whose distance ((dz + dy + dx) * w_s + |colour - c_k|^2, spacing-scaled
+ *      offsets, SLIC-zero dividing the colour part by the centre's running maximum) is
+ *      strictly below the best so far; then every centre becomes the mean of its pixels,
+ *      summed in raster order. The "nothing changed" exit never fires in skimage (the
+ *      distances are reset each round), so all rounds run.
+ *   6. Connectivity (enforce_connectivity): a raster scan starts a breadth-first flood of
+ *      each unvisited same-label 4-connected component (capped at max_size pixels); a
+ *      component below min_size takes the label of the last differently-labelled
+ *      neighbour it touched; others get the next label from start_label on.
+ * All arithmetic is in the image's float type (float32 for float32 images), in skimage's
+ * order of operations, so the results are equal bit for bit.
+ *
+ * Speed (skimage's loops are compiled Cython too): colour channels are stored planar and
+ * the assignment runs over bands of rows, all centres per band, so a band stays in cache;
+ * this changes nothing per pixel because each pixel still sees the centres in index
+ * order. Colours of uint8 images go through a per-colour cache (colour.c). */
 #include "anchor/segment.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/image_internal.h"
+#include "segment/filters.h"
+
 void anchor_slic_params_skimage(anchor_slic_params *p)
 {
     *p = (anchor_slic_params){100, 10.0, 10, 0.0, {1.0, 1.0}, -1, 1, 0.5, 3.0, 0, 1};
 }
+
 void anchor_slic_params_alibi(anchor_slic_params *p)
 {
     anchor_slic_params_skimage(p);
@@ -11,9 +50,513 @@ void anchor_slic_params_alibi(anchor_slic_params *p)
     p->sigma = 0.5;
     p->start_label = 0;
 }
+
+/* ---- util.regular_grid --------------------------------------------------------------
+ * Steps of about (size / n)^(1/ndim) per axis; an axis shorter than its step is taken
+ * whole and the others recomputed. Axes are handled in increasing length (a stable sort,
+ * like numpy's argsort on three values). start = floor(step / 2), step = round half even. */
+typedef struct slic_grid {
+    int64_t start[3], step[3];
+    double step_f[3]; /* the float steps skimage's _get_grid_centroids reports */
+} slic_grid;
+
+static void regular_grid(const int64_t shape[3], int64_t n_points, slic_grid *g)
+{
+    double space = (double)(shape[0] * shape[1] * shape[2]);
+    if (space <= (double)n_points) {
+        for (int i = 0; i < 3; i++) {
+            g->start[i] = 0;
+            g->step[i] = 1;
+            g->step_f[i] = 1.0;
+        }
+        return;
+    }
+    int order[3] = {0, 1, 2};
+    for (int i = 1; i < 3; i++) /* stable insertion sort */
+        for (int j = i; j > 0 && shape[order[j - 1]] > shape[order[j]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    double sorted[3], steps[3];
+    for (int i = 0; i < 3; i++) {
+        sorted[i] = (double)shape[order[i]];
+        steps[i] = pow(space / (double)n_points, 1.0 / 3);
+    }
+    if (sorted[0] < steps[0] || sorted[1] < steps[1] || sorted[2] < steps[2]) {
+        for (int dim = 0; dim < 2; dim++) {
+            steps[dim] = sorted[dim];
+            double rest = 1;
+            for (int j = dim + 1; j < 3; j++)
+                rest *= sorted[j];
+            for (int j = dim + 1; j < 3; j++)
+                steps[j] = pow(rest / (double)n_points, 1.0 / (double)(3 - dim - 1));
+            if (sorted[0] >= steps[0] && sorted[1] >= steps[1] && sorted[2] >= steps[2])
+                break;
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        int axis = order[i];
+        g->start[axis] = (int64_t)floor(steps[i] / 2);
+        g->step[axis] = (int64_t)rint(steps[i]);
+        g->step_f[axis] = (double)g->step[axis];
+    }
+}
+
+/* ---- k-means, once per float type ---------------------------------------------------- */
+
+typedef struct slic_run {
+    int64_t h, w, c;         /* image size; depth is 1 */
+    int64_t n_centres;       /* seeds */
+    int64_t win[3];          /* window half-steps (second regular_grid) */
+    int max_iter, slic_zero;
+    int32_t *label;          /* k per pixel, -1 = never assigned */
+} slic_run;
+
+#define SLIC_BAND_ROWS 16
+
+#define DEFINE_SLIC_KMEANS(T, SUFFIX, T_MAX)                                                                     \
+    static void kmeans_##SUFFIX(slic_run *r, T *const *chan, T *seg, T spatial_weight, const T spacing[3],      \
+                                T *dist, T *max_colour, int64_t *count, int64_t (*box)[4])                      \
+    {                                                                                                           \
+        const int64_t h = r->h, w = r->w, nc = r->c, nk = r->n_centres, nf = 3 + nc;                            \
+        const T sz = spacing[0], sy = spacing[1], sx = spacing[2];                                              \
+        for (int64_t k = 0; k < nk; k++)                                                                        \
+            max_colour[k] = (T)1;                                                                               \
+        for (int iter = 0; iter < r->max_iter; iter++) {                                                        \
+            /* windows: skimage truncates max(c - 2 s, 0) and min(c + 2 s + 1, n); a NaN centre (an      */   \
+            /* emptied cluster) gets an empty window, as the NaN cast does in practice                    */   \
+            for (int64_t k = 0; k < nk; k++) {                                                                  \
+                T cz = seg[k * nf], cy = seg[k * nf + 1], cx = seg[k * nf + 2];                                 \
+                if (isnan(cz) || isnan(cy) || isnan(cx)) {                                                      \
+                    box[k][0] = box[k][1] = box[k][2] = box[k][3] = 0;                                          \
+                    continue;                                                                                   \
+                }                                                                                               \
+                T lo, hi;                                                                                       \
+                lo = cz - (T)(2 * r->win[0]);                                                                   \
+                hi = cz + (T)(2 * r->win[0]) + (T)1;                                                            \
+                int64_t z0 = (int64_t)((T)0 > lo ? (T)0 : lo), z1 = (int64_t)((T)1 < hi ? (T)1 : hi);          \
+                lo = cy - (T)(2 * r->win[1]);                                                                   \
+                hi = cy + (T)(2 * r->win[1]) + (T)1;                                                            \
+                box[k][0] = (int64_t)((T)0 > lo ? (T)0 : lo);                                                   \
+                box[k][1] = (int64_t)((T)h < hi ? (T)h : hi);                                                   \
+                lo = cx - (T)(2 * r->win[2]);                                                                   \
+                hi = cx + (T)(2 * r->win[2]) + (T)1;                                                            \
+                box[k][2] = (int64_t)((T)0 > lo ? (T)0 : lo);                                                   \
+                box[k][3] = (int64_t)((T)w < hi ? (T)w : hi);                                                   \
+                if (!(z0 <= 0 && z1 > 0))                                                                       \
+                    box[k][1] = box[k][0]; /* the depth slice 0 is outside the window */                        \
+            }                                                                                                   \
+            for (int64_t i = 0; i < h * w; i++)                                                                 \
+                dist[i] = T_MAX;                                                                                \
+            for (int64_t band = 0; band < h; band += SLIC_BAND_ROWS) {                                          \
+                int64_t band_end = band + SLIC_BAND_ROWS < h ? band + SLIC_BAND_ROWS : h;                       \
+                for (int64_t k = 0; k < nk; k++) {                                                              \
+                    int64_t y0 = box[k][0] > band ? box[k][0] : band;                                           \
+                    int64_t y1 = box[k][1] < band_end ? box[k][1] : band_end;                                   \
+                    int64_t x0 = box[k][2], x1 = box[k][3];                                                     \
+                    if (y0 >= y1 || x0 >= x1)                                                                   \
+                        continue;                                                                               \
+                    const T *ck = seg + k * nf;                                                                 \
+                    T dz = sz * (ck[0] - (T)0);                                                                 \
+                    dz *= dz;                                                                                   \
+                    const T cy = ck[1], cx = ck[2];                                                             \
+                    const T inv_max = max_colour[k];                                                            \
+                    const int32_t kk = (int32_t)k;                                                              \
+                    for (int64_t y = y0; y < y1; y++) {                                                         \
+                        T dy = sy * (cy - (T)y);                                                                \
+                        dy *= dy;                                                                               \
+                        const T dzy = dz + dy;                                                                  \
+                        T *drow = dist + y * w;                                                                 \
+                        int32_t *lrow = r->label + y * w;                                                       \
+                        if (nc == 3) {                                                                          \
+                            const T *p0 = chan[0] + y * w, *p1 = chan[1] + y * w, *p2 = chan[2] + y * w;        \
+                            const T c0 = ck[3], c1 = ck[4], c2 = ck[5];                                         \
+                            for (int64_t x = x0; x < x1; x++) {                                                 \
+                                T dx = sx * (cx - (T)x);                                                        \
+                                dx *= dx;                                                                       \
+                                T d = (dzy + dx) * spatial_weight;                                              \
+                                T t0 = p0[x] - c0, t1 = p1[x] - c1, t2 = p2[x] - c2;                            \
+                                T col = t0 * t0;                                                                \
+                                col += t1 * t1;                                                                 \
+                                col += t2 * t2;                                                                 \
+                                if (r->slic_zero)                                                               \
+                                    col /= inv_max;                                                             \
+                                d += col;                                                                       \
+                                int take = drow[x] > d;                                                         \
+                                drow[x] = take ? d : drow[x];                                                   \
+                                lrow[x] = take ? kk : lrow[x];                                                  \
+                            }                                                                                   \
+                        } else {                                                                                \
+                            for (int64_t x = x0; x < x1; x++) {                                                 \
+                                T dx = sx * (cx - (T)x);                                                        \
+                                dx *= dx;                                                                       \
+                                T d = (dzy + dx) * spatial_weight;                                              \
+                                T col = (T)0;                                                                   \
+                                for (int64_t ch = 0; ch < nc; ch++) {                                           \
+                                    T t = chan[ch][y * w + x] - ck[3 + ch];                                     \
+                                    col += t * t;                                                               \
+                                }                                                                               \
+                                if (r->slic_zero)                                                               \
+                                    col /= inv_max;                                                             \
+                                d += col;                                                                       \
+                                if (drow[x] > d) {                                                              \
+                                    drow[x] = d;                                                                \
+                                    lrow[x] = kk;                                                               \
+                                }                                                                               \
+                            }                                                                                   \
+                        }                                                                                       \
+                    }                                                                                           \
+                }                                                                                               \
+            }                                                                                                   \
+            if (iter == r->max_iter - 1)                                                                        \
+                break; /* skimage updates the centres once more, but nothing reads them */                      \
+            /* new centres: sums in T in raster order, then divided by the count (0/0 = NaN) */                 \
+            memset(seg, 0, (size_t)(nk * nf) * sizeof *seg);                                                    \
+            memset(count, 0, (size_t)nk * sizeof *count);                                                       \
+            for (int64_t y = 0; y < h; y++)                                                                     \
+                for (int64_t x = 0; x < w; x++) {                                                               \
+                    int32_t k = r->label[y * w + x];                                                            \
+                    if (k < 0)                                                                                  \
+                        continue; /* skimage would index centre -1 here; it cannot happen on a grid */          \
+                    T *ck = seg + k * nf;                                                                       \
+                    count[k]++;                                                                                 \
+                    ck[0] += (T)0;                                                                              \
+                    ck[1] += (T)y;                                                                              \
+                    ck[2] += (T)x;                                                                              \
+                    for (int64_t ch = 0; ch < nc; ch++)                                                         \
+                        ck[3 + ch] += chan[ch][y * w + x];                                                      \
+                }                                                                                               \
+            for (int64_t k = 0; k < nk; k++)                                                                    \
+                for (int64_t f = 0; f < nf; f++)                                                                \
+                    seg[k * nf + f] /= (T)count[k];                                                             \
+            if (r->slic_zero)                                                                                   \
+                for (int64_t i = 0; i < h * w; i++) {                                                           \
+                    int32_t k = r->label[i];                                                                    \
+                    if (k < 0)                                                                                  \
+                        continue;                                                                               \
+                    T col = (T)0;                                                                               \
+                    for (int64_t ch = 0; ch < nc; ch++) {                                                       \
+                        T t = chan[ch][i] - seg[k * nf + 3 + ch];                                               \
+                        col += t * t;                                                                           \
+                    }                                                                                           \
+                    if (max_colour[k] < col)                                                                    \
+                        max_colour[k] = col;                                                                    \
+                }                                                                                               \
+        }                                                                                                       \
+    }
+
+DEFINE_SLIC_KMEANS(double, f64, DBL_MAX)
+DEFINE_SLIC_KMEANS(float, f32, INFINITY)
+
+/* ---- connectivity ------------------------------------------------------------------- */
+
+/* skimage's _enforce_label_connectivity_cython on a depth-1 volume. seg holds the k-means
+ * labels (k + start_label, start_label - 1 for "none"); out receives the new labels. */
+static anchor_status enforce_connectivity(const int32_t *seg, int32_t *out, int64_t h, int64_t w, int64_t min_size,
+                                          int64_t max_size, int start_label, anchor_error *err)
+{
+    const int32_t none = start_label - 1;
+    int64_t cap = max_size > 1 ? max_size : 1;
+    if (cap > h * w)
+        cap = h * w;
+    int64_t *queue = malloc((size_t)cap * sizeof *queue);
+    if (!queue)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic connectivity)");
+    for (int64_t i = 0; i < h * w; i++)
+        out[i] = none;
+    int32_t next_label = (int32_t)start_label;
+    static const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+    for (int64_t y = 0; y < h; y++)
+        for (int64_t x = 0; x < w; x++) {
+            int64_t start = y * w + x;
+            if (seg[start] == none || out[start] > none)
+                continue;
+            int32_t adjacent = next_label, label = seg[start];
+            out[start] = next_label;
+            int64_t size = 1, visited = 0;
+            queue[0] = start;
+            while (visited < size && size < max_size) {
+                int64_t py = queue[visited] / w, px = queue[visited] % w;
+                for (int i = 0; i < 4; i++) {
+                    int64_t yy = py + dy[i], xx = px + dx[i];
+                    if (xx < 0 || xx >= w || yy < 0 || yy >= h)
+                        continue;
+                    int64_t q = yy * w + xx;
+                    if (seg[q] == label && out[q] == none) {
+                        out[q] = next_label;
+                        queue[size++] = q;
+                        if (size >= max_size)
+                            break;
+                    } else if (out[q] > none && out[q] != next_label) {
+                        adjacent = out[q];
+                    }
+                }
+                visited++;
+            }
+            if (size < min_size) {
+                for (int64_t i = 0; i < size; i++)
+                    out[queue[i]] = adjacent;
+            } else {
+                next_label++;
+            }
+        }
+    free(queue);
+    return ANCHOR_OK;
+}
+
+/* ---- driver ------------------------------------------------------------------------- */
+
+static anchor_status check_params(const anchor_image *im, const anchor_slic_params *p, anchor_error *err)
+{
+    if (im->n != 1)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic takes one image, not a batch of %lld",
+                                (long long)im->n);
+    if (im->c < 1 || im->c > ANCHOR_MAX_CHANNELS)
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "slic: %lld channels", (long long)im->c);
+    if (im->dtype != ANCHOR_DTYPE_U8 && im->dtype != ANCHOR_DTYPE_U16 && im->dtype != ANCHOR_DTYPE_F32 &&
+        im->dtype != ANCHOR_DTYPE_F64)
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "slic: %s images are not supported (uint8, uint16, "
+                                "float32, float64)", anchor_dtype_name(im->dtype));
+    if (p->n_segments <= 0)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic: n_segments must be > 0, not %d",
+                                p->n_segments);
+    if (!(p->compactness > 0) || !isfinite(p->compactness))
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic: compactness must be > 0, not %g",
+                                p->compactness);
+    if (p->max_num_iter < 0)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic: max_num_iter must be >= 0");
+    if (!(p->sigma >= 0) || !isfinite(p->sigma))
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic: sigma must be >= 0, not %g", p->sigma);
+    for (int i = 0; i < 2; i++)
+        if (!(p->spacing[i] > 0) || !isfinite(p->spacing[i]))
+            return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic: spacing must be > 0");
+    if (p->convert2lab == 1 && im->c != 3)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "slic: convert2lab needs an RGB image, not %lld channels", (long long)im->c);
+    if (p->start_label != 0 && p->start_label != 1)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic: start_label must be 0 or 1");
+    if (!(p->min_size_factor >= 0) || !(p->max_size_factor > 0) || !isfinite(p->min_size_factor) ||
+        !isfinite(p->max_size_factor))
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "slic: min_size_factor must be >= 0 and max_size_factor > 0");
+    return ANCHOR_OK;
+}
+
+/* img_as_float + the global rescale to [0, 1], then rgb2lab, interleaved H x W x C. */
+static void to_float_f64(const anchor_image *im, int lab, double *out)
+{
+    size_t n = (size_t)(im->h * im->w * im->c);
+    if (im->dtype == ANCHOR_DTYPE_U8 && lab) {
+        /* 256 possible values: rescale them, and let colour.c cache the colours */
+        const uint8_t *src = im->data;
+        uint8_t lo = 255, hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            lo = src[i] < lo ? src[i] : lo;
+            hi = src[i] > hi ? src[i] : hi;
+        }
+        double value[256];
+        double vmin = lo * (1.0 / 255), vmax = hi * (1.0 / 255) - vmin;
+        for (int v = 0; v < 256; v++) {
+            value[v] = v * (1.0 / 255) - vmin;
+            if (vmax != 0)
+                value[v] /= vmax;
+        }
+        seg_rgb2lab_u8_f64(src, (size_t)(im->h * im->w), value, out);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        switch (im->dtype) {
+        case ANCHOR_DTYPE_U8: out[i] = ((const uint8_t *)im->data)[i] * (1.0 / 255); break;
+        case ANCHOR_DTYPE_U16: out[i] = ((const uint16_t *)im->data)[i] * (1.0 / 65535); break;
+        default: out[i] = ((const double *)im->data)[i]; break;
+        }
+    }
+    double lo = out[0], hi;
+    for (size_t i = 1; i < n; i++)
+        lo = out[i] < lo ? out[i] : lo;
+    for (size_t i = 0; i < n; i++)
+        out[i] -= lo;
+    hi = out[0];
+    for (size_t i = 1; i < n; i++)
+        hi = out[i] > hi ? out[i] : hi;
+    if (hi != 0)
+        for (size_t i = 0; i < n; i++)
+            out[i] /= hi;
+    if (lab)
+        seg_rgb2lab_f64(out, (size_t)(im->h * im->w));
+}
+
+static void to_float_f32(const anchor_image *im, int lab, float *out)
+{
+    size_t n = (size_t)(im->h * im->w * im->c);
+    memcpy(out, im->data, n * sizeof *out);
+    float lo = out[0], hi;
+    for (size_t i = 1; i < n; i++)
+        lo = out[i] < lo ? out[i] : lo;
+    for (size_t i = 0; i < n; i++)
+        out[i] -= lo;
+    hi = out[0];
+    for (size_t i = 1; i < n; i++)
+        hi = out[i] > hi ? out[i] : hi;
+    if (hi != 0)
+        for (size_t i = 0; i < n; i++)
+            out[i] /= hi;
+    if (lab)
+        seg_rgb2lab_f32(out, (size_t)(im->h * im->w));
+}
+
+static int has_non_finite(const anchor_image *im)
+{
+    size_t n = (size_t)(im->h * im->w * im->c);
+    if (im->dtype == ANCHOR_DTYPE_F32) {
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(((const float *)im->data)[i]))
+                return 1;
+    } else if (im->dtype == ANCHOR_DTYPE_F64) {
+        for (size_t i = 0; i < n; i++)
+            if (!isfinite(((const double *)im->data)[i]))
+                return 1;
+    }
+    return 0;
+}
+
 anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p, anchor_image **labels,
                           anchor_error *err)
 {
-    (void)image; (void)p; *labels = NULL;
-    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "slic is not built yet");
+    *labels = NULL;
+    anchor_status st = check_params(image, p, err);
+    if (st)
+        return st;
+    if (has_non_finite(image))
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "slic: the image has NaN or infinite values");
+    const int64_t h = image->h, w = image->w, nc = image->c, npix = h * w;
+    const int single = image->dtype == ANCHOR_DTYPE_F32;
+    const size_t tsize = single ? sizeof(float) : sizeof(double);
+    const int lab = nc == 3 && p->convert2lab != 0;
+
+    /* seeds and steps */
+    const int64_t shape[3] = {1, h, w};
+    slic_grid seeds, windows;
+    regular_grid(shape, p->n_segments, &seeds);
+    int64_t ny = (h - seeds.start[1] + seeds.step[1] - 1) / seeds.step[1];
+    int64_t nx = (w - seeds.start[2] + seeds.step[2] - 1) / seeds.step[2];
+    int64_t nk = ny * nx; /* depth 1: one seed plane */
+    regular_grid(shape, nk, &windows);
+    double step = seeds.step_f[0];
+    for (int i = 1; i < 3; i++)
+        step = seeds.step_f[i] > step ? seeds.step_f[i] : step;
+    const float step_f = (float)step; /* _slic_cython takes `float step` */
+
+    slic_run run = {.h = h, .w = w, .c = nc, .n_centres = nk, .max_iter = p->max_num_iter,
+                    .slic_zero = p->slic_zero};
+    for (int i = 0; i < 3; i++)
+        run.win[i] = windows.step[i];
+
+    const int64_t nf = 3 + nc;
+    void *img = malloc((size_t)(npix * nc) * tsize);
+    void *planar = malloc((size_t)(npix * nc) * tsize);
+    void *dist = malloc((size_t)npix * tsize);
+    void *segs = malloc((size_t)(nk * nf) * tsize);
+    void *maxc = malloc((size_t)nk * tsize);
+    int64_t *count = malloc((size_t)nk * sizeof *count);
+    int64_t(*box)[4] = malloc((size_t)nk * sizeof *box);
+    run.label = malloc((size_t)npix * sizeof *run.label);
+    int32_t *final = NULL;
+    if (!img || !planar || !dist || !segs || !maxc || !count || !box || !run.label) {
+        st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic on %lldx%lld)", (long long)h, (long long)w);
+        goto done;
+    }
+    for (int64_t i = 0; i < npix; i++)
+        run.label[i] = -1;
+
+    if (single) {
+        float *im = img, *pl = planar, *sg = segs;
+        float sp[3] = {1.0f, (float)p->spacing[0], (float)p->spacing[1]};
+        to_float_f32(image, lab, im);
+        if (p->sigma > 0) {
+            double sig[3];
+            for (int i = 0; i < 3; i++)
+                sig[i] = (double)((float)p->sigma / sp[i]);
+            if ((st = seg_gaussian_zyx_f32(im, h, w, nc, sig, 1, err)))
+                goto done;
+        }
+        const float ratio = (float)(1.0 / p->compactness);
+        for (int64_t i = 0; i < npix; i++)
+            for (int64_t ch = 0; ch < nc; ch++)
+                pl[ch * npix + i] = im[i * nc + ch] * ratio;
+        int64_t k = 0;
+        for (int64_t y = seeds.start[1]; y < h; y += seeds.step[1])
+            for (int64_t x = seeds.start[2]; x < w; x += seeds.step[2], k++) {
+                float *ck = sg + k * nf;
+                ck[0] = 0.0f;
+                ck[1] = (float)y;
+                ck[2] = (float)x;
+                for (int64_t ch = 0; ch < nc; ch++)
+                    ck[3 + ch] = 0.0f;
+            }
+        float *chan[ANCHOR_MAX_CHANNELS];
+        for (int64_t ch = 0; ch < nc; ch++)
+            chan[ch] = pl + ch * npix;
+        const float sw = (float)(1.0 / (double)(step_f * step_f));
+        kmeans_f32(&run, chan, sg, sw, sp, dist, maxc, count, box);
+    } else {
+        double *im = img, *pl = planar, *sg = segs;
+        double sp[3] = {1.0, p->spacing[0], p->spacing[1]};
+        to_float_f64(image, lab, im);
+        if (p->sigma > 0) {
+            double sig[3];
+            for (int i = 0; i < 3; i++)
+                sig[i] = p->sigma / sp[i];
+            if ((st = seg_gaussian_zyx_f64(im, h, w, nc, sig, 0, err)))
+                goto done;
+        }
+        const double ratio = 1.0 / p->compactness;
+        for (int64_t i = 0; i < npix; i++)
+            for (int64_t ch = 0; ch < nc; ch++)
+                pl[ch * npix + i] = im[i * nc + ch] * ratio;
+        int64_t k = 0;
+        for (int64_t y = seeds.start[1]; y < h; y += seeds.step[1])
+            for (int64_t x = seeds.start[2]; x < w; x += seeds.step[2], k++) {
+                double *ck = sg + k * nf;
+                ck[0] = 0.0;
+                ck[1] = (double)y;
+                ck[2] = (double)x;
+                for (int64_t ch = 0; ch < nc; ch++)
+                    ck[3 + ch] = 0.0;
+            }
+        double *chan[ANCHOR_MAX_CHANNELS];
+        for (int64_t ch = 0; ch < nc; ch++)
+            chan[ch] = pl + ch * npix;
+        const double sw = 1.0 / (double)(step_f * step_f);
+        kmeans_f64(&run, chan, sg, sw, sp, dist, maxc, count, box);
+    }
+
+    if ((st = anchor_image_create(labels, 1, h, w, 1, ANCHOR_DTYPE_I32, err)))
+        goto done;
+    final = (*labels)->data;
+    for (int64_t i = 0; i < npix; i++)
+        run.label[i] += p->start_label; /* -1 (never assigned) becomes skimage's start_label - 1 */
+    if (p->enforce_connectivity) {
+        double segment_size = (double)npix / (double)nk;
+        int64_t min_size = (int64_t)(p->min_size_factor * segment_size);
+        int64_t max_size = (int64_t)(p->max_size_factor * segment_size);
+        st = enforce_connectivity(run.label, final, h, w, min_size, max_size, p->start_label, err);
+        if (st) {
+            anchor_image_destroy(*labels);
+            *labels = NULL;
+        }
+    } else {
+        memcpy(final, run.label, (size_t)npix * sizeof *final);
+    }
+done:
+    free(img);
+    free(planar);
+    free(dist);
+    free(segs);
+    free(maxc);
+    free(count);
+    free(box);
+    free(run.label);
+    return st;
 }
