@@ -8,6 +8,8 @@
 #include "anchor/resize.h"
 #include "anchor/segment.h"
 #include "anchor/predict.h"
+#include "anchor/explain.h"
+#include "anchor/output.h"
 #include "anchor/onnx.h"
 
 #endif

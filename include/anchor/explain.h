@@ -62,6 +62,7 @@ typedef struct anchor_explain_stats {
     int64_t images_predicted; /* distinct images actually sent to the model (after the memo) */
     double seconds_total;     /* wall time of anchor_explain */
     double seconds_predictor; /* of which inside the predictor */
+    int64_t model_calls;      /* predictor calls actually made (after the memo; batches of 0 are skipped) */
 } anchor_explain_stats;
 
 typedef struct anchor_explanation anchor_explanation;

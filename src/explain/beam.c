@@ -1,0 +1,712 @@
+/* alibi's AnchorBaseBeam.anchor_beam for images, step by step (SPEC §6).
+ *
+ * 1. Coverage: coverage_samples masks at p = 0.5, drawn first; each feature keeps the
+ *    bitset of coverage rows where it is 1, so an anchor's coverage is a popcount of an
+ *    intersection.
+ * 2. Empty anchor: min_samples_start samples, more batches while the mean beats the
+ *    threshold but its KL lower bound is below threshold - tau; return it if lb > threshold.
+ * 3. Sizes 1, 2, ...: propose the beam's extensions (size 1: every feature, with all
+ *    samples so far; size s: f outer, beam member inner, statistics from the parent's own
+ *    rows that keep f, candidates in CPython set order), keep those with coverage above
+ *    the best, KL-LUCB picks the top beam_size, confirmation sampling settles each member,
+ *    the best valid member with more coverage becomes the anchor.
+ * 4. Fallback: KL-LUCB with top_n = 1 over every size's beam; success = false.
+ * 5. Metadata: walk the anchor's insertion order; prefixes that were never sampled
+ *    directly get one extra batch for their examples.
+ * Every sampling call goes through ex_draw_one, in alibi's order, so the generator's
+ * stream and the predictor's batch sequence are alibi's. */
+#include "explain/explain_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain/kl_bounds.h"
+#include "explain/np_argsort.h"
+#include "explain/py_set.h"
+
+static anchor_status nomem(ex_ctx *c, const char *what)
+{
+    return anchor_error_set(c->err, ANCHOR_ERR_NOMEM, "out of memory for %s", what);
+}
+
+/* ---- The anchor table ------------------------------------------------------------------ */
+
+static uint64_t items_hash(const int32_t *items, int size) { return py_tuple_hash(items, size); }
+
+static int items_equal(const ex_anchor *a, const int32_t *items, int size)
+{
+    return a->size == size && !memcmp(a->items, items, (size_t)size * sizeof *items);
+}
+
+static anchor_status amap_grow(ex_ctx *c)
+{
+    size_t size = c->amap ? 2 * (c->amap_mask + 1) : 1024;
+    int64_t *t = malloc(size * sizeof *t);
+    if (!t)
+        return nomem(c, "the anchor table");
+    for (size_t i = 0; i < size; i++)
+        t[i] = -1;
+    for (int64_t id = 0; id < c->n_anchors; id++) {
+        size_t j = items_hash(c->anchors[id].items, c->anchors[id].size) & (size - 1);
+        while (t[j] >= 0)
+            j = (j + 1) & (size - 1);
+        t[j] = id;
+    }
+    free(c->amap);
+    c->amap = t;
+    c->amap_mask = size - 1;
+    return ANCHOR_OK;
+}
+
+anchor_status ex_anchor_lookup(ex_ctx *c, const int32_t *items, int size, int create, int64_t *aid)
+{
+    anchor_status st;
+    if (!c->amap && (st = amap_grow(c)))
+        return st;
+    size_t j = items_hash(items, size) & c->amap_mask;
+    while (c->amap[j] >= 0) {
+        if (items_equal(&c->anchors[c->amap[j]], items, size)) {
+            *aid = c->amap[j];
+            return ANCHOR_OK;
+        }
+        j = (j + 1) & c->amap_mask;
+    }
+    *aid = -1;
+    if (!create)
+        return ANCHOR_OK;
+    if (c->n_anchors == c->cap_anchors) {
+        int64_t cap = c->cap_anchors ? 2 * c->cap_anchors : 256;
+        ex_anchor *a = realloc(c->anchors, (size_t)cap * sizeof *a);
+        if (!a)
+            return nomem(c, "anchors");
+        c->anchors = a;
+        c->cap_anchors = cap;
+    }
+    ex_anchor *a = &c->anchors[c->n_anchors];
+    memset(a, 0, sizeof *a);
+    a->size = size;
+    a->proposed_round = -1;
+    a->items = malloc((size_t)(size ? size : 1) * sizeof *a->items);
+    a->order = malloc((size_t)(size ? size : 1) * sizeof *a->order);
+    if (!a->items || !a->order) {
+        free(a->items);
+        free(a->order);
+        return nomem(c, "an anchor");
+    }
+    memcpy(a->items, items, (size_t)size * sizeof *items);
+    c->amap[j] = c->n_anchors;
+    *aid = c->n_anchors++;
+    if ((c->amap_used = (size_t)c->n_anchors) * 2 > c->amap_mask + 1)
+        return amap_grow(c);
+    return ANCHOR_OK;
+}
+
+void ex_anchors_free(ex_ctx *c)
+{
+    for (int64_t i = 0; i < c->n_anchors; i++) {
+        ex_anchor *a = &c->anchors[i];
+        free(a->items);
+        free(a->order);
+        free(a->cov);
+        free(a->rows);
+        free(a->ex_true);
+        free(a->ex_false);
+    }
+    free(c->anchors);
+    free(c->amap);
+}
+
+/* draw_samples: for each anchor in list order, one sampler call of n samples. */
+static anchor_status draw_samples(ex_ctx *c, const int64_t *aids, int64_t count, int64_t n, double *pos)
+{
+    for (int64_t i = 0; i < count; i++) {
+        ex_anchor *a = &c->anchors[aids[i]];
+        if (!a->has_order) {
+            memcpy(a->order, a->items, (size_t)a->size * sizeof *a->items);
+            a->has_order = 1;
+        }
+    }
+    for (int64_t i = 0; i < count; i++) {
+        anchor_status st = ex_draw_one(c, aids[i], n, &pos[i]);
+        if (st)
+            return st;
+    }
+    return ANCHOR_OK;
+}
+
+/* ---- Proposals -------------------------------------------------------------------------- */
+
+static int64_t popcount_bits(const uint64_t *b, int words)
+{
+    int64_t n = 0;
+    for (int w = 0; w < words; w++)
+        n += __builtin_popcountll(b[w]);
+    return n;
+}
+
+static int row_keeps(const ex_ctx *c, int64_t row, int f)
+{
+    return (int)(c->masks[(size_t)row * c->words + (f >> 6)] >> (f & 63) & 1);
+}
+
+/* Candidates for the next size, in alibi's order; *out is malloc'ed. */
+static anchor_status propose(ex_ctx *c, const int64_t *prev, int64_t n_prev, int64_t round, int64_t **out,
+                             int64_t *n_out)
+{
+    anchor_status st;
+    *out = NULL;
+    *n_out = 0;
+    if (n_prev == 0) {
+        int64_t *list = malloc((size_t)c->k * sizeof *list);
+        if (!list)
+            return nomem(c, "candidates");
+        for (int x = 0; x < c->k; x++) {
+            int32_t item = x;
+            int64_t aid;
+            if ((st = ex_anchor_lookup(c, &item, 1, 1, &aid))) {
+                free(list);
+                return st;
+            }
+            ex_anchor *a = &c->anchors[aid];
+            free(a->rows);
+            a->rows = NULL;
+            a->nrows = a->caprows = 0;
+            int64_t cnt = 0, pos = 0;
+            for (int64_t r = 0; r < c->n_rows; r++)
+                cnt += row_keeps(c, r, x);
+            a->rows = malloc((size_t)(cnt ? cnt : 1) * sizeof *a->rows);
+            if (!a->rows) {
+                free(list);
+                return nomem(c, "candidate samples");
+            }
+            a->caprows = cnt ? cnt : 1;
+            for (int64_t r = 0; r < c->n_rows; r++)
+                if (row_keeps(c, r, x)) {
+                    a->rows[a->nrows++] = r;
+                    pos += c->agree[r];
+                }
+            a->nsamples = (double)cnt;
+            a->positives = (double)pos;
+            a->order[0] = x;
+            a->has_order = 1;
+            if (!a->cov && !(a->cov = malloc((size_t)(c->cov_words ? c->cov_words : 1) * sizeof *a->cov))) {
+                free(list);
+                return nomem(c, "coverage sets");
+            }
+            memcpy(a->cov, c->cov_feature + (size_t)x * c->cov_words, (size_t)c->cov_words * sizeof *a->cov);
+            a->coverage = (double)popcount_bits(a->cov, c->cov_words) / (double)c->n_cov;
+            a->proposed_round = round;
+            list[x] = aid;
+        }
+        *out = list;
+        *n_out = c->k;
+        return ANCHOR_OK;
+    }
+
+    py_set_order set;
+    if ((st = py_set_init(&set, c->err)))
+        return st;
+    int size = c->anchors[prev[0]].size + 1;
+    int32_t *items = malloc((size_t)size * sizeof *items);
+    if (!items) {
+        py_set_free(&set);
+        return nomem(c, "candidates");
+    }
+    for (int f = 0; f < c->k && !st; f++) {
+        for (int64_t b = 0; b < n_prev && !st; b++) {
+            const ex_anchor *t = &c->anchors[prev[b]];
+            int q = 0, inserted = 0, dup = 0;
+            for (int i = 0; i < t->size; i++) {
+                if (t->items[i] == f)
+                    dup = 1;
+                if (!inserted && f < t->items[i]) {
+                    items[q++] = f;
+                    inserted = 1;
+                }
+                items[q++] = t->items[i];
+            }
+            if (dup)
+                continue;
+            if (!inserted)
+                items[q++] = f;
+            int64_t aid;
+            if ((st = ex_anchor_lookup(c, items, size, 1, &aid)))
+                break;
+            ex_anchor *a = &c->anchors[aid];
+            t = &c->anchors[prev[b]]; /* the table may have moved */
+            if (a->proposed_round == round)
+                continue;
+            a->proposed_round = round;
+            memcpy(a->order, t->order, (size_t)t->size * sizeof *a->order);
+            a->order[t->size] = f;
+            a->has_order = 1;
+            if (!a->cov && !(a->cov = malloc((size_t)(c->cov_words ? c->cov_words : 1) * sizeof *a->cov))) {
+                st = nomem(c, "coverage sets");
+                break;
+            }
+            const uint64_t *cf = c->cov_feature + (size_t)f * c->cov_words;
+            for (int w = 0; w < c->cov_words; w++)
+                a->cov[w] = t->cov[w] & cf[w];
+            a->coverage = (double)popcount_bits(a->cov, c->cov_words) / (double)c->n_cov;
+            int64_t cnt = 0, pos = 0;
+            for (int64_t i = 0; i < t->nrows; i++)
+                cnt += row_keeps(c, t->rows[i], f);
+            free(a->rows);
+            a->rows = malloc((size_t)(cnt ? cnt : 1) * sizeof *a->rows);
+            a->nrows = 0;
+            a->caprows = cnt ? cnt : 1;
+            if (!a->rows) {
+                a->caprows = 0;
+                st = nomem(c, "candidate samples");
+                break;
+            }
+            for (int64_t i = 0; i < t->nrows; i++)
+                if (row_keeps(c, t->rows[i], f)) {
+                    a->rows[a->nrows++] = t->rows[i];
+                    pos += c->agree[t->rows[i]];
+                }
+            a->nsamples = (double)cnt;
+            a->positives = (double)pos;
+            st = py_set_add(&set, py_tuple_hash(items, size), aid, c->err);
+        }
+    }
+    free(items);
+    if (!st) {
+        *out = malloc((set.used ? set.used : 1) * sizeof **out);
+        if (!*out)
+            st = nomem(c, "candidates");
+        else {
+            py_set_list(&set, *out);
+            *n_out = (int64_t)set.used;
+        }
+    }
+    py_set_free(&set);
+    return st;
+}
+
+/* ---- KL-LUCB ---------------------------------------------------------------------------- */
+
+typedef struct lucb_work {
+    double *ns, *pos, *means, *ub, *lb;
+    int64_t *order;
+} lucb_work;
+
+static void select_critical(ex_ctx *c, lucb_work *w, int64_t n, int64_t top_n, int64_t t, int64_t *ut, int64_t *lt)
+{
+    np_argsort_f64(w->means, w->order, n);
+    double beta = beta_lucb(n, t, c->p->delta);
+    const int64_t *not_j = w->order, *j_set = w->order + (n - top_n);
+    int64_t n_not = n - top_n;
+    for (int64_t i = 0; i < n_not; i++) {
+        int64_t f = not_j[i];
+        w->ub[f] = kl_upper_bound(w->means[f], beta / w->ns[f]);
+    }
+    for (int64_t i = 0; i < top_n; i++) {
+        int64_t f = j_set[i];
+        w->lb[f] = kl_lower_bound(w->means[f], beta / w->ns[f]);
+    }
+    int64_t bu = 0, bl = 0;
+    for (int64_t i = 1; i < n_not; i++)
+        if (w->ub[not_j[i]] > w->ub[not_j[bu]])
+            bu = i;
+    for (int64_t i = 1; i < top_n; i++)
+        if (w->lb[j_set[i]] < w->lb[j_set[bl]])
+            bl = i;
+    *ut = not_j[bu];
+    *lt = j_set[bl];
+}
+
+/* Indices (into arms) of the top_n arms, as alibi's kllucb returns them. */
+static anchor_status kllucb(ex_ctx *c, const int64_t *arms, int64_t n, int64_t top_n, int64_t *result)
+{
+    anchor_status st = ANCHOR_OK;
+    lucb_work w = {0};
+    int64_t *pick = NULL;
+    double *drawn = NULL;
+    size_t sz = (size_t)(n ? n : 1);
+    w.ns = malloc(sz * sizeof(double));
+    w.pos = malloc(sz * sizeof(double));
+    w.means = malloc(sz * sizeof(double));
+    w.ub = calloc(sz, sizeof(double));
+    w.lb = calloc(sz, sizeof(double));
+    w.order = malloc(sz * sizeof(int64_t));
+    pick = malloc(sz * sizeof *pick);
+    drawn = malloc(sz * sizeof *drawn);
+    if (!w.ns || !w.pos || !w.means || !w.ub || !w.lb || !w.order || !pick || !drawn) {
+        st = nomem(c, "KL-LUCB");
+        goto done;
+    }
+    int64_t n_zero = 0;
+    for (int64_t i = 0; i < n; i++) {
+        w.ns[i] = c->anchors[arms[i]].nsamples;
+        w.pos[i] = c->anchors[arms[i]].positives;
+        if (w.ns[i] == 0)
+            pick[n_zero++] = i;
+    }
+    if (n_zero) {
+        int64_t *aids = malloc((size_t)n_zero * sizeof *aids);
+        if (!aids) {
+            st = nomem(c, "KL-LUCB");
+            goto done;
+        }
+        for (int64_t i = 0; i < n_zero; i++)
+            aids[i] = arms[pick[i]];
+        st = draw_samples(c, aids, n_zero, 1, drawn);
+        free(aids);
+        if (st)
+            goto done;
+        for (int64_t i = 0; i < n_zero; i++) {
+            w.pos[pick[i]] += drawn[i];
+            w.ns[pick[i]] += 1.0;
+        }
+    }
+    if (n == top_n) {
+        for (int64_t i = 0; i < n; i++)
+            result[i] = i;
+        goto done;
+    }
+    for (int64_t i = 0; i < n; i++)
+        w.means[i] = w.pos[i] / w.ns[i];
+    int64_t t = 1, ut, lt, iter = 0;
+    select_critical(c, &w, n, top_n, t, &ut, &lt);
+    double B = w.ub[ut] - w.lb[lt];
+    while (B > c->p->tau) {
+        iter++;
+        if (c->p->verbose && iter % c->p->verbose_every == 0)
+            ex_log(c, "Best: %lld (mean:%.10f, n: %lld, lb:%.4f) Worst: %lld (mean:%.4f, n: %lld, ub:%.4f) B = %.2f",
+                   (long long)lt, w.means[lt], (long long)w.ns[lt], w.lb[lt], (long long)ut, w.means[ut],
+                   (long long)w.ns[ut], w.ub[ut], B);
+        int64_t aids[2] = {arms[ut], arms[lt]};
+        double got[2];
+        if ((st = draw_samples(c, aids, 2, c->p->batch_size, got)))
+            goto done;
+        w.pos[ut] += got[0];
+        w.ns[ut] += (double)c->p->batch_size;
+        w.pos[lt] += got[1];
+        w.ns[lt] += (double)c->p->batch_size;
+        for (int64_t i = 0; i < n; i++)
+            w.means[i] = w.pos[i] / w.ns[i];
+        t++;
+        select_critical(c, &w, n, top_n, t, &ut, &lt);
+        B = w.ub[ut] - w.lb[lt];
+    }
+    np_argsort_f64(w.means, w.order, n);
+    for (int64_t i = 0; i < top_n; i++)
+        result[i] = w.order[n - top_n + i];
+done:
+    free(w.ns);
+    free(w.pos);
+    free(w.means);
+    free(w.ub);
+    free(w.lb);
+    free(w.order);
+    free(pick);
+    free(drawn);
+    return st;
+}
+
+/* ---- The search ------------------------------------------------------------------------- */
+
+static int needs_more(double mean, double lb, double ub, double thr, double eps_stop)
+{
+    return (mean >= thr && lb < thr - eps_stop) || (mean < thr && ub >= thr + eps_stop);
+}
+
+/* Confirmation sampling of one size's beam; fills means/lbs for validity. */
+static anchor_status confirm(ex_ctx *c, const int64_t *beam, int64_t nb, double *means, double *lbs)
+{
+    const anchor_explain_params *p = c->p;
+    double beta = beta_confirm(p->delta, p->beam_size, c->k);
+    double *pos = malloc((size_t)nb * sizeof *pos), *ns = malloc((size_t)nb * sizeof *ns);
+    double *ubs = malloc((size_t)nb * sizeof *ubs), *got = malloc((size_t)nb * sizeof *got);
+    int64_t *sel = malloc((size_t)nb * sizeof *sel), *sel_idx = malloc((size_t)nb * sizeof *sel_idx);
+    anchor_status st = ANCHOR_OK;
+    if (!pos || !ns || !ubs || !got || !sel || !sel_idx) {
+        st = nomem(c, "confirmation");
+        goto done;
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        pos[i] = c->anchors[beam[i]].positives;
+        ns[i] = c->anchors[beam[i]].nsamples;
+        means[i] = pos[i] / ns[i];
+        lbs[i] = kl_lower_bound(means[i], beta / ns[i]);
+        ubs[i] = kl_upper_bound(means[i], beta / ns[i]);
+    }
+    if (p->verbose) {
+        for (int64_t i = 0; i < nb; i++)
+            ex_log(c, "beam member %lld: mean %.17g lb %.17g ub %.17g", (long long)i, means[i], lbs[i], ubs[i]);
+    }
+    for (;;) {
+        int64_t ns_sel = 0;
+        for (int64_t i = 0; i < nb; i++)
+            if (needs_more(means[i], lbs[i], ubs[i], p->threshold, p->epsilon_stop)) {
+                sel_idx[ns_sel] = i;
+                sel[ns_sel++] = beam[i];
+            }
+        if (!ns_sel)
+            break;
+        if ((st = draw_samples(c, sel, ns_sel, p->batch_size, got)))
+            goto done;
+        for (int64_t q = 0; q < ns_sel; q++) {
+            int64_t i = sel_idx[q];
+            pos[i] += got[q];
+            ns[i] += (double)p->batch_size;
+            means[i] = pos[i] / ns[i];
+            double level = beta / ns[i];
+            lbs[i] = kl_lower_bound(means[i], level);
+            ubs[i] = kl_upper_bound(means[i], level);
+        }
+    }
+done:
+    free(pos);
+    free(ns);
+    free(ubs);
+    free(got);
+    free(sel);
+    free(sel_idx);
+    return st;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* get_anchor_metadata: prefixes in insertion order, extra draws for unsampled ones. */
+static anchor_status metadata(ex_ctx *c, int64_t best, anchor_explanation *e)
+{
+    int size = c->anchors[best].size;
+    e->size = size;
+    e->feature = malloc((size_t)(size ? size : 1) * sizeof *e->feature);
+    e->precision = malloc((size_t)(size ? size : 1) * sizeof *e->precision);
+    e->coverage = malloc((size_t)(size ? size : 1) * sizeof *e->coverage);
+    int64_t *prefix_aid = malloc((size_t)(size ? size : 1) * sizeof *prefix_aid);
+    int64_t *resample = malloc((size_t)(size ? size : 1) * sizeof *resample);
+    int32_t *items = malloc((size_t)(size ? size : 1) * sizeof *items);
+    double *got = malloc((size_t)(size ? size : 1) * sizeof *got);
+    anchor_status st = ANCHOR_OK;
+    if (!e->feature || !e->precision || !e->coverage || !prefix_aid || !resample || !items || !got) {
+        st = nomem(c, "the result");
+        goto done;
+    }
+    int32_t *order = malloc((size_t)(size ? size : 1) * sizeof *order);
+    if (!order) {
+        st = nomem(c, "the result");
+        goto done;
+    }
+    memcpy(order, c->anchors[best].order, (size_t)size * sizeof *order);
+    int64_t n_res = 0;
+    for (int i = 0; i < size; i++) {
+        items[i] = order[i];
+        qsort(items, (size_t)i + 1, sizeof *items, cmp_i32);
+        int64_t aid;
+        if ((st = ex_anchor_lookup(c, items, i + 1, 0, &aid)))
+            break;
+        if (aid < 0) {
+            st = anchor_error_set(c->err, ANCHOR_ERR_INTERNAL, "prefix %d of the anchor has no statistics", i + 1);
+            break;
+        }
+        ex_anchor *a = &c->anchors[aid];
+        e->feature[i] = order[i];
+        e->precision[i] = a->positives / a->nsamples;
+        e->coverage[i] = a->coverage;
+        prefix_aid[i] = aid;
+        if (!a->has_examples) {
+            memcpy(a->order, a->items, (size_t)a->size * sizeof *a->items);
+            a->has_order = 1;
+            resample[n_res++] = aid;
+        }
+    }
+    free(order);
+    if (!st && n_res)
+        st = draw_samples(c, resample, n_res, c->p->batch_size, got);
+    if (!st) {
+        e->examples_true = calloc((size_t)(size ? size : 1), sizeof *e->examples_true);
+        e->examples_false = calloc((size_t)(size ? size : 1), sizeof *e->examples_false);
+        if (!e->examples_true || !e->examples_false) {
+            st = nomem(c, "examples");
+            goto done;
+        }
+        for (int i = 0; i < size && !st; i++) {
+            const ex_anchor *a = &c->anchors[prefix_aid[i]];
+            for (int kind = 0; kind < 2 && !st; kind++) {
+                int64_t cnt = kind ? a->n_true : a->n_false;
+                const int64_t *rows = kind ? a->ex_true : a->ex_false;
+                if (!cnt)
+                    continue;
+                anchor_image *img;
+                if ((st = anchor_image_create(&img, cnt, c->h, c->w, c->c, c->dtype, c->err)))
+                    break;
+                uint8_t *dst = anchor_image_data(img);
+                for (int64_t r = 0; r < cnt; r++)
+                    ex_render_row(c, rows[r], dst + (size_t)r * c->img_bytes);
+                if (kind)
+                    e->examples_true[i] = img;
+                else
+                    e->examples_false[i] = img;
+            }
+        }
+    }
+done:
+    free(prefix_aid);
+    free(resample);
+    free(items);
+    free(got);
+    return st;
+}
+
+anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
+{
+    const anchor_explain_params *p = c->p;
+    anchor_status st;
+    int64_t *cands = NULL, *beam_all = NULL, *beam_off = NULL, *picked = NULL;
+    double *means = NULL, *lbs = NULL;
+
+    if ((st = ex_draw_coverage(c, p->coverage_samples)))
+        return st;
+    c->prealloc = p->batch_size * p->binary_cache_size;
+    c->alibi_capacity = c->prealloc;
+
+    int64_t empty;
+    if ((st = ex_anchor_lookup(c, NULL, 0, 1, &empty)))
+        return st;
+    c->anchors[empty].has_order = 1;
+    double pos, total;
+    if ((st = draw_samples(c, &empty, 1, p->min_samples_start, &pos)))
+        return st;
+    total = (double)p->min_samples_start;
+    double mean = pos / total, beta0 = beta_empty(p->delta);
+    double lb = kl_lower_bound(mean, beta0 / total);
+    while (mean > p->threshold && lb < p->threshold - p->tau) {
+        double more;
+        if ((st = draw_samples(c, &empty, 1, p->batch_size, &more)))
+            return st;
+        pos += more;
+        total += (double)p->batch_size;
+        mean = pos / total;
+        lb = kl_lower_bound(mean, beta0 / total);
+    }
+    if (lb > p->threshold) {
+        e->status = ANCHOR_RESULT_EMPTY_ANCHOR;
+        e->success = 1;
+        e->size = 0;
+        e->precision_all = mean;
+        e->coverage_all = 1.0;
+        e->num_preds = (int64_t)total;
+        return ANCHOR_OK;
+    }
+
+    int64_t max_size = p->max_anchor_size > 0 ? p->max_anchor_size : c->k;
+    if (max_size > c->k) /* sizes above K propose nothing: same exit, same fallback */
+        max_size = c->k;
+    /* best_of_size as one flat list with offsets per size */
+    int64_t cap_all = 64, n_all = 0;
+    beam_all = malloc((size_t)cap_all * sizeof *beam_all);
+    beam_off = malloc((size_t)(max_size + 2) * sizeof *beam_off);
+    if (!beam_all || !beam_off) {
+        st = nomem(c, "the beam");
+        goto done;
+    }
+    beam_off[0] = 0;
+    beam_off[1] = 0; /* size 0: empty list */
+    int64_t size = 1, best = -1;
+    double best_cov = -1;
+    while (size <= max_size) {
+        int64_t n_c;
+        free(cands);
+        cands = NULL;
+        if ((st = propose(c, beam_all + beam_off[size - 1], beam_off[size] - beam_off[size - 1], size, &cands, &n_c)))
+            goto done;
+        int64_t kept = 0;
+        for (int64_t i = 0; i < n_c; i++)
+            if (c->anchors[cands[i]].coverage > best_cov)
+                cands[kept++] = cands[i];
+        if (!kept)
+            break;
+        int64_t top_n = p->beam_size < kept ? p->beam_size : kept;
+        free(picked);
+        picked = malloc((size_t)top_n * sizeof *picked);
+        if (!picked) {
+            st = nomem(c, "the beam");
+            goto done;
+        }
+        if ((st = kllucb(c, cands, kept, top_n, picked)))
+            goto done;
+        if (n_all + top_n > cap_all) {
+            while (n_all + top_n > cap_all)
+                cap_all *= 2;
+            int64_t *b = realloc(beam_all, (size_t)cap_all * sizeof *b);
+            if (!b) {
+                st = nomem(c, "the beam");
+                goto done;
+            }
+            beam_all = b;
+        }
+        int64_t *beam = beam_all + n_all;
+        for (int64_t i = 0; i < top_n; i++)
+            beam[i] = cands[picked[i]];
+        n_all += top_n;
+        beam_off[size + 1] = n_all;
+        free(means);
+        free(lbs);
+        means = malloc((size_t)top_n * sizeof *means);
+        lbs = malloc((size_t)top_n * sizeof *lbs);
+        if (!means || !lbs) {
+            st = nomem(c, "the beam");
+            goto done;
+        }
+        if ((st = confirm(c, beam, top_n, means, lbs)))
+            goto done;
+        int64_t bi = -1;
+        for (int64_t i = 0; i < top_n; i++) {
+            double cov = c->anchors[beam[i]].coverage;
+            int valid = means[i] >= p->threshold && lbs[i] > p->threshold - p->epsilon_stop;
+            if (p->verbose && valid)
+                ex_log(c, "Found eligible anchor of size %lld, coverage %.17g, is best: %d", (long long)size, cov,
+                       cov > best_cov);
+            if (valid && cov > best_cov && (bi < 0 || cov > c->anchors[beam[bi]].coverage))
+                bi = i;
+        }
+        if (bi >= 0) {
+            best_cov = c->anchors[beam[bi]].coverage;
+            best = beam[bi];
+            if (best_cov == 1.0 || p->stop_on_first)
+                break;
+        }
+        size++;
+    }
+
+    if (best < 0) {
+        e->success = 0;
+        e->status = ANCHOR_RESULT_BELOW_THRESHOLD;
+        ex_log(c, "warning: could not find an anchor satisfying the %g precision constraint; returning the best "
+                  "non-eligible anchor", p->threshold);
+        int64_t n_fb = beam_off[size]; /* best_of_size[0 .. size-1] */
+        if (n_fb == 0) {
+            st = anchor_error_set(c->err, ANCHOR_ERR_INTERNAL, "no candidate anchor to fall back on");
+            goto done;
+        }
+        int64_t one;
+        if ((st = kllucb(c, beam_all, n_fb, 1, &one)))
+            goto done;
+        best = beam_all[one];
+    } else {
+        e->success = 1;
+        e->status = ANCHOR_RESULT_FOUND;
+    }
+    e->num_preds = c->alibi_capacity; /* read by alibi before the metadata draws */
+    st = metadata(c, best, e);
+    if (!st && e->size) {
+        e->precision_all = e->precision[e->size - 1];
+        e->coverage_all = e->coverage[e->size - 1];
+    }
+done:
+    free(cands);
+    free(beam_all);
+    free(beam_off);
+    free(picked);
+    free(means);
+    free(lbs);
+    return st;
+}

@@ -1,0 +1,27 @@
+/* numpy's legacy global generator (np.random.seed / RandomState), emulated bit for bit.
+ * alibi seeds it once with np.random.seed(seed) and draws every mask and background index
+ * from it; reproducing alibi therefore needs the same MT19937 stream and numpy 1.24's exact
+ * derivations of doubles, choice() and randint() from it (SPEC §9.2). */
+#ifndef ANCHOR_EXPLAIN_NP_RANDOM_H
+#define ANCHOR_EXPLAIN_NP_RANDOM_H
+
+#include <stdint.h>
+
+typedef struct np_mt19937 {
+    uint32_t key[624];
+    int pos;
+} np_mt19937;
+
+/* np.random.seed(seed) for an int seed: MT19937 init_genrand. */
+void np_mt_seed(np_mt19937 *mt, uint32_t seed);
+uint32_t np_mt_next_u32(np_mt19937 *mt);
+/* random_sample(): 53-bit double from two outputs. */
+double np_mt_random_double(np_mt19937 *mt);
+/* choice([0, 1], n, p=[p0, 1 - p0]) draws one double u per entry and answers 0 iff
+ * u < np_choice01_cut(p0) (the normalised cdf's first entry). */
+double np_choice01_cut(double p0);
+/* randint(0, bound) == choice(range(bound)): masked rejection on 32-bit outputs.
+ * bound must be in [1, 2^32]; bound == 1 draws nothing. */
+int64_t np_randint(np_mt19937 *mt, int64_t bound);
+
+#endif

@@ -1,0 +1,269 @@
+/* The alibi reference runs (../shared/fixtures/alibi/case*) through the C API, with the
+ * toy model ported to C (toy_linear.c). Each case must reproduce alibi's expected.json:
+ * feature list, per-prefix precision and coverage (exact doubles), success, instance
+ * label, K, raw num_preds, example counts and the batch-size sequence. With the memo off
+ * the batches are alibi's, so their CRC-32s must equal the recorded ones too; with the
+ * memo on the result must be identical and fewer images reach the model.
+ * Usage: test_alibi_fixtures [case-name ...] (default: every case directory). */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "anchor/anchor.h"
+#include "harness.h"
+#include "toy_linear.h"
+
+typedef struct crc_log {
+    toy_linear model;
+    uint32_t *crc;
+    int64_t *n;
+    int count, cap;
+} crc_log;
+
+static anchor_status logging_predict(void *user, const anchor_image *batch, anchor_prediction *out, anchor_error *err)
+{
+    crc_log *l = user;
+    if (l->count == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->crc = realloc(l->crc, (size_t)l->cap * sizeof *l->crc);
+        l->n = realloc(l->n, (size_t)l->cap * sizeof *l->n);
+    }
+    size_t nb = anchor_image_nbytes(batch);
+    const unsigned char *p = anchor_image_cdata(batch);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (nb) { /* zlib takes uInt lengths */
+        uInt chunk = nb > (1u << 30) ? (1u << 30) : (uInt)nb;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        nb -= chunk;
+    }
+    l->crc[l->count] = (uint32_t)crc;
+    l->n[l->count++] = anchor_image_count(batch);
+    return toy_linear_predict(&l->model, batch, out, err);
+}
+
+static cJSON *load_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    buf[got] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    free(buf);
+    return j;
+}
+
+static double num(const cJSON *o, const char *key) { return cJSON_GetObjectItemCaseSensitive(o, key)->valuedouble; }
+
+typedef struct run_result {
+    anchor_explanation *e;
+    crc_log log;
+} run_result;
+
+static int run_case(const char *dir, int memoize, run_result *r, const cJSON *params)
+{
+    char path[4096];
+    anchor_error err = {0};
+    anchor_image *image = NULL, *segments = NULL, *bg = NULL;
+    const cJSON *img = cJSON_GetObjectItemCaseSensitive(params, "image");
+    snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItemCaseSensitive(img, "file")->valuestring);
+    if (anchor_image_load_any(&image, path, ANCHOR_COLOR_ASIS, &err)) {
+        fprintf(stderr, "%s: %s\n", path, err.message);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/segments.npy", dir);
+    if (anchor_npy_load(&segments, path, &err)) {
+        fprintf(stderr, "%s: %s\n", path, err.message);
+        anchor_image_destroy(image);
+        return -1;
+    }
+    const cJSON *bgj = cJSON_GetObjectItemCaseSensitive(params, "backgrounds");
+    if (bgj && !cJSON_IsNull(bgj)) {
+        snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItemCaseSensitive(bgj, "file")->valuestring);
+        if (anchor_npy_load(&bg, path, &err)) {
+            fprintf(stderr, "%s: %s\n", path, err.message);
+            return -1;
+        }
+    }
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(params, "explain");
+    anchor_explain_params p;
+    anchor_explain_params_default(&p);
+    p.seed = (uint32_t)num(params, "seed");
+    p.p_sample = num(ex, "p_sample");
+    p.threshold = num(ex, "threshold");
+    p.delta = num(ex, "delta");
+    p.tau = num(ex, "tau");
+    p.batch_size = (int64_t)num(ex, "batch_size");
+    p.coverage_samples = (int64_t)num(ex, "coverage_samples");
+    p.beam_size = (int64_t)num(ex, "beam_size");
+    p.stop_on_first = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ex, "stop_on_first"));
+    const cJSON *mas = cJSON_GetObjectItemCaseSensitive(ex, "max_anchor_size");
+    p.max_anchor_size = cJSON_IsNull(mas) ? 0 : (int64_t)mas->valuedouble;
+    p.min_samples_start = (int64_t)num(ex, "min_samples_start");
+    p.n_covered_ex = (int64_t)num(ex, "n_covered_ex");
+    p.binary_cache_size = (int64_t)num(ex, "binary_cache_size");
+    p.cache_margin = (int64_t)num(ex, "cache_margin");
+    p.epsilon_stop = num(ex, "epsilon_stop");
+    p.memoize = memoize;
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(params, "predictor");
+    memset(&r->log, 0, sizeof r->log);
+    r->log.model.grid = (int)num(pr, "grid");
+    r->log.model.classes = (int)num(pr, "classes");
+    r->log.model.gain = num(pr, "gain");
+    r->log.model.centre = num(pr, "centre");
+    r->log.model.bias_scale = num(pr, "bias_scale");
+    anchor_predictor *pred = NULL;
+    anchor_predictor_create_callback(&pred, logging_predict, &r->log, NULL, &err);
+    anchor_status st = anchor_explain(image, segments, bg, pred, &p, &r->e, &err);
+    if (st)
+        fprintf(stderr, "%s: anchor_explain failed: %s\n", dir, err.message);
+    anchor_predictor_destroy(pred);
+    anchor_image_destroy(image);
+    anchor_image_destroy(segments);
+    anchor_image_destroy(bg);
+    return st ? -1 : 0;
+}
+
+/* Compare one run with expected.json; returns the number of mismatches. */
+static int compare(const char *name, const anchor_explanation *e, const cJSON *exp)
+{
+    int bad = 0;
+#define EXPECT(cond, ...)                         \
+    do {                                          \
+        CHECKF(cond, __VA_ARGS__);                \
+        if (!(cond))                              \
+            bad++;                                \
+    } while (0)
+    EXPECT(anchor_explanation_instance_label(e) == (int64_t)num(exp, "instance_label"), "%s: instance label %lld",
+           name, (long long)anchor_explanation_instance_label(e));
+    EXPECT(anchor_explanation_n_segments(e) == (int)num(exp, "K"), "%s: K", name);
+    const cJSON *feat = cJSON_GetObjectItemCaseSensitive(exp, "feature");
+    const cJSON *prec = cJSON_GetObjectItemCaseSensitive(exp, "precision_per_prefix");
+    const cJSON *cov = cJSON_GetObjectItemCaseSensitive(exp, "coverage_per_prefix");
+    const cJSON *exs = cJSON_GetObjectItemCaseSensitive(exp, "examples_per_prefix");
+    int n = cJSON_GetArraySize(feat);
+    EXPECT(anchor_explanation_size(e) == n, "%s: anchor size %d, expected %d", name, anchor_explanation_size(e), n);
+    for (int i = 0; i < n && i < anchor_explanation_size(e); i++) {
+        EXPECT(anchor_explanation_feature(e, i) == cJSON_GetArrayItem(feat, i)->valueint, "%s: feature %d = %d", name,
+               i, anchor_explanation_feature(e, i));
+        EXPECT(anchor_explanation_prefix_precision(e, i) == cJSON_GetArrayItem(prec, i)->valuedouble,
+               "%s: precision %d = %.17g", name, i, anchor_explanation_prefix_precision(e, i));
+        EXPECT(anchor_explanation_prefix_coverage(e, i) == cJSON_GetArrayItem(cov, i)->valuedouble,
+               "%s: coverage %d = %.17g", name, i, anchor_explanation_prefix_coverage(e, i));
+        const cJSON *ei = cJSON_GetArrayItem(exs, i);
+        const anchor_image *t = anchor_explanation_examples(e, i, 1), *f = anchor_explanation_examples(e, i, 0);
+        EXPECT((t ? anchor_image_count(t) : 0) == (int64_t)num(ei, "covered_true"), "%s: covered_true %d", name, i);
+        EXPECT((f ? anchor_image_count(f) : 0) == (int64_t)num(ei, "covered_false"), "%s: covered_false %d", name, i);
+    }
+    EXPECT(anchor_explanation_precision(e) == num(exp, "precision"), "%s: precision %.17g", name,
+           anchor_explanation_precision(e));
+    EXPECT(anchor_explanation_coverage(e) == num(exp, "coverage"), "%s: coverage %.17g", name,
+           anchor_explanation_coverage(e));
+    EXPECT(anchor_explanation_success(e) == cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(exp, "success")),
+           "%s: success", name);
+    EXPECT(anchor_explanation_num_preds(e) == (int64_t)num(exp, "raw_num_preds"), "%s: num_preds %lld", name,
+           (long long)anchor_explanation_num_preds(e));
+    const cJSON *bs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(exp, "predictor"), "batch_sizes");
+    int64_t nb;
+    const int64_t *sizes = anchor_explanation_batch_sizes(e, &nb);
+    EXPECT(nb == cJSON_GetArraySize(bs), "%s: %lld batches, expected %d", name, (long long)nb, cJSON_GetArraySize(bs));
+    for (int i = 0; i < nb && i < cJSON_GetArraySize(bs); i++)
+        if (sizes[i] != cJSON_GetArrayItem(bs, i)->valueint) {
+            EXPECT(0, "%s: batch %d has %lld images, expected %d", name, i, (long long)sizes[i],
+                   cJSON_GetArrayItem(bs, i)->valueint);
+            break;
+        }
+    return bad;
+}
+
+static int test_case(const char *shared, const char *name)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/fixtures/alibi/%s", shared, name);
+    snprintf(path, sizeof path, "%s/params.json", dir);
+    cJSON *params = load_json(path);
+    snprintf(path, sizeof path, "%s/expected.json", dir);
+    cJSON *exp = load_json(path);
+    CHECKF(params && exp, "%s: cannot read params.json / expected.json", name);
+    if (!params || !exp)
+        return 1;
+    int bad = 0;
+    run_result off, on;
+    CHECKF(run_case(dir, 0, &off, params) == 0, "%s: memo-off run", name);
+    if (off.e) {
+        bad += compare(name, off.e, exp);
+        /* CRCs: the memo-off batches are alibi's batches */
+        const cJSON *calls = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(exp, "predictor"), "calls");
+        int nc = cJSON_GetArraySize(calls), first_bad = -1;
+        for (int i = 0; i < nc && i < off.log.count; i++) {
+            uint32_t want = (uint32_t)strtoul(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(calls, i), "crc32")->valuestring, NULL, 16);
+            if (want != off.log.crc[i]) {
+                first_bad = i;
+                break;
+            }
+        }
+        CHECKF(first_bad < 0 && off.log.count == nc, "%s: batch CRCs: first divergence at call %d of %d (made %d)",
+               name, first_bad, nc, off.log.count);
+        if (first_bad >= 0 || off.log.count != nc)
+            bad++;
+    }
+    CHECKF(run_case(dir, 1, &on, params) == 0, "%s: memo-on run", name);
+    if (on.e) {
+        bad += compare(name, on.e, exp);
+        anchor_explain_stats s;
+        anchor_explanation_stats(on.e, &s);
+        CHECKF(s.images_predicted <= s.images_sampled, "%s: memo predicted %lld of %lld", name,
+               (long long)s.images_predicted, (long long)s.images_sampled);
+        printf("%s: memo sends %lld of %lld images in %lld calls; %.3f s total, %.3f s in the model\n", name,
+               (long long)s.images_predicted, (long long)s.images_sampled, (long long)s.model_calls, s.seconds_total,
+               s.seconds_predictor);
+    }
+    printf("%s: %s\n", name, bad ? "MISMATCH" : "exact match");
+    anchor_explanation_destroy(off.e);
+    anchor_explanation_destroy(on.e);
+    free(off.log.crc), free(off.log.n), free(on.log.crc), free(on.log.n);
+    cJSON_Delete(params);
+    cJSON_Delete(exp);
+    return bad;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int main(int argc, char **argv)
+{
+    const char *shared = harness_shared_or_skip();
+    if (argc > 1) {
+        for (int i = 1; i < argc; i++)
+            test_case(shared, argv[i]);
+        return harness_finish();
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/fixtures/alibi", shared);
+    DIR *d = opendir(dir);
+    CHECKF(d != NULL, "cannot open %s", dir);
+    if (!d)
+        return harness_finish();
+    char *names[256];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 256)
+        if (!strncmp(de->d_name, "case", 4))
+            names[n++] = strdup(de->d_name);
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    CHECKF(n >= 10, "expected at least 10 cases, found %d", n);
+    for (int i = 0; i < n; i++) {
+        test_case(shared, names[i]);
+        free(names[i]);
+    }
+    return harness_finish();
+}
