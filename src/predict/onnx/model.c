@@ -1,7 +1,28 @@
-/* ONNX models as anchor predictors (include/anchor/onnx.h): stubs until the engine lands. */
+/* ONNX models as anchor predictors (include/anchor/onnx.h).
+ *
+ * A model is the loaded graph plus a small cache of plans, one per batch size (oneDNN
+ * primitives are compiled for fixed shapes, and folded shape arithmetic depends on the
+ * batch). A batch of photos is cut into runs of at most max_batch images; each run is
+ * preprocessed straight into the plan's input buffer, in the model's layout (NCHW or
+ * NHWC, read from its input shape), then executed. The preprocessing presets are those of
+ * Keras and torchvision, so a model exported from either gets what it was trained on:
+ *   raw       x                       raw-bgr  x, channels reversed
+ *   inception x / 127.5 - 1           caffe    BGR, x - (103.939, 116.779, 123.68)
+ *   torch     (x / 255 - mean) / std with mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)
+ * Threads: oneDNN here runs on OpenMP; options.threads sets OpenMP's team size for the
+ * calling thread before each run (0 leaves OpenMP's default: all cores). */
+#include <dnnl.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
-#include "anchor/onnx.h"
+#include "image/image_internal.h"
+#include "predict/onnx/onnx_internal.h"
+
+#define DEFAULT_MAX_BATCH 32
 
 void anchor_onnx_options_default(anchor_onnx_options *opt)
 {
@@ -11,32 +32,244 @@ void anchor_onnx_options_default(anchor_onnx_options *opt)
     opt->max_batch = 0;
 }
 
+static const char *const presets[] = {"raw", "raw-bgr", "inception", "caffe", "torch", NULL};
+
+void anchor_model_destroy(anchor_model *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < OX_MAX_PLANS; i++)
+        ox_plan_destroy(m->plans[i]);
+    if (m->stream)
+        dnnl_stream_destroy(m->stream);
+    if (m->engine)
+        dnnl_engine_destroy(m->engine);
+    ox_graph_free(&m->graph);
+    free(m->input_buf);
+    free(m->path);
+    free(m);
+}
+
+static void set_threads(const anchor_model *m)
+{
+    if (m->opt.threads > 0)
+        omp_set_num_threads(m->opt.threads);
+}
+
+anchor_status ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, anchor_error *err)
+{
+    int victim = 0;
+    for (int i = 0; i < OX_MAX_PLANS; i++) {
+        if (m->plans[i] && m->plan_clock[i] >> 32 == (uint64_t)batch) {
+            m->plan_clock[i] = (uint64_t)batch << 32 | (++m->clock & 0xffffffffu);
+            *out = m->plans[i];
+            return ANCHOR_OK;
+        }
+        if (!m->plans[i] || (m->plans[victim] && (m->plan_clock[i] & 0xffffffffu) < (m->plan_clock[victim] & 0xffffffffu)))
+            victim = i;
+    }
+    ox_plan *p;
+    anchor_status st = ox_plan_create(&p, m, batch, err);
+    if (st)
+        return anchor_error_prefix(err, "%s", m->path);
+    ox_plan_destroy(m->plans[victim]);
+    m->plans[victim] = p;
+    m->plan_clock[victim] = (uint64_t)batch << 32 | (++m->clock & 0xffffffffu);
+    *out = p;
+    return ANCHOR_OK;
+}
+
 anchor_status anchor_model_load(anchor_model **out, const char *path, const anchor_onnx_options *opt,
                                 anchor_error *err)
 {
-    (void)opt;
     *out = NULL;
-    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: ONNX models are not supported yet", path);
+    anchor_onnx_options dflt;
+    anchor_onnx_options_default(&dflt);
+    if (!opt)
+        opt = &dflt;
+    const char *pre = opt->preprocess ? opt->preprocess : "raw";
+    int known = 0;
+    for (const char *const *q = presets; *q; q++)
+        known |= !strcasecmp(*q, pre);
+    if (!known)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "unknown preprocessing '%s' (raw, raw-bgr, inception, caffe, torch)", pre);
+    if (opt->threads < 0 || opt->max_batch < 0)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "threads and max_batch must be >= 0");
+    anchor_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    m->opt = *opt;
+    snprintf(m->preprocess, sizeof m->preprocess, "%s", pre);
+    for (char *c = m->preprocess; *c; c++)
+        *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+    m->opt.preprocess = m->preprocess;
+    m->path = strdup(path);
+    anchor_status st = m->path ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    if (!st)
+        st = ox_graph_load(&m->graph, path, err);
+    if (!st && (dnnl_engine_create(&m->engine, dnnl_cpu, 0) != dnnl_success ||
+                dnnl_stream_create(&m->stream, m->engine, dnnl_stream_default_flags) != dnnl_success))
+        st = anchor_error_set(err, ANCHOR_ERR_INTERNAL, "oneDNN cannot create a CPU engine");
+    if (!st) {
+        const ox_shape *s = &m->graph.input_shape;
+        if (s->ndims == 4) {
+            /* NHWC when the last dimension looks like colour channels and the second does not */
+            m->nhwc = (s->d[3] == 1 || s->d[3] == 3 || s->d[3] == 4) && !(s->d[1] == 1 || s->d[1] == 3 || s->d[1] == 4);
+            m->in_c = m->nhwc ? s->d[3] : s->d[1];
+            m->in_h = m->nhwc ? s->d[1] : s->d[2];
+            m->in_w = m->nhwc ? s->d[2] : s->d[3];
+        }
+        set_threads(m);
+        ox_plan *p;
+        st = ox_model_plan(m, 1, &p, err); /* resolves every shape now, so bad models fail here */
+        if (!st)
+            m->num_classes = ox_plan_output_count(p);
+    }
+    if (st) {
+        anchor_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return ANCHOR_OK;
 }
 
-void anchor_model_destroy(anchor_model *m) { (void)m; }
-int64_t anchor_model_input_height(const anchor_model *m) { (void)m; return 0; }
-int64_t anchor_model_input_width(const anchor_model *m) { (void)m; return 0; }
-int64_t anchor_model_input_channels(const anchor_model *m) { (void)m; return 0; }
-int64_t anchor_model_num_classes(const anchor_model *m) { (void)m; return 0; }
+int64_t anchor_model_input_height(const anchor_model *m) { return m->in_h; }
+int64_t anchor_model_input_width(const anchor_model *m) { return m->in_w; }
+int64_t anchor_model_input_channels(const anchor_model *m) { return m->in_c; }
+int64_t anchor_model_num_classes(const anchor_model *m) { return m->num_classes; }
+
+static void softmax_rows(float *x, int64_t n, int64_t k)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float *r = x + i * k, mx = -INFINITY;
+        for (int64_t j = 0; j < k; j++)
+            mx = r[j] > mx ? r[j] : mx;
+        double sum = 0;
+        for (int64_t j = 0; j < k; j++) {
+            r[j] = expf(r[j] - mx);
+            sum += r[j];
+        }
+        for (int64_t j = 0; j < k; j++)
+            r[j] = (float)(r[j] / sum);
+    }
+}
+
+anchor_status anchor_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out, anchor_error *err)
+{
+    if (n < 1)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "empty batch");
+    int64_t per_in = 1;
+    for (int i = 1; i < m->graph.input_shape.ndims; i++)
+        per_in *= m->graph.input_shape.d[i];
+    int64_t chunk = m->opt.max_batch > 0 ? m->opt.max_batch : DEFAULT_MAX_BATCH;
+    set_threads(m);
+    for (int64_t at = 0; at < n; at += chunk) {
+        int64_t b = n - at < chunk ? n - at : chunk;
+        ox_plan *p;
+        anchor_status st = ox_model_plan(m, b, &p, err);
+        if (st)
+            return st;
+        memcpy(ox_plan_input(p), input + at * per_in, (size_t)(b * per_in) * sizeof(float));
+        if ((st = ox_plan_run(p, err)))
+            return st;
+        memcpy(out + at * m->num_classes, ox_plan_output(p), (size_t)(b * m->num_classes) * sizeof(float));
+    }
+    return ANCHOR_OK;
+}
+
+/* One image (H x W x C, uint8 or float32) into the model's input layout, preprocessed. */
+static void preprocess_image(const anchor_model *m, const anchor_image *batch, int64_t index, float *dst)
+{
+    int64_t H = m->in_h, W = m->in_w, C = m->in_c, hw = H * W;
+    const char *pre = m->preprocess;
+    int bgr = !strcmp(pre, "raw-bgr") || !strcmp(pre, "caffe");
+    float scale[4] = {1, 1, 1, 1}, shift[4] = {0, 0, 0, 0}; /* y = x * scale + shift, per output channel */
+    if (!strcmp(pre, "inception")) {
+        for (int c = 0; c < 4; c++) {
+            scale[c] = 1.f / 127.5f;
+            shift[c] = -1.f;
+        }
+    } else if (!strcmp(pre, "caffe") && C == 3) {
+        shift[0] = -103.939f;
+        shift[1] = -116.779f;
+        shift[2] = -123.68f;
+    }
+    int torch = !strcmp(pre, "torch") && C == 3;
+    int64_t npix = hw * C;
+    const uint8_t *u8 = batch->dtype == ANCHOR_DTYPE_U8 ? (const uint8_t *)batch->data + index * npix : NULL;
+    const float *f32 = batch->dtype == ANCHOR_DTYPE_F32 ? (const float *)batch->data + index * npix : NULL;
+    const double *f64 = batch->dtype == ANCHOR_DTYPE_F64 ? (const double *)batch->data + index * npix : NULL;
+    for (int64_t px = 0; px < hw; px++)
+        for (int64_t c = 0; c < C; c++) {
+            int64_t src_c = bgr && C == 3 ? 2 - c : c;
+            int64_t si = px * C + src_c;
+            float x = u8 ? (float)u8[si] : f32 ? f32[si] : (float)f64[si];
+            float y = x * scale[c] + shift[c];
+            if (torch) /* as torchvision: ToTensor, then Normalize */
+                y = (x / 255.f - (c == 0 ? 0.485f : c == 1 ? 0.456f : 0.406f)) /
+                    (c == 0 ? 0.229f : c == 1 ? 0.224f : 0.225f);
+            if (m->nhwc)
+                dst[px * C + c] = y;
+            else
+                dst[c * hw + px] = y;
+        }
+}
 
 anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, anchor_prediction *out,
                                    anchor_error *err)
 {
-    (void)m;
-    (void)batch;
-    (void)out;
-    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "ONNX models are not supported yet");
+    if (m->graph.input_shape.ndims != 4)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "%s: the model's input has rank %d; images need a rank-4 input (NCHW or NHWC)",
+                                m->path, m->graph.input_shape.ndims);
+    if (batch->h != m->in_h || batch->w != m->in_w || batch->c != m->in_c)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "%s takes %lldx%lld images with %lld channels, not %lldx%lld with %lld (resize first)",
+                                m->path, (long long)m->in_w, (long long)m->in_h, (long long)m->in_c,
+                                (long long)batch->w, (long long)batch->h, (long long)batch->c);
+    if (batch->dtype != ANCHOR_DTYPE_U8 && batch->dtype != ANCHOR_DTYPE_F32 && batch->dtype != ANCHOR_DTYPE_F64)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "images must be uint8 or float, not %s",
+                                anchor_dtype_name(batch->dtype));
+    int64_t n = batch->n, k = m->num_classes, per_in = m->in_h * m->in_w * m->in_c;
+    int64_t chunk = m->opt.max_batch > 0 ? m->opt.max_batch : DEFAULT_MAX_BATCH;
+    float *scores = malloc((size_t)(n * k) * sizeof *scores);
+    if (!scores)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for %lld scores", (long long)(n * k));
+    set_threads(m);
+    anchor_status st = ANCHOR_OK;
+    for (int64_t at = 0; at < n && !st; at += chunk) {
+        int64_t b = n - at < chunk ? n - at : chunk;
+        ox_plan *p;
+        if ((st = ox_model_plan(m, b, &p, err)))
+            break;
+        float *in = ox_plan_input(p);
+        for (int64_t i = 0; i < b; i++)
+            preprocess_image(m, batch, at + i, in + i * per_in);
+        if ((st = ox_plan_run(p, err)))
+            break;
+        memcpy(scores + at * k, ox_plan_output(p), (size_t)(b * k) * sizeof(float));
+    }
+    if (!st && m->opt.softmax)
+        softmax_rows(scores, n, k);
+    if (!st)
+        st = anchor_prediction_set_scores(out, n, k, ANCHOR_DTYPE_F32, scores, err);
+    free(scores);
+    return st;
 }
+
+static anchor_status model_predict_cb(void *user, const anchor_image *batch, anchor_prediction *out,
+                                      anchor_error *err)
+{
+    return anchor_model_predict(user, batch, out, err);
+}
+
+static void model_destroy_cb(void *user) { anchor_model_destroy(user); }
 
 anchor_status anchor_predictor_create_model(anchor_predictor **out, anchor_model *model, anchor_error *err)
 {
-    (void)model;
     *out = NULL;
-    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "ONNX models are not supported yet");
+    if (!model)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "model is NULL");
+    return anchor_predictor_create_callback(out, model_predict_cb, model, model_destroy_cb, err);
 }

@@ -1,0 +1,114 @@
+/* Private to the ONNX engine: the loaded graph, constant tensors, and the per-batch plan.
+ *
+ * Loading (load.c) parses the file with protobuf-c, converts every initializer to a
+ * constant tensor (float32, float16 widened to float32, or int64 for shapes and indices)
+ * and checks that every operator is one we run, so that a bad model fails at load time.
+ * Planning (plan.c) turns the graph into a list of oneDNN primitives and small C kernels
+ * for one batch size: shapes are resolved, shape arithmetic is folded into constants,
+ * BatchNormalization is folded into the Conv before it, activations and residual sums
+ * become post-ops, and activations live in a few reused buffers. */
+#ifndef ANCHOR_ONNX_INTERNAL_H
+#define ANCHOR_ONNX_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anchor/onnx.h"
+/* The protobuf-c types, declared here so that tests can include this header without the
+ * generated code (a repeated identical typedef is valid C11). */
+typedef struct Onnx__ModelProto Onnx__ModelProto;
+typedef struct Onnx__GraphProto Onnx__GraphProto;
+typedef struct Onnx__NodeProto Onnx__NodeProto;
+typedef struct Onnx__AttributeProto Onnx__AttributeProto;
+typedef struct Onnx__TensorProto Onnx__TensorProto;
+
+#define OX_MAX_DIMS 8
+/* Bounds checked before anything is allocated. */
+#define OX_MAX_DIM_VALUE (1LL << 28)
+#define OX_MAX_TENSOR_ELEMS (1LL << 30)  /* 4 GiB of float32 per tensor */
+#define OX_MAX_FILE_BYTES ((size_t)2 << 30)  /* protobuf's own 2 GiB limit */
+#define OX_MAX_PLANS 4
+
+typedef enum ox_type { OX_F32 = 1, OX_I64 = 2 } ox_type;
+
+typedef struct ox_shape {
+    int ndims;
+    int64_t d[OX_MAX_DIMS];
+} ox_shape;
+
+/* A constant tensor (initializer, Constant node, or a folded result). */
+typedef struct ox_tensor {
+    ox_type type;
+    ox_shape shape;
+    int64_t count;
+    void *data; /* float * or int64_t *, owned */
+} ox_tensor;
+
+typedef struct ox_graph {
+    Onnx__ModelProto *proto;
+    const Onnx__GraphProto *g;
+    int64_t opset;
+    /* Values: every name in the graph gets an id. */
+    int n_values;
+    char **names;          /* borrowed from proto */
+    ox_tensor **init;      /* per value: initializer or NULL */
+    int input;             /* the runtime input's value id */
+    ox_shape input_shape;  /* -1 where the batch dimension is symbolic */
+    int output;            /* the output's value id */
+    /* Nodes, with inputs/outputs resolved to value ids (-1 = absent optional). */
+    int n_nodes;
+    int **node_in;
+    int **node_out;
+    int *consumers;        /* per value: how many node inputs read it */
+} ox_graph;
+
+struct anchor_model {
+    ox_graph graph;
+    anchor_onnx_options opt;
+    char preprocess[16];
+    char *path;
+    /* The image the model takes. */
+    int nhwc;              /* input layout: 1 = NHWC, 0 = NCHW */
+    int64_t in_h, in_w, in_c;
+    int64_t num_classes;
+    struct ox_plan *plans[OX_MAX_PLANS];
+    uint64_t plan_clock[OX_MAX_PLANS], clock;
+    float *input_buf;      /* preprocessing scratch */
+    size_t input_cap;
+    struct dnnl_engine *engine;
+    struct dnnl_stream *stream;
+};
+
+/* load.c */
+anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err);
+void ox_graph_free(ox_graph *g);
+const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name);
+int64_t ox_attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt);
+float ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt);
+anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what,
+                                   anchor_error *err);
+anchor_status ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, anchor_error *err);
+void ox_tensor_free(ox_tensor *t);
+int64_t ox_shape_count(const ox_shape *s);
+const char *ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size);
+
+/* plan.c */
+typedef struct ox_plan ox_plan;
+anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
+void ox_plan_destroy(ox_plan *p);
+/* The plan's input buffer (batch x the model's input shape, float32, model layout) and
+ * output (batch x classes). */
+float *ox_plan_input(ox_plan *p);
+const float *ox_plan_output(ox_plan *p);
+int64_t ox_plan_output_count(const ox_plan *p); /* per image */
+anchor_status ox_plan_run(ox_plan *p, anchor_error *err);
+/* FLOPs of one image (2 x multiply-adds of Conv, Gemm and MatMul). */
+double ox_plan_flops(const ox_plan *p);
+
+/* model.c: run a raw input tensor (already preprocessed, the model's layout and size) for
+ * n images; writes n x num_classes floats (before the softmax option). For tests. */
+anchor_status anchor_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out,
+                                      anchor_error *err);
+anchor_status ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, anchor_error *err);
+
+#endif
