@@ -7,6 +7,7 @@
 #include "anchor/image.h"
 #include "anchor/resize.h"
 #include "anchor/segment.h"
+#include "anchor/render.h"
 #include "anchor/predict.h"
 #include "anchor/explain.h"
 #include "anchor/output.h"
