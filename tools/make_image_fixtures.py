@@ -10,8 +10,9 @@ What it writes (all small):
                            gray / colour (4:2:0, 4:4:4, progressive) / CMYK JPEGs (by Pillow);
   decode/<case>.rgb.npy    Image.open(f).convert('RGB') as uint8 H x W x 3
   decode/<case>.l.npy      Image.open(f).convert('L')   as uint8 H x W
-  resize/src_rgb.npy, src_l.npy   a small synthetic photo (and its convert('L'))
-  resize/<mode>_<filter>_<W>x<H>.npy   Pillow's Image.resize((W, H), filter) of it
+  resize/src_<name>.npy    small synthetic photos: rgb (41x29), l (its convert('L')),
+                           even (48x32, sizes chosen to exercise nearest's position drift)
+  resize/<name>_<filter>_<W>x<H>.npy   Pillow's Image.resize((W, H), filter) of src_<name>
   shared.txt               for the photos in <shared>/images: the CRC32 (zlib) and byte sum
                            of the decoded image, and of Image.resize for several sizes and
                            the four filters; outputs with W*H <= 2500 are stored whole under
@@ -201,6 +202,16 @@ def main():
                 res = np.asarray(Image.fromarray(arr).resize((w, h), f))
                 save_npy(os.path.join(out, "resize", f"{mode}_{fname}_{w}x{h}.npy"), res)
     manifest.append(f"resize src 41x29, {len(sizes)} sizes x 4 filters x (rgb, l)")
+    # 48x32: sizes where Pillow's accumulated nearest-neighbour positions (xo += scale)
+    # differ from (x + 0.5) * scale, so that quirk is tested without the shared photos
+    even = photo(32, 48, 13)
+    save_npy(os.path.join(out, "resize", "src_even.npy"), even)
+    even_sizes = [(9, 6), (21, 14), (35, 22), (66, 47), (75, 60)]
+    for fname, f in FILTERS.items():
+        for w, h in even_sizes:
+            res = np.asarray(Image.fromarray(even).resize((w, h), f))
+            save_npy(os.path.join(out, "resize", f"even_{fname}_{w}x{h}.npy"), res)
+    manifest.append(f"resize src 48x32 (even), {len(even_sizes)} sizes x 4 filters")
 
     # the shared photos: digests (and whole outputs when small)
     lines = ["# kind image mode filter W H crc32 sum file   (crc32 = zlib.crc32 of the uint8 bytes, HWC)"]
