@@ -471,7 +471,7 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
                      h.ndim == 1 ? "," : (i + 1 < h.ndim ? ", " : ""));
         strncat(shp, ")", sizeof shp - strlen(shp) - 1);
         return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered request %lld with a %s array of shape %s; expected (%lld, L) "
+                         "predictor program `%s` answered request %lld with an array of dtype %s and shape %s; expected (%lld, L) "
                          "float32/float64 scores or (%lld,) integer labels",
                          p->command, (long long)p->requests, h.is_bool ? "bool" : anchor_dtype_name(h.dtype), shp,
                          (long long)count, (long long)count);

@@ -274,7 +274,7 @@ int main(int argc, char **argv)
     expect_failure("segv", ANCHOR_ERR_PREDICTOR, "killed by signal 11", "about to die", 2);
     expect_failure("wrong-n", ANCHOR_ERR_PREDICTOR, "answered 3 rows to request 1 of 2 images", NULL, 2);
     expect_failure("wrong-shape", ANCHOR_ERR_PREDICTOR, "shape (2, 3, 1)", NULL, 2);
-    expect_failure("int-scores", ANCHOR_ERR_PREDICTOR, "int64 array of shape (2, 3)", NULL, 2);
+    expect_failure("int-scores", ANCHOR_ERR_PREDICTOR, "dtype int64 and shape (2, 3)", NULL, 2);
     expect_failure("f16", ANCHOR_ERR_PREDICTOR, "malformed .npy", "'<f2'", 2);
     expect_failure("nan", ANCHOR_ERR_PREDICTOR, "non-finite score (nan) for image 1, class 1", NULL, 3);
     expect_failure("garbage", ANCHOR_ERR_PREDICTOR, "malformed .npy", "magic", 2);
