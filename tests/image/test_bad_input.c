@@ -109,6 +109,30 @@ int main(void)
     expect_load_fails("half.png", png, n_png / 2, ANCHOR_ERR_FORMAT, "truncated");
     expect_load_fails("signature_only.png", png, 8, ANCHOR_ERR_FORMAT, "truncated");
     expect_load_fails("soi_only.jpg", jpg, 3, ANCHOR_ERR_FORMAT, "JPEG");
+    /* Pillow's tolerance, kept: a PNG without IEND and a JPEG with bytes after EOI
+     * decode normally; a JPEG missing only its EOI marker is truncated for Pillow too */
+    {
+        anchor_error err = {0};
+        anchor_image *a = NULL, *b = NULL;
+        CHECK(anchor_image_decode(&a, png, n_png, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK);
+        CHECKF(anchor_image_decode(&b, png, n_png - 12, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK, "%s", err.message);
+        fidelity f = compare_u8(b, a);
+        CHECK(f.same_shape && f.max_abs_diff == 0);
+        anchor_image_destroy(a);
+        anchor_image_destroy(b);
+        a = b = NULL;
+        unsigned char *tail = malloc(n_jpg + 16);
+        memcpy(tail, jpg, n_jpg);
+        memcpy(tail + n_jpg, "trailing garbage", 16);
+        CHECK(anchor_image_decode(&a, jpg, n_jpg, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK);
+        CHECKF(anchor_image_decode(&b, tail, n_jpg + 16, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK, "%s", err.message);
+        f = compare_u8(b, a);
+        CHECK(f.same_shape && f.max_abs_diff == 0);
+        anchor_image_destroy(a);
+        anchor_image_destroy(b);
+        free(tail);
+        expect_load_fails("no_eoi.jpg", jpg, n_jpg - 2, ANCHOR_ERR_FORMAT, "truncated");
+    }
     /* a real photo cut in half, when the shared folder is there */
     const char *shared = getenv("ANCHOR_SHARED");
     if (shared) {
