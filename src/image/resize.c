@@ -171,7 +171,8 @@ static inline uint8_t clip_fixed(int32_t v)
     return (uint8_t)(v > 255 ? 255 : v);
 }
 
-/* Horizontal pass over source rows [row0, row0 + rows) into dst (rows x out_w x c). */
+/* Horizontal pass over source rows [row0, row0 + rows) into dst (rows x out_w x c).
+ * Integer sums are exact, so the loop order is free; channels are summed together. */
 static void pass_horizontal(const uint8_t *src, int64_t src_w, int row0, int rows, int c, const taps *t,
                             int out_w, uint8_t *dst)
 {
@@ -182,31 +183,47 @@ static void pass_horizontal(const uint8_t *src, int64_t src_w, int row0, int row
             const int32_t *k = t->weights + (size_t)xx * (size_t)t->stride;
             const uint8_t *p = line + (size_t)t->first[xx] * (size_t)c;
             int n = t->count[xx];
-            for (int ch = 0; ch < c; ch++) {
-                int32_t acc = 1 << (FIXED_BITS - 1);
+            if (c == 3) {
+                int32_t a0 = 1 << (FIXED_BITS - 1), a1 = a0, a2 = a0;
+                for (int x = 0; x < n; x++, p += 3) {
+                    a0 += (int32_t)p[0] * k[x];
+                    a1 += (int32_t)p[1] * k[x];
+                    a2 += (int32_t)p[2] * k[x];
+                }
+                o[(size_t)xx * 3] = clip_fixed(a0);
+                o[(size_t)xx * 3 + 1] = clip_fixed(a1);
+                o[(size_t)xx * 3 + 2] = clip_fixed(a2);
+            } else {
+                int32_t a0 = 1 << (FIXED_BITS - 1);
                 for (int x = 0; x < n; x++)
-                    acc += (int32_t)p[(size_t)x * (size_t)c + (size_t)ch] * k[x];
-                o[(size_t)xx * (size_t)c + (size_t)ch] = clip_fixed(acc);
+                    a0 += (int32_t)p[x] * k[x];
+                o[xx] = clip_fixed(a0);
             }
         }
     }
 }
 
-/* Vertical pass: output row yy reads rows first[yy] - row_offset ... of src (w x c). */
-static void pass_vertical(const uint8_t *src, int w, int c, const taps *t, int row_offset, int out_h, uint8_t *dst)
+/* Vertical pass: output row yy reads rows first[yy] - row_offset ... of src (w x c),
+ * accumulated a whole row at a time (contiguous, vectorisable) into `acc`. */
+static void pass_vertical(const uint8_t *src, int w, int c, const taps *t, int row_offset, int out_h, uint8_t *dst,
+                          int32_t *acc)
 {
     size_t row_len = (size_t)w * (size_t)c;
     for (int yy = 0; yy < out_h; yy++) {
         const int32_t *k = t->weights + (size_t)yy * (size_t)t->stride;
         const uint8_t *base = src + (size_t)(t->first[yy] - row_offset) * row_len;
         int n = t->count[yy];
-        uint8_t *o = dst + (size_t)yy * row_len;
-        for (size_t i = 0; i < row_len; i++) {
-            int32_t acc = 1 << (FIXED_BITS - 1);
-            for (int y = 0; y < n; y++)
-                acc += (int32_t)base[(size_t)y * row_len + i] * k[y];
-            o[i] = clip_fixed(acc);
+        for (size_t i = 0; i < row_len; i++)
+            acc[i] = 1 << (FIXED_BITS - 1);
+        for (int y = 0; y < n; y++) {
+            const uint8_t *row = base + (size_t)y * row_len;
+            int32_t ky = k[y];
+            for (size_t i = 0; i < row_len; i++)
+                acc[i] += (int32_t)row[i] * ky;
         }
+        uint8_t *o = dst + (size_t)yy * row_len;
+        for (size_t i = 0; i < row_len; i++)
+            o[i] = clip_fixed(acc[i]);
     }
 }
 
@@ -249,8 +266,16 @@ static anchor_status resize_convolve(const anchor_image *src, int out_w, int out
         rows_src = temp;
         row_offset = first;
     }
-    if (need_v)
-        pass_vertical(rows_src, out_w, c, &tv, row_offset, out_h, out->data);
+    if (need_v) {
+        int32_t *acc = malloc(sizeof(int32_t) * (size_t)out_w * (size_t)c);
+        if (!acc) {
+            free(temp);
+            taps_free(&tv);
+            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "resize: out of memory for a row");
+        }
+        pass_vertical(rows_src, out_w, c, &tv, row_offset, out_h, out->data, acc);
+        free(acc);
+    }
     free(temp);
     taps_free(&tv);
     return ANCHOR_OK;
