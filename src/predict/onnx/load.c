@@ -22,7 +22,7 @@ static const char *const supported_ops[] = {
     "Mul", "Add", "Sub", "Div", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Concat",
     "Flatten", "Reshape", "Transpose", "Gemm", "MatMul", "Softmax", "Dropout", "Identity", "Pad",
     "ReduceMean", "Squeeze", "Unsqueeze", "LRN", "Shape", "Gather", "Constant", "ConstantOfShape", "Cast",
-    "Slice", "Tanh", NULL};
+    "Slice", "Tanh", "Abs", NULL};
 
 int64_t ox_shape_count(const ox_shape *s)
 {

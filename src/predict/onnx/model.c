@@ -122,7 +122,9 @@ anchor_status anchor_model_load(anchor_model **out, const char *path, const anch
         }
         set_threads(m);
         ox_plan *p;
-        st = ox_model_plan(m, 1, &p, err); /* resolves every shape now, so bad models fail here */
+        /* resolves every shape now, so that bad models fail here */
+        int64_t b0 = m->graph.input_shape.d[0] > 0 ? m->graph.input_shape.d[0] : 1;
+        st = ox_model_plan(m, b0, &p, err);
         if (!st)
             m->num_classes = ox_plan_output_count(p);
     }
@@ -155,32 +157,71 @@ static void softmax_rows(float *x, int64_t n, int64_t k)
     }
 }
 
-anchor_status anchor_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out, anchor_error *err)
+/* Fills the model input of image `index` at dst. */
+typedef void (*fill_fn)(const anchor_model *m, const void *ctx, int64_t index, float *dst);
+
+/* Runs n images in plans of at most max_batch. A model whose input declares a fixed batch
+ * B is first tried at other batch sizes (most such files work at any batch); if a plan
+ * fails, or answers a different number of scores per image (a Reshape that baked B in),
+ * the model is run in batches of exactly B from then on, the last one padded. */
+static anchor_status run_batches(anchor_model *m, int64_t n, fill_fn fill, const void *ctx, float *out,
+                                 anchor_error *err)
 {
-    if (n < 1)
-        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "empty batch");
-    int64_t per_in = 1;
+    int64_t per_in = 1, k = m->num_classes;
     for (int i = 1; i < m->graph.input_shape.ndims; i++)
         per_in *= m->graph.input_shape.d[i];
     int64_t chunk = m->opt.max_batch > 0 ? m->opt.max_batch : DEFAULT_MAX_BATCH;
+    int64_t declared = m->graph.input_shape.d[0];
     set_threads(m);
-    for (int64_t at = 0; at < n; at += chunk) {
-        int64_t b = n - at < chunk ? n - at : chunk;
+    for (int64_t at = 0; at < n;) {
+        int64_t b = n - at < chunk ? n - at : chunk, plan_b = b;
+        if (m->fixed_batch) {
+            plan_b = m->fixed_batch;
+            b = b < plan_b ? b : plan_b;
+        }
         ox_plan *p;
-        anchor_status st = ox_model_plan(m, b, &p, err);
+        anchor_status st = ox_model_plan(m, plan_b, &p, err);
+        if (!st && ox_plan_output_count(p) != k)
+            st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: %lld scores per image at batch %lld, %lld at batch 1",
+                                  m->path, (long long)ox_plan_output_count(p), (long long)plan_b, (long long)k);
+        if (st && declared > 0 && !m->fixed_batch) {
+            m->fixed_batch = declared;
+            continue;
+        }
         if (st)
             return st;
-        memcpy(ox_plan_input(p), input + at * per_in, (size_t)(b * per_in) * sizeof(float));
+        float *in = ox_plan_input(p);
+        for (int64_t i = 0; i < b; i++)
+            fill(m, ctx, at + i, in + i * per_in);
+        if (plan_b > b)
+            memset(in + b * per_in, 0, (size_t)((plan_b - b) * per_in) * sizeof(float));
         if ((st = ox_plan_run(p, err)))
             return st;
-        memcpy(out + at * m->num_classes, ox_plan_output(p), (size_t)(b * m->num_classes) * sizeof(float));
+        memcpy(out + at * k, ox_plan_output(p), (size_t)(b * k) * sizeof(float));
+        at += b;
     }
     return ANCHOR_OK;
 }
 
-/* One image (H x W x C, uint8 or float32) into the model's input layout, preprocessed. */
-static void preprocess_image(const anchor_model *m, const anchor_image *batch, int64_t index, float *dst)
+static void fill_tensor(const anchor_model *m, const void *ctx, int64_t index, float *dst)
 {
+    int64_t per_in = 1;
+    for (int i = 1; i < m->graph.input_shape.ndims; i++)
+        per_in *= m->graph.input_shape.d[i];
+    memcpy(dst, (const float *)ctx + index * per_in, (size_t)per_in * sizeof(float));
+}
+
+anchor_status anchor_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out, anchor_error *err)
+{
+    if (n < 1)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "empty batch");
+    return run_batches(m, n, fill_tensor, input, out, err);
+}
+
+/* One image (H x W x C, uint8 or float32) into the model's input layout, preprocessed. */
+static void preprocess_image(const anchor_model *m, const void *ctx, int64_t index, float *dst)
+{
+    const anchor_image *batch = ctx;
     int64_t H = m->in_h, W = m->in_w, C = m->in_c, hw = H * W;
     const char *pre = m->preprocess;
     int bgr = !strcmp(pre, "raw-bgr") || !strcmp(pre, "caffe");
@@ -231,25 +272,11 @@ anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, a
     if (batch->dtype != ANCHOR_DTYPE_U8 && batch->dtype != ANCHOR_DTYPE_F32 && batch->dtype != ANCHOR_DTYPE_F64)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "images must be uint8 or float, not %s",
                                 anchor_dtype_name(batch->dtype));
-    int64_t n = batch->n, k = m->num_classes, per_in = m->in_h * m->in_w * m->in_c;
-    int64_t chunk = m->opt.max_batch > 0 ? m->opt.max_batch : DEFAULT_MAX_BATCH;
+    int64_t n = batch->n, k = m->num_classes;
     float *scores = malloc((size_t)(n * k) * sizeof *scores);
     if (!scores)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for %lld scores", (long long)(n * k));
-    set_threads(m);
-    anchor_status st = ANCHOR_OK;
-    for (int64_t at = 0; at < n && !st; at += chunk) {
-        int64_t b = n - at < chunk ? n - at : chunk;
-        ox_plan *p;
-        if ((st = ox_model_plan(m, b, &p, err)))
-            break;
-        float *in = ox_plan_input(p);
-        for (int64_t i = 0; i < b; i++)
-            preprocess_image(m, batch, at + i, in + i * per_in);
-        if ((st = ox_plan_run(p, err)))
-            break;
-        memcpy(scores + at * k, ox_plan_output(p), (size_t)(b * k) * sizeof(float));
-    }
+    anchor_status st = run_batches(m, n, preprocess_image, batch, scores, err);
     if (!st && m->opt.softmax)
         softmax_rows(scores, n, k);
     if (!st)

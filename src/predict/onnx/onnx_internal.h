@@ -71,6 +71,7 @@ struct anchor_model {
     int nhwc;              /* input layout: 1 = NHWC, 0 = NCHW */
     int64_t in_h, in_w, in_c;
     int64_t num_classes;
+    int64_t fixed_batch;   /* 0, or the declared batch once other sizes proved wrong */
     struct ox_plan *plans[OX_MAX_PLANS];
     uint64_t plan_clock[OX_MAX_PLANS], clock;
     float *input_buf;      /* preprocessing scratch */

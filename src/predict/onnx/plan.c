@@ -438,6 +438,8 @@ static int as_eltwise(ox_plan *p, int node, eltwise_op *e)
         e->alg[0] = dnnl_eltwise_logistic;
     } else if (!strcmp(op, "Tanh")) {
         e->alg[0] = dnnl_eltwise_tanh;
+    } else if (!strcmp(op, "Abs")) {
+        e->alg[0] = dnnl_eltwise_abs;
     } else if (!strcmp(op, "HardSwish")) {
         e->alg[0] = dnnl_eltwise_hardswish;
     } else if (!strcmp(op, "HardSigmoid")) {
@@ -1515,8 +1517,11 @@ static anchor_status plan_transpose(ox_plan *p, const nctx *c)
 {
     const char *ctx = c->ctx;
     int x = IN(c, 0), xp, y = c->out[0];
-    anchor_status st = plain(p, x, &xp, ctx);
-    if (st)
+    anchor_status st;
+    int is_const = p->v[x].kind == PV_CONST;
+    if (is_const)
+        xp = x;
+    else if ((st = plain(p, x, &xp, ctx)))
         return st;
     ox_shape xs = p->v[xp].shape, ys = xs;
     int64_t perm[OX_MAX_DIMS];
@@ -1542,6 +1547,22 @@ static anchor_status plan_transpose(ox_plan *p, const nctx *c)
         ys.d[i] = xs.d[perm[i]];
         dims[i] = ys.d[i];
         strides[i] = str[perm[i]];
+    }
+    if (is_const) { /* shape arithmetic: permute now */
+        ox_tensor *t;
+        const ox_tensor *src = p->v[x].c;
+        if ((st = ox_tensor_new(&t, src->type, &ys, p->err)))
+            return st;
+        for (int64_t e = 0; e < t->count; e++) {
+            int64_t r = e, off = 0;
+            for (int i = ys.ndims - 1; i >= 0; i--) {
+                off += (r % ys.d[i]) * strides[i];
+                r /= ys.d[i];
+            }
+            tset(t, e, tget(src, off));
+        }
+        set_const(p, y, t);
+        return ANCHOR_OK;
     }
     /* read the input through permuted strides, write row-major */
     int xv;
@@ -1841,10 +1862,11 @@ static anchor_status plan_fold(ox_plan *p, const nctx *c)
             }
             if (ns < 0 || ne != ns || (na >= 0 && na != ns) || (nst >= 0 && nst != ns) || ns > xs->ndims)
                 return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: starts/ends/axes must be constants", ctx);
-            int64_t lo[OX_MAX_DIMS];
+            int64_t lo[OX_MAX_DIMS], step[OX_MAX_DIMS];
             ox_shape ys = *xs;
             for (int i = 0; i < xs->ndims; i++) {
                 lo[i] = 0;
+                step[i] = 1;
             }
             for (int i = 0; i < ns; i++) {
                 int64_t a = na >= 0 ? norm_axis(axes[i], xs->ndims) : i, n;
@@ -1852,14 +1874,21 @@ static anchor_status plan_fold(ox_plan *p, const nctx *c)
                     return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis out of range", ctx);
                 n = xs->d[a];
                 int64_t stp = nst >= 0 ? steps[i] : 1, b = starts[i], e = ends[i];
-                if (stp != 1)
-                    return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: Slice steps other than 1", ctx);
+                if (stp == 0)
+                    return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Slice step 0", ctx);
                 b = b < 0 ? b + n : b;
                 e = e < 0 ? e + n : e;
-                b = b < 0 ? 0 : b > n ? n : b;
-                e = e < b ? b : e > n ? n : e;
+                if (stp > 0) {
+                    b = b < 0 ? 0 : b > n ? n : b;
+                    e = e < 0 ? 0 : e > n ? n : e;
+                } else { /* backwards: from b down to e + 1 */
+                    b = b < 0 ? -1 : b > n - 1 ? n - 1 : b;
+                    e = e < -1 ? -1 : e > n - 1 ? n - 1 : e;
+                }
+                int64_t len = stp > 0 ? (e - b + stp - 1) / stp : (b - e + (-stp) - 1) / (-stp);
                 lo[a] = b;
-                ys.d[a] = e - b;
+                step[a] = stp;
+                ys.d[a] = len > 0 ? len : 0;
             }
             if ((st = ox_tensor_new(&t, s->type, &ys, p->err)))
                 return st;
@@ -1868,7 +1897,7 @@ static anchor_status plan_fold(ox_plan *p, const nctx *c)
                 for (int i = ys.ndims - 1; i >= 0; i--) {
                     int64_t q = r % ys.d[i];
                     r /= ys.d[i];
-                    off += (lo[i] + q) * mul;
+                    off += (lo[i] + q * step[i]) * mul;
                     mul *= xs->d[i];
                 }
                 tset(t, e, tget(s, off));
@@ -1885,7 +1914,7 @@ static anchor_status plan_node(ox_plan *p, nctx *c)
     if (!strcmp(op, "Conv"))
         return plan_conv(p, c);
     if (!strcmp(op, "Relu") || !strcmp(op, "LeakyRelu") || !strcmp(op, "Clip") || !strcmp(op, "Sigmoid") ||
-        !strcmp(op, "HardSigmoid") || !strcmp(op, "HardSwish") || !strcmp(op, "Tanh"))
+        !strcmp(op, "HardSigmoid") || !strcmp(op, "HardSwish") || !strcmp(op, "Tanh") || !strcmp(op, "Abs"))
         return plan_eltwise(p, c);
     if (!strcmp(op, "Add"))
         return plan_binary(p, c, 0);
