@@ -138,6 +138,10 @@ def decode_cases(rng):
     cases.append(("palette8_short", write_png(rng.randint(0, 40, (H, W, 1)), 8, 3, plte=plte[:24])))
     cases.append(("palette4_interlaced", write_png(rng.randint(0, 16, (H + 3, W, 1)), 4, 3, plte=plte,
                                                    interlace=True)))
+    # tRNS on 1-bit and 16-bit gray and 16-bit RGB: Pillow keeps it in info only
+    for name, bd, ct, ch in (("gray1_trns", 1, 0, 1), ("gray16_trns", 16, 0, 1), ("rgb16_trns", 16, 2, 3)):
+        a = rng.randint(0, 1 << bd, (H, W, ch))
+        cases.append((name, write_png(a, bd, ct, trns=struct.pack(">" + "H" * ch, *[int(v) for v in a[0, 0]]))))
     # JPEGs written by Pillow (libjpeg-turbo), odd sizes to exercise partial MCUs
     src = photo(29, 37, 5)
     for name, im, kw in (
