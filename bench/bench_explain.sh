@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Explainer overhead and images sent to the model, ours against alibi's, per reference case.
+# usage: bench/bench_explain.sh ANCHOR_BIN SHARED   (env BENCH_REPEAT, default 3)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+exec /usr/bin/python3 "$here/bench_explain.py" "$1" "$2"
