@@ -337,3 +337,40 @@ with open(os.path.join(OUT, "MANIFEST"), "w") as f:
     f.write("\n".join(cases) + "\n")
 total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
 print(f"{len(cases)} fixtures, {total} bytes in {OUT}", file=sys.stderr)
+
+
+# ---- bad models for tests/onnx/test_onnx_bad.c (not in MANIFEST) ----------------------------
+def bad(name, nodes, inputs, inits=(), opset=13, ir=7, outs=None):
+    g = helper.make_graph(nodes, name, inputs, outs or [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_onnx_fixtures")
+    m.ir_version = ir
+    with open(os.path.join(OUT, "bad_" + name + ".onnx"), "wb") as f:
+        f.write(m.SerializeToString())
+
+
+xin = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])]
+bad("unsupported_op", [helper.make_node("Relu", ["x"], ["r"], name="first_relu"),
+                       helper.make_node("Erf", ["r"], ["y"], name="my_erf")], xin)
+bad("symbolic_size", [helper.make_node("Relu", ["x"], ["y"])],
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, "height", "width"])])
+bad("absurd_input", [helper.make_node("Relu", ["x"], ["y"])],
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 100000000, 100000000])])
+huge = TensorProto()
+huge.name, huge.data_type = "w", TensorProto.FLOAT
+huge.dims.extend([100000, 100000, 100000, 3])
+huge.raw_data = b"\0\0\0\0"
+bad("absurd_initializer", [helper.make_node("Conv", ["x", "w"], ["y"])], xin, inits=[huge])
+short = numpy_helper.from_array(np.zeros((4, 3, 3, 3), np.float32), "w")
+short.raw_data = short.raw_data[:100]
+bad("short_initializer", [helper.make_node("Conv", ["x", "w"], ["y"])], xin, inits=[short])
+bad("two_inputs", [helper.make_node("Reshape", ["x", "x_as_shape"], ["y"])],
+    xin + [helper.make_tensor_value_info("x_as_shape", TensorProto.INT64, [2])])
+bad("runtime_reshape", [helper.make_node("ReduceMean", ["x"], ["m"], axes=[1, 2, 3], keepdims=0),
+                        helper.make_node("Concat", ["m", "m"], ["mm"], axis=0),
+                        helper.make_node("Reshape", ["x", "mm"], ["y"], name="reshape_by_data")], xin)
+bad("undefined_input", [helper.make_node("Add", ["x", "ghost"], ["y"], name="adds_a_ghost")], xin)
+bad("opset_too_new", [helper.make_node("Relu", ["x"], ["y"])], xin, opset=18, ir=8)
+bad("ir_too_new", [helper.make_node("Relu", ["x"], ["y"])], xin, ir=9)
+bad("conv_channels", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_wrong_channels")], xin,
+    inits=[numpy_helper.from_array(np.zeros((4, 5, 3, 3), np.float32), "w")])
