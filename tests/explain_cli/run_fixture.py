@@ -11,7 +11,12 @@ predictor options, then compare OUTDIR with expected.json exactly:
 It also checks the memo's honesty from outside: toy_linear.py --log counts every image
 the program really received, which must equal stats.images_predicted.
 
-usage: run_fixture.py CASE   (env ANCHOR_BIN, ANCHOR_SHARED; exit 77 = skipped)"""
+With --builtin, the CLI makes the inputs itself, as an alibi user would: the original photo
+from SHARED/images with --resize WxH (Pillow's bicubic) and the case's slic kwargs as
+--seg-arg (none for alibi's defaults) instead of image.png and segments.npy, and the
+background photos (PNG and JPEG) as --background files instead of backgrounds.npy.
+
+usage: run_fixture.py CASE [--builtin]   (env ANCHOR_BIN, ANCHOR_SHARED; exit 77 = skipped)"""
 import json
 import os
 import shutil
@@ -31,12 +36,26 @@ FLAGS = [  # params.explain key -> CLI flag
 ]
 
 
-def explain_command(anchor_bin, shared, case_dir, outdir, log):
+def explain_command(anchor_bin, shared, case_dir, outdir, log, builtin=False):
     params = json.load(open(os.path.join(case_dir, "params.json")))
-    image = os.path.join(case_dir, params["image"]["file"])
-    cmd = [anchor_bin, "explain", image, "--segments", os.path.join(case_dir, params["segmentation"]["file"]),
-           "--seed", str(params["seed"])]
-    if params["backgrounds"]:
+    if builtin:
+        src = params["image"]["source"].split()[0]
+        h, w = params["image"]["shape"][:2]
+        cmd = [anchor_bin, "explain", os.path.join(shared, "images", src), "--resize", f"{w}x{h}"]
+        seg = params["segmentation"]
+        if not seg["alibi_default_kwargs"]:
+            cmd += ["--segmentation", seg["method"]]
+            for k, v in seg["kwargs"].items():
+                cmd += ["--seg-arg", f"{k}={v}"]
+        cmd += ["--seed", str(params["seed"])]
+    else:
+        image = os.path.join(case_dir, params["image"]["file"])
+        cmd = [anchor_bin, "explain", image, "--segments", os.path.join(case_dir, params["segmentation"]["file"]),
+               "--seed", str(params["seed"])]
+    if params["backgrounds"] and builtin:  # the photos themselves, resized like the image
+        for src in params["backgrounds"]["sources"]:
+            cmd += ["--background", os.path.join(shared, "images", src.split()[0])]
+    elif params["backgrounds"]:
         cmd += ["--background", os.path.join(case_dir, params["backgrounds"]["file"])]
     ex = params["explain"]
     for key, flag in FLAGS:
@@ -52,6 +71,7 @@ def explain_command(anchor_bin, shared, case_dir, outdir, log):
 
 def main():
     case = sys.argv[1]
+    builtin = "--builtin" in sys.argv[2:]
     shared = os.environ.get("ANCHOR_SHARED", "")
     case_dir = os.path.join(shared, "fixtures", "alibi", case)
     if not shared or not os.path.isfile(os.path.join(case_dir, "expected.json")):
@@ -68,7 +88,7 @@ def main():
             fails.append(what)
 
     try:
-        cmd = explain_command(anchor_bin, shared, case_dir, outdir, log)
+        cmd = explain_command(anchor_bin, shared, case_dir, outdir, log, builtin)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         sys.stdout.write(r.stdout)
         if r.returncode != 0:
@@ -131,7 +151,7 @@ def main():
     for f in fails:
         print(f"FAIL {case}: {f}")
     if not fails:
-        print(f"OK {case}: reproduced exactly through the pipe")
+        print(f"OK {case}: reproduced exactly through the pipe" + (" from the photo, with our resize and slic" if builtin else ""))
     return 1 if fails else 0
 
 
