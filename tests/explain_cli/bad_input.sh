@@ -112,6 +112,12 @@ expect 1 "background $work/bg_gray.npy is 48 x 64 x 1" -- $img $seg --background
 expect 1 "the image must be uint8 or float32" -- "$work/float64.npy" $seg --predict-cmd "$fake ok" $out
 expect 1 "$work/missing.png" -- "$work/missing.png" $seg --predict-cmd "$fake ok" $out
 expect nz "onnx" -- $img $seg --model "$work/missing.onnx" $out
+model=${ANCHOR_SHARED:-/nonexistent}/models/squeezenet1.1_fp32_from_winml_fp16.onnx
+if [ -f "$model" ]; then
+  expect 1 "takes 224 x 224 images but the image is 48 x 64 (H x W): add --resize 224x224" -- $img $seg --model "$model" $out
+  expect 1 "unknown preprocessing 'bogus'" -- $img --resize 224x224 --model "$model" --preprocess bogus $out
+fi
+expect 2 "--preprocess and --softmax apply to --model only" -- $img $seg --predict-cmd "$fake ok" --softmax $out
 # an OUTDIR that is not ours is never replaced
 mkdir -p "$work/outx" && echo keep >"$work/outx/notes.txt"
 "$bin" explain $img $seg --predict-cmd "$fake ok" -o "$work/outx" >/dev/null 2>"$work/stderr"
