@@ -126,18 +126,29 @@ static void pass_cols(const double *src, double *dst, int64_t h, int64_t w, int6
     const double *wc = wt + radius;
     for (int64_t y = 0; y < h; y++) {
         const double *row = src + y * w * c;
-        for (int64_t x = -radius; x < w + radius; x++)
-            memcpy(line + (x + radius) * c, row + reflect_index(x, w) * c, (size_t)c * sizeof *line);
+        memcpy(line + radius * c, row, (size_t)(w * c) * sizeof *line);
+        for (int64_t x = -radius; x < 0; x++)
+            for (int64_t ch = 0; ch < c; ch++)
+                line[(x + radius) * c + ch] = row[reflect_index(x, w) * c + ch];
+        for (int64_t x = w; x < w + radius; x++)
+            for (int64_t ch = 0; ch < c; ch++)
+                line[(x + radius) * c + ch] = row[reflect_index(x, w) * c + ch];
+        /* the same sums as per pixel, taken a tap at a time over the whole row so that the
+         * compiler can vectorise them; each output still adds the taps outermost first */
         double *out = dst + y * w * c;
-        for (int64_t x = 0; x < w; x++) {
-            const double *centre = line + (x + radius) * c;
-            for (int64_t ch = 0; ch < c; ch++) {
-                double acc = centre[ch] * wc[0];
-                for (int64_t j = radius; j >= 1; j--)
-                    acc += (centre[ch - j * c] + centre[ch + j * c]) * wc[j];
-                out[x * c + ch] = round_f32 ? (double)(float)acc : acc;
-            }
+        const int64_t len = w * c;
+        const double *centre = line + radius * c;
+        for (int64_t k = 0; k < len; k++)
+            out[k] = centre[k] * wc[0];
+        for (int64_t j = radius; j >= 1; j--) {
+            const double *left = centre - j * c, *right = centre + j * c;
+            const double wj = wc[j];
+            for (int64_t k = 0; k < len; k++)
+                out[k] += (left[k] + right[k]) * wj;
         }
+        if (round_f32)
+            for (int64_t k = 0; k < len; k++)
+                out[k] = (double)(float)out[k];
     }
 }
 

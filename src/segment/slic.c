@@ -113,141 +113,119 @@ typedef struct slic_run {
     int32_t *label;          /* k per pixel, -1 = never assigned */
 } slic_run;
 
-#define SLIC_BAND_ROWS 16
+/* The inner loop for 3 channels: one row of a centre's window. Written so that the
+ * compiler vectorises it (restrict, branch-free select, coordinates from a table); the
+ * operations per pixel are exactly skimage's. On x86-64 GCC also builds an AVX2 clone
+ * chosen at run time; AVX2 has no fused multiply-add, and ISO C mode does not contract,
+ * so every lane rounds exactly as the scalar code does. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(ANCHOR_NO_CLONES)
+#define SLIC_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SLIC_CLONES
+#endif
 
-#define DEFINE_SLIC_KMEANS(T, SUFFIX, T_MAX)                                                                     \
-    static void kmeans_##SUFFIX(slic_run *r, T *const *chan, T *seg, T spatial_weight, const T spacing[3],      \
-                                T *dist, T *max_colour, int64_t *count, int64_t (*box)[4])                      \
+#define DEFINE_ROW_KERNELS(T, SUFFIX)                                                                            \
+    SLIC_CLONES static void assign_row3_##SUFFIX(                                                               \
+        const T *restrict p0, const T *restrict p1, const T *restrict p2, const T *restrict xs, T *restrict drow, \
+        int32_t *restrict lrow, int64_t x0, int64_t x1, T cx, T sx, T dzy, T sw, const T *colour, int32_t k)     \
     {                                                                                                           \
-        const int64_t h = r->h, w = r->w, nc = r->c, nk = r->n_centres, nf = 3 + nc;                            \
-        const T sz = spacing[0], sy = spacing[1], sx = spacing[2];                                              \
-        for (int64_t k = 0; k < nk; k++)                                                                        \
-            max_colour[k] = (T)1;                                                                               \
-        for (int iter = 0; iter < r->max_iter; iter++) {                                                        \
-            /* windows: skimage truncates max(c - 2 s, 0) and min(c + 2 s + 1, n); a NaN centre (an      */   \
-            /* emptied cluster) gets an empty window, as the NaN cast does in practice                    */   \
-            for (int64_t k = 0; k < nk; k++) {                                                                  \
-                T cz = seg[k * nf], cy = seg[k * nf + 1], cx = seg[k * nf + 2];                                 \
-                if (isnan(cz) || isnan(cy) || isnan(cx)) {                                                      \
-                    box[k][0] = box[k][1] = box[k][2] = box[k][3] = 0;                                          \
-                    continue;                                                                                   \
-                }                                                                                               \
-                T lo, hi;                                                                                       \
-                lo = cz - (T)(2 * r->win[0]);                                                                   \
-                hi = cz + (T)(2 * r->win[0]) + (T)1;                                                            \
-                int64_t z0 = (int64_t)((T)0 > lo ? (T)0 : lo), z1 = (int64_t)((T)1 < hi ? (T)1 : hi);          \
-                lo = cy - (T)(2 * r->win[1]);                                                                   \
-                hi = cy + (T)(2 * r->win[1]) + (T)1;                                                            \
-                box[k][0] = (int64_t)((T)0 > lo ? (T)0 : lo);                                                   \
-                box[k][1] = (int64_t)((T)h < hi ? (T)h : hi);                                                   \
-                lo = cx - (T)(2 * r->win[2]);                                                                   \
-                hi = cx + (T)(2 * r->win[2]) + (T)1;                                                            \
-                box[k][2] = (int64_t)((T)0 > lo ? (T)0 : lo);                                                   \
-                box[k][3] = (int64_t)((T)w < hi ? (T)w : hi);                                                   \
-                if (!(z0 <= 0 && z1 > 0))                                                                       \
-                    box[k][1] = box[k][0]; /* the depth slice 0 is outside the window */                        \
-            }                                                                                                   \
-            for (int64_t i = 0; i < h * w; i++)                                                                 \
-                dist[i] = T_MAX;                                                                                \
-            for (int64_t band = 0; band < h; band += SLIC_BAND_ROWS) {                                          \
-                int64_t band_end = band + SLIC_BAND_ROWS < h ? band + SLIC_BAND_ROWS : h;                       \
-                for (int64_t k = 0; k < nk; k++) {                                                              \
-                    int64_t y0 = box[k][0] > band ? box[k][0] : band;                                           \
-                    int64_t y1 = box[k][1] < band_end ? box[k][1] : band_end;                                   \
-                    int64_t x0 = box[k][2], x1 = box[k][3];                                                     \
-                    if (y0 >= y1 || x0 >= x1)                                                                   \
-                        continue;                                                                               \
-                    const T *ck = seg + k * nf;                                                                 \
-                    T dz = sz * (ck[0] - (T)0);                                                                 \
-                    dz *= dz;                                                                                   \
-                    const T cy = ck[1], cx = ck[2];                                                             \
-                    const T inv_max = max_colour[k];                                                            \
-                    const int32_t kk = (int32_t)k;                                                              \
-                    for (int64_t y = y0; y < y1; y++) {                                                         \
-                        T dy = sy * (cy - (T)y);                                                                \
-                        dy *= dy;                                                                               \
-                        const T dzy = dz + dy;                                                                  \
-                        T *drow = dist + y * w;                                                                 \
-                        int32_t *lrow = r->label + y * w;                                                       \
-                        if (nc == 3) {                                                                          \
-                            const T *p0 = chan[0] + y * w, *p1 = chan[1] + y * w, *p2 = chan[2] + y * w;        \
-                            const T c0 = ck[3], c1 = ck[4], c2 = ck[5];                                         \
-                            for (int64_t x = x0; x < x1; x++) {                                                 \
-                                T dx = sx * (cx - (T)x);                                                        \
-                                dx *= dx;                                                                       \
-                                T d = (dzy + dx) * spatial_weight;                                              \
-                                T t0 = p0[x] - c0, t1 = p1[x] - c1, t2 = p2[x] - c2;                            \
-                                T col = t0 * t0;                                                                \
-                                col += t1 * t1;                                                                 \
-                                col += t2 * t2;                                                                 \
-                                if (r->slic_zero)                                                               \
-                                    col /= inv_max;                                                             \
-                                d += col;                                                                       \
-                                int take = drow[x] > d;                                                         \
-                                drow[x] = take ? d : drow[x];                                                   \
-                                lrow[x] = take ? kk : lrow[x];                                                  \
-                            }                                                                                   \
-                        } else {                                                                                \
-                            for (int64_t x = x0; x < x1; x++) {                                                 \
-                                T dx = sx * (cx - (T)x);                                                        \
-                                dx *= dx;                                                                       \
-                                T d = (dzy + dx) * spatial_weight;                                              \
-                                T col = (T)0;                                                                   \
-                                for (int64_t ch = 0; ch < nc; ch++) {                                           \
-                                    T t = chan[ch][y * w + x] - ck[3 + ch];                                     \
-                                    col += t * t;                                                               \
-                                }                                                                               \
-                                if (r->slic_zero)                                                               \
-                                    col /= inv_max;                                                             \
-                                d += col;                                                                       \
-                                if (drow[x] > d) {                                                              \
-                                    drow[x] = d;                                                                \
-                                    lrow[x] = kk;                                                               \
-                                }                                                                               \
-                            }                                                                                   \
-                        }                                                                                       \
-                    }                                                                                           \
-                }                                                                                               \
-            }                                                                                                   \
-            if (iter == r->max_iter - 1)                                                                        \
-                break; /* skimage updates the centres once more, but nothing reads them */                      \
-            /* new centres: sums in T in raster order, then divided by the count (0/0 = NaN) */                 \
-            memset(seg, 0, (size_t)(nk * nf) * sizeof *seg);                                                    \
-            memset(count, 0, (size_t)nk * sizeof *count);                                                       \
-            for (int64_t y = 0; y < h; y++)                                                                     \
-                for (int64_t x = 0; x < w; x++) {                                                               \
-                    int32_t k = r->label[y * w + x];                                                            \
-                    if (k < 0)                                                                                  \
-                        continue; /* skimage would index centre -1 here; it cannot happen on a grid */          \
-                    T *ck = seg + k * nf;                                                                       \
-                    count[k]++;                                                                                 \
-                    ck[0] += (T)0;                                                                              \
-                    ck[1] += (T)y;                                                                              \
-                    ck[2] += (T)x;                                                                              \
-                    for (int64_t ch = 0; ch < nc; ch++)                                                         \
-                        ck[3 + ch] += chan[ch][y * w + x];                                                      \
-                }                                                                                               \
-            for (int64_t k = 0; k < nk; k++)                                                                    \
-                for (int64_t f = 0; f < nf; f++)                                                                \
-                    seg[k * nf + f] /= (T)count[k];                                                             \
-            if (r->slic_zero)                                                                                   \
-                for (int64_t i = 0; i < h * w; i++) {                                                           \
-                    int32_t k = r->label[i];                                                                    \
-                    if (k < 0)                                                                                  \
-                        continue;                                                                               \
-                    T col = (T)0;                                                                               \
-                    for (int64_t ch = 0; ch < nc; ch++) {                                                       \
-                        T t = chan[ch][i] - seg[k * nf + 3 + ch];                                               \
-                        col += t * t;                                                                           \
-                    }                                                                                           \
-                    if (max_colour[k] < col)                                                                    \
-                        max_colour[k] = col;                                                                    \
-                }                                                                                               \
+        const T c0 = colour[0], c1 = colour[1], c2 = colour[2];                                                 \
+        for (int64_t x = x0; x < x1; x++) {                                                                     \
+            T dx = sx * (cx - xs[x]);                                                                           \
+            dx *= dx;                                                                                           \
+            T d = (dzy + dx) * sw;                                                                              \
+            T t0 = p0[x] - c0, t1 = p1[x] - c1, t2 = p2[x] - c2;                                                \
+            T col = t0 * t0;                                                                                    \
+            col += t1 * t1;                                                                                     \
+            col += t2 * t2;                                                                                     \
+            d += col;                                                                                           \
+            T old = drow[x];                                                                                    \
+            int32_t l = lrow[x];                                                                                \
+            drow[x] = old > d ? d : old;                                                                        \
+            lrow[x] = old > d ? k : l;                                                                          \
+        }                                                                                                       \
+    }                                                                                                           \
+    SLIC_CLONES static void assign_row3_zero_##SUFFIX(                                                          \
+        const T *restrict p0, const T *restrict p1, const T *restrict p2, const T *restrict xs, T *restrict drow, \
+        int32_t *restrict lrow, int64_t x0, int64_t x1, T cx, T sx, T dzy, T sw, const T *colour, T max_colour,  \
+        int32_t k)                                                                                              \
+    {                                                                                                           \
+        const T c0 = colour[0], c1 = colour[1], c2 = colour[2];                                                 \
+        for (int64_t x = x0; x < x1; x++) {                                                                     \
+            T dx = sx * (cx - xs[x]);                                                                           \
+            dx *= dx;                                                                                           \
+            T d = (dzy + dx) * sw;                                                                              \
+            T t0 = p0[x] - c0, t1 = p1[x] - c1, t2 = p2[x] - c2;                                                \
+            T col = t0 * t0;                                                                                    \
+            col += t1 * t1;                                                                                     \
+            col += t2 * t2;                                                                                     \
+            col /= max_colour;                                                                                  \
+            d += col;                                                                                           \
+            T old = drow[x];                                                                                    \
+            int32_t l = lrow[x];                                                                                \
+            drow[x] = old > d ? d : old;                                                                        \
+            lrow[x] = old > d ? k : l;                                                                          \
         }                                                                                                       \
     }
 
-DEFINE_SLIC_KMEANS(double, f64, DBL_MAX)
-DEFINE_SLIC_KMEANS(float, f32, INFINITY)
+DEFINE_ROW_KERNELS(double, f64)
+DEFINE_ROW_KERNELS(float, f32)
+
+#define SLIC_BAND_ROWS 16
+
+/* Blocks of SLIC_BAND_ROWS x SLIC_BLOCK_COLS pixels for the exact pruning of the
+ * assignment step (slic_kmeans.h): per-channel colour range, current largest distance. */
+#define SLIC_BLOCK_COLS 32
+typedef struct slic_blocks {
+    int64_t rows, cols, n_blocks;
+    void *block_max, *colour_lo, *colour_hi; /* T arrays */
+    unsigned char *stale;                   /* block_max is only an upper bound */
+    int64_t *ysum, *xsum;                   /* exact coordinate sums (float64) */
+} slic_blocks;
+
+#define T double
+#define S(name) name##_f64
+#define T_MAX DBL_MAX
+#define SLIC_EXACT_INT_COORDS
+#include "segment/slic_kmeans.h"
+#undef SLIC_EXACT_INT_COORDS
+#undef T_MAX
+#undef S
+#undef T
+
+#define T float
+#define S(name) name##_f32
+#define T_MAX INFINITY
+#include "segment/slic_kmeans.h"
+#undef T_MAX
+#undef S
+#undef T
+
+/* Colour range of every block (the image does not change during k-means). */
+#define DEFINE_BLOCK_RANGES(T, SUFFIX)                                                                           \
+    static void block_ranges_##SUFFIX(T *const *chan, int64_t h, int64_t w, int64_t nc, slic_blocks *bl)       \
+    {                                                                                                           \
+        T *lo = bl->colour_lo, *hi = bl->colour_hi;                                                             \
+        for (int64_t by = 0; by < bl->rows; by++)                                                               \
+            for (int64_t bx = 0; bx < bl->cols; bx++) {                                                         \
+                int64_t b = by * bl->cols + bx;                                                                 \
+                int64_t y1 = (by + 1) * SLIC_BAND_ROWS < h ? (by + 1) * SLIC_BAND_ROWS : h;                     \
+                int64_t x1 = (bx + 1) * SLIC_BLOCK_COLS < w ? (bx + 1) * SLIC_BLOCK_COLS : w;                   \
+                for (int64_t ch = 0; ch < nc; ch++) {                                                           \
+                    T mn = chan[ch][by * SLIC_BAND_ROWS * w + bx * SLIC_BLOCK_COLS], mx = mn;                   \
+                    for (int64_t y = by * SLIC_BAND_ROWS; y < y1; y++)                                          \
+                        for (int64_t x = bx * SLIC_BLOCK_COLS; x < x1; x++) {                                   \
+                            T v = chan[ch][y * w + x];                                                          \
+                            mn = v < mn ? v : mn;                                                               \
+                            mx = v > mx ? v : mx;                                                               \
+                        }                                                                                       \
+                    lo[b * nc + ch] = mn;                                                                       \
+                    hi[b * nc + ch] = mx;                                                                       \
+                }                                                                                               \
+            }                                                                                                   \
+    }
+DEFINE_BLOCK_RANGES(double, f64)
+DEFINE_BLOCK_RANGES(float, f32)
 
 /* ---- connectivity ------------------------------------------------------------------- */
 
@@ -462,8 +440,18 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
     int64_t *count = malloc((size_t)nk * sizeof *count);
     int64_t(*box)[4] = malloc((size_t)nk * sizeof *box);
     run.label = malloc((size_t)npix * sizeof *run.label);
+    slic_blocks blocks = {.rows = (h + SLIC_BAND_ROWS - 1) / SLIC_BAND_ROWS,
+                          .cols = (w + SLIC_BLOCK_COLS - 1) / SLIC_BLOCK_COLS};
+    blocks.n_blocks = blocks.rows * blocks.cols;
+    blocks.block_max = malloc((size_t)blocks.n_blocks * tsize);
+    blocks.colour_lo = malloc((size_t)(blocks.n_blocks * nc) * tsize);
+    blocks.colour_hi = malloc((size_t)(blocks.n_blocks * nc) * tsize);
+    blocks.stale = malloc((size_t)blocks.n_blocks);
+    blocks.ysum = malloc((size_t)nk * sizeof *blocks.ysum);
+    blocks.xsum = malloc((size_t)nk * sizeof *blocks.xsum);
     int32_t *final = NULL;
-    if (!img || !planar || !dist || !segs || !maxc || !count || !box || !run.label) {
+    if (!img || !planar || !dist || !segs || !maxc || !count || !box || !run.label || !blocks.block_max ||
+        !blocks.colour_lo || !blocks.colour_hi || !blocks.stale || !blocks.ysum || !blocks.xsum) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic on %lldx%lld)", (long long)h, (long long)w);
         goto done;
     }
@@ -499,7 +487,16 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
         for (int64_t ch = 0; ch < nc; ch++)
             chan[ch] = pl + ch * npix;
         const float sw = (float)(1.0 / (double)(step_f * step_f));
-        kmeans_f32(&run, chan, sg, sw, sp, dist, maxc, count, box);
+        float *xs = malloc((size_t)w * sizeof *xs);
+        if (!xs) {
+            st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic)");
+            goto done;
+        }
+        for (int64_t x = 0; x < w; x++)
+            xs[x] = (float)x;
+        block_ranges_f32(chan, h, w, nc, &blocks);
+        kmeans_f32(&run, chan, xs, sg, sw, sp, dist, maxc, count, box, &blocks);
+        free(xs);
     } else {
         double *im = img, *pl = planar, *sg = segs;
         double sp[3] = {1.0, p->spacing[0], p->spacing[1]};
@@ -529,7 +526,16 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
         for (int64_t ch = 0; ch < nc; ch++)
             chan[ch] = pl + ch * npix;
         const double sw = 1.0 / (double)(step_f * step_f);
-        kmeans_f64(&run, chan, sg, sw, sp, dist, maxc, count, box);
+        double *xs = malloc((size_t)w * sizeof *xs);
+        if (!xs) {
+            st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic)");
+            goto done;
+        }
+        for (int64_t x = 0; x < w; x++)
+            xs[x] = (double)x;
+        block_ranges_f64(chan, h, w, nc, &blocks);
+        kmeans_f64(&run, chan, xs, sg, sw, sp, dist, maxc, count, box, &blocks);
+        free(xs);
     }
 
     if ((st = anchor_image_create(labels, 1, h, w, 1, ANCHOR_DTYPE_I32, err)))
@@ -558,5 +564,11 @@ done:
     free(count);
     free(box);
     free(run.label);
+    free(blocks.block_max);
+    free(blocks.colour_lo);
+    free(blocks.colour_hi);
+    free(blocks.stale);
+    free(blocks.ysum);
+    free(blocks.xsum);
     return st;
 }
