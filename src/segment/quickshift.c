@@ -45,93 +45,516 @@ void anchor_quickshift_params_skimage(anchor_quickshift_params *p)
     *p = (anchor_quickshift_params){1.0, 5.0, 10.0, 0.0, 1, 42};
 }
 
-/* Steps 3 and 4 for one float type. T is float or double; the exp term is always double
- * and is added to T densities in double, rounding once (C's compound assignment). */
-#define QS_DEFINE_CORE(SUFFIX, T, BIG)                                                                            \
-    static void qs_densities_##SUFFIX(const T *img, int64_t h, int64_t w, int64_t nc, int64_t kw, T inv_k2,   \
-                                      T *dens)                                                                  \
-    {                                                                                                          \
-        for (int64_t r = 0; r < h; r++) {                                                                      \
-            int64_t r_max = r + kw + 1 < h ? r + kw + 1 : h;                                                   \
-            for (int64_t c = 0; c < w; c++) {                                                                  \
-                int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;              \
-                const T *pq = img + (r * w + c) * nc;                                                          \
-                T *dq = dens + r * w + c;                                                                      \
-                double acc = (double)*dq + 1.0; /* the term of q itself: exp(-0) */                            \
-                T sq = (T)acc;                                                                                 \
-                for (int64_t r2 = r; r2 < r_max; r2++) {                                                       \
-                    int64_t c_from = r2 == r ? c + 1 : c_min;                                                  \
-                    T tr = (T)(r - r2);                                                                        \
-                    T dr2 = tr * tr;                                                                           \
-                    const T *pp = img + (r2 * w + c_from) * nc;                                                \
-                    T *dp = dens + r2 * w + c_from;                                                            \
-                    for (int64_t c2 = c_from; c2 < c_max; c2++, pp += nc, dp++) {                              \
-                        T dist = 0;                                                                            \
-                        if (nc == 3) {                                                                         \
-                            T t0 = pq[0] - pp[0], t1 = pq[1] - pp[1], t2 = pq[2] - pp[2];                      \
-                            dist += t0 * t0;                                                                   \
-                            dist += t1 * t1;                                                                   \
-                            dist += t2 * t2;                                                                   \
-                        } else {                                                                               \
-                            for (int64_t ch = 0; ch < nc; ch++) {                                              \
-                                T t = pq[ch] - pp[ch];                                                         \
-                                dist += t * t;                                                                 \
-                            }                                                                                  \
-                        }                                                                                      \
-                        dist += dr2;                                                                           \
-                        T tc = (T)(c - c2);                                                                    \
-                        dist += tc * tc;                                                                       \
-                        double e = exp(dist * inv_k2);                                                         \
-                        sq = (T)((double)sq + e);                                                              \
-                        *dp = (T)((double)*dp + e);                                                            \
-                    }                                                                                          \
-                }                                                                                              \
-                *dq = sq;                                                                                      \
-            }                                                                                                  \
-        }                                                                                                      \
-    }                                                                                                          \
-                                                                                                               \
-    static void qs_parents_##SUFFIX(const T *img, int64_t h, int64_t w, int64_t nc, int64_t kw, const T *dens, \
-                                    T max_dist, int64_t *parent)                                               \
-    {                                                                                                          \
-        for (int64_t r = 0; r < h; r++) {                                                                      \
-            int64_t r_min = r - kw > 0 ? r - kw : 0, r_max = r + kw + 1 < h ? r + kw + 1 : h;                  \
-            for (int64_t c = 0; c < w; c++) {                                                                  \
-                int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;              \
-                int64_t self = r * w + c, best = self;                                                         \
-                const T *pq = img + self * nc;                                                                 \
-                T current = dens[self];                                                                        \
-                T closest = BIG;                                                                               \
-                for (int64_t r2 = r_min; r2 < r_max; r2++) {                                                   \
-                    T tr = (T)(r - r2);                                                                        \
-                    T dr2 = tr * tr;                                                                           \
-                    for (int64_t c2 = c_min; c2 < c_max; c2++) {                                               \
-                        if (!(dens[r2 * w + c2] > current))                                                    \
-                            continue;                                                                          \
-                        const T *pp = img + (r2 * w + c2) * nc;                                                \
-                        T dist = 0;                                                                            \
-                        for (int64_t ch = 0; ch < nc; ch++) {                                                  \
-                            T t = pq[ch] - pp[ch];                                                             \
-                            dist += t * t;                                                                     \
-                        }                                                                                      \
-                        dist += dr2;                                                                           \
-                        T tc = (T)(c - c2);                                                                    \
-                        dist += tc * tc;                                                                       \
-                        if (dist < closest) {                                                                  \
-                            closest = dist;                                                                    \
-                            best = r2 * w + c2;                                                                \
-                        }                                                                                      \
-                    }                                                                                          \
-                }                                                                                              \
-                T dist_parent = (T)sqrt((double)closest);                                                      \
-                parent[self] = dist_parent > max_dist ? self : best;                                           \
-            }                                                                                                  \
-        }                                                                                                      \
+/* ---- distances ---------------------------------------------------------------------------
+ * The image is kept as channel planes so that a run of neighbours on one row is contiguous.
+ * qs_row_dist_* computes skimage's d(q, p) for p = base .. base + len - 1 with skimage's
+ * operation order: ((0 + t0^2) + t1^2 + ...) + dr^2 + dc^2 (no fused multiply-add: the
+ * build is ISO C, where GCC does not contract). dc2[j] is (column(p) - column(q))^2. */
+#define QS_DEFINE_ROW_DIST(SUFFIX, T)                                                                         \
+    static void qs_row_dist_##SUFFIX(const T *planes, int64_t n, int64_t nc, int64_t q, int64_t base,         \
+                                     int64_t len, T dr2, const T *dc2, T *out)                                \
+    {                                                                                                         \
+        for (int64_t j = 0; j < len; j++)                                                                     \
+            out[j] = 0;                                                                                       \
+        for (int64_t ch = 0; ch < nc; ch++) {                                                                 \
+            const T qv = planes[ch * n + q], *row = planes + ch * n + base;                                   \
+            for (int64_t j = 0; j < len; j++) {                                                               \
+                T t = qv - row[j];                                                                            \
+                out[j] += t * t;                                                                              \
+            }                                                                                                 \
+        }                                                                                                     \
+        for (int64_t j = 0; j < len; j++)                                                                     \
+            out[j] += dr2;                                                                                    \
+        for (int64_t j = 0; j < len; j++)                                                                     \
+            out[j] += dc2[j];                                                                                 \
     }
+QS_DEFINE_ROW_DIST(f64, double)
+QS_DEFINE_ROW_DIST(f32, float)
 
-/* skimage starts the search at DBL_MAX; in float32 that becomes +inf. */
-QS_DEFINE_CORE(f64, double, DBL_MAX)
-QS_DEFINE_CORE(f32, float, INFINITY)
+/* Spare elements after each array for the vector kernels' whole-vector tails. */
+#define QS_PAD 4
+
+/* What the density and parent passes share. */
+typedef struct qs_ctx {
+    int64_t h, w, n, nc, kw;
+    const double *p64; /* channel planes (float64 images) */
+    const float *p32;  /* channel planes (float32 images) */
+    double inv64;      /* -0.5 / kernel_size^2 in the image's type */
+    float inv32;
+    double *sq64; /* sq[kw + k] = k^2 for |k| <= kw */
+    float *sq32;
+    double *buf64, *ebuf; /* one window row of distances, of exp terms */
+    float *buf32;
+    /* float64: skimage's densities are bracketed by [lo, hi]; exact[] holds skimage's
+     * value for the few pixels whose comparisons the brackets cannot decide */
+    const double *noise;
+    double *lo, *hi, *exact;
+    uint8_t *have_exact;
+    int use_avx2;
+} qs_ctx;
+
+/* ---- float64 densities: a fast bracket, and the exact value on demand -------------------
+ * skimage's density is a sum of up to (2w+1)^2 glibc exp() values in a fixed order. We sum
+ * our own exp (qs_exp.c-style range reduction and a degree-12 polynomial, vectorised) in
+ * our order, and bound the difference: glibc's exp is within 0.52 ulp, ours within 1e-14
+ * relative (measured < 3e-16; the margin is 30x), and either recursive sum of N terms is
+ * within gamma_N = N u sum|terms| of the exact sum. So
+ *     |ours - skimage| <= E = (2 (N + 2) u + 1e-14 + 2^-52) (|noise| + 1.01 S) + 1e-300
+ * with S the sum of the exp terms, and any comparison of two densities whose brackets do
+ * not overlap is decided. The rest (a handful per image) recompute skimage's sum exactly. */
+
+/* exp(x) for x <= 0 to ~1e-16 relative: x = k ln2 + r, |r| <= ln2/2, Cody-Waite split of
+ * ln 2, Taylor polynomial to degree 12, times 2^k built from the exponent bits. Results
+ * below e^-708 are returned as 0 (an absolute error under 1e-307). */
+#define QS_LOG2E 0x1.71547652b82fep0
+#define QS_LN2_HI 0x1.62e42fee00000p-1
+#define QS_LN2_LO 0x1.a39ef35793c76p-33
+#define QS_SHIFT 0x1.8p52
+#define QS_EXP_MIN (-708.0)
+
+/* 1 / i!, the Taylor coefficients of exp */
+static const double qs_exp_coef[13] = {1.0,           1.0,           0.5,            1.0 / 6.0,       1.0 / 24.0,
+                                       1.0 / 120.0,   1.0 / 720.0,   1.0 / 5040.0,   1.0 / 40320.0,   1.0 / 362880.0,
+                                       1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0};
+
+static double qs_exp_poly(double r)
+{
+    double p = 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    return p * r + 1.0;
+}
+
+static double qs_exp_scalar(double x)
+{
+    if (!(x >= QS_EXP_MIN))
+        return 0.0;
+    double kd = x * QS_LOG2E + QS_SHIFT;
+    uint64_t kbits, shift_bits;
+    double shift = QS_SHIFT;
+    memcpy(&kbits, &kd, sizeof kbits);
+    memcpy(&shift_bits, &shift, sizeof shift_bits);
+    kd -= QS_SHIFT;
+    double r = (x - kd * QS_LN2_HI) - kd * QS_LN2_LO;
+    int64_t k = (int64_t)(kbits - shift_bits);
+    uint64_t sbits = (uint64_t)(k + 1023) << 52;
+    double scale;
+    memcpy(&scale, &sbits, sizeof scale);
+    return qs_exp_poly(r) * scale;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define QS_HAVE_AVX2 1
+/* Four at a time; the same steps as qs_exp_scalar. Returns the sum of the terms too. */
+__attribute__((target("avx2"))) static double qs_exp_row_avx2(const double *dist, double inv, int64_t len,
+                                                                double *e, double *dens)
+{
+    const __m256d vinv = _mm256_set1_pd(inv), log2e = _mm256_set1_pd(QS_LOG2E), shift = _mm256_set1_pd(QS_SHIFT);
+    const __m256d hi = _mm256_set1_pd(QS_LN2_HI), lo = _mm256_set1_pd(QS_LN2_LO), xmin = _mm256_set1_pd(QS_EXP_MIN);
+    const __m256i bias = _mm256_set1_epi64x(1023 - (int64_t)0x4338000000000000LL);
+    static const double c[13] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+                                 1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,     1.0 / 120.0,
+                                 1.0 / 24.0,        1.0 / 6.0,        0.5,             1.0,
+                                 1.0};
+    __m256d acc = _mm256_setzero_pd();
+    int64_t j = 0;
+    for (; j + 4 <= len; j += 4) {
+        __m256d x = _mm256_mul_pd(_mm256_loadu_pd(dist + j), vinv);
+        __m256d keep = _mm256_cmp_pd(x, xmin, _CMP_GE_OQ);
+        x = _mm256_max_pd(x, xmin);
+        __m256d kd = _mm256_add_pd(_mm256_mul_pd(x, log2e), shift);
+        __m256i kbits = _mm256_castpd_si256(kd);
+        kd = _mm256_sub_pd(kd, shift);
+        __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(kd, hi)), _mm256_mul_pd(kd, lo));
+        __m256d p = _mm256_set1_pd(c[0]);
+        for (int i = 1; i < 13; i++)
+            p = _mm256_add_pd(_mm256_mul_pd(p, r), _mm256_set1_pd(c[i]));
+        __m256i sbits = _mm256_slli_epi64(_mm256_add_epi64(kbits, bias), 52);
+        __m256d v = _mm256_and_pd(_mm256_mul_pd(p, _mm256_castsi256_pd(sbits)), keep);
+        _mm256_storeu_pd(e + j, v);
+        acc = _mm256_add_pd(acc, v);
+        _mm256_storeu_pd(dens + j, _mm256_add_pd(_mm256_loadu_pd(dens + j), v));
+    }
+    double parts[4];
+    _mm256_storeu_pd(parts, acc);
+    double sum = (parts[0] + parts[1]) + (parts[2] + parts[3]);
+    for (; j < len; j++) {
+        double v = qs_exp_scalar(dist[j] * inv);
+        e[j] = v;
+        sum += v;
+        dens[j] += v;
+    }
+    return sum;
+}
+#endif
+
+/* Adds exp(dist[j] * inv) to dens[j] and returns their sum. */
+static double qs_exp_row(const qs_ctx *x, const double *dist, int64_t len, double *dens)
+{
+#ifdef QS_HAVE_AVX2
+    if (x->use_avx2)
+        return qs_exp_row_avx2(dist, x->inv64, len, x->ebuf, dens);
+#endif
+    double sum = 0.0;
+    for (int64_t j = 0; j < len; j++) {
+        double v = qs_exp_scalar(dist[j] * x->inv64);
+        sum += v;
+        dens[j] += v;
+    }
+    return sum;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+static double qs_bracket_pixel_avx2(const qs_ctx *x, int64_t r, int64_t c, double *S);
+static void qs_parent_search_avx2(qs_ctx *x, int64_t r, int64_t c, double *closest, int64_t *parent);
+#endif
+
+/* Pass 1 for float64: S[p] = sum of p's exp terms (ours), visiting each pair once. */
+static void qs_bracket_f64(qs_ctx *x)
+{
+    const int64_t h = x->h, w = x->w, kw = x->kw;
+    double *S = x->lo; /* S is built in lo[] and turned into the bracket at the end */
+    memset(S, 0, (size_t)x->n * sizeof *S);
+    for (int64_t r = 0; r < h; r++) {
+        int64_t r_max = r + kw + 1 < h ? r + kw + 1 : h;
+        for (int64_t c = 0; c < w; c++) {
+            int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;
+            int64_t q = r * w + c;
+#ifdef QS_HAVE_AVX2
+            if (x->use_avx2 && x->nc == 3) {
+                S[q] += qs_bracket_pixel_avx2(x, r, c, S);
+                continue;
+            }
+#endif
+            double acc = 1.0; /* q's own term */
+            for (int64_t r2 = r; r2 < r_max; r2++) {
+                int64_t c_from = r2 == r ? c + 1 : c_min, len = c_max - c_from;
+                if (len <= 0)
+                    continue;
+                int64_t base = r2 * w + c_from;
+                double dr = (double)(r - r2);
+                qs_row_dist_f64(x->p64, x->n, x->nc, q, base, len, dr * dr, x->sq64 + kw + (c_from - c), x->buf64);
+                acc += qs_exp_row(x, x->buf64, len, S + base);
+            }
+            S[q] += acc;
+        }
+    }
+    int64_t win = (2 * kw + 1) * (2 * kw + 1);
+    double coef = (2.0 * (double)(win + 2) * 0x1p-53 + 1e-14 + 0x1p-52) * 1.1;
+    for (int64_t i = 0; i < x->n; i++) {
+        double s = S[i], d = x->noise[i] + s, e = coef * (fabs(x->noise[i]) + 1.01 * s) + 1e-300;
+        x->lo[i] = d - e;
+        x->hi[i] = d + e;
+    }
+}
+
+/* skimage's density of p, term by term in its order, with glibc's exp. */
+static double qs_exact_f64(qs_ctx *x, int64_t p)
+{
+    if (x->have_exact[p])
+        return x->exact[p];
+    const int64_t w = x->w, kw = x->kw, r = p / w, c = p % w;
+    int64_t r_min = r - kw > 0 ? r - kw : 0, r_max = r + kw + 1 < x->h ? r + kw + 1 : x->h;
+    int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;
+    double dens = x->noise[p];
+    for (int64_t r2 = r_min; r2 < r_max; r2++) {
+        int64_t len = c_max - c_min, base = r2 * w + c_min;
+        double dr = (double)(r - r2);
+        qs_row_dist_f64(x->p64, x->n, x->nc, p, base, len, dr * dr, x->sq64 + kw + (c_min - c), x->buf64);
+        for (int64_t j = 0; j < len; j++)
+            dens += exp(x->buf64[j] * x->inv64);
+    }
+    x->exact[p] = dens;
+    x->have_exact[p] = 1;
+    return dens;
+}
+
+/* Is density(a) > density(b) in skimage's arithmetic? (float32: lo == hi == the value) */
+static int qs_denser(qs_ctx *x, int64_t a, int64_t b)
+{
+    if (x->lo[a] > x->hi[b])
+        return 1;
+    if (x->hi[a] <= x->lo[b])
+        return 0;
+    return qs_exact_f64(x, a) > qs_exact_f64(x, b);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* ---- AVX2 kernels for 3-channel float64 images (the common case) --------------------------
+ * The same arithmetic as qs_row_dist_f64 + qs_exp_scalar, four pixels at a time, with the
+ * row's tail done by masked loads and stores instead of a scalar loop. */
+
+__attribute__((target("avx2"))) static inline __m256i qs_tail_mask(int64_t left)
+{
+    const __m256i lanes = _mm256_set_epi64x(3, 2, 1, 0);
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(left), lanes);
+}
+
+/* d(q, p) for four p; planes at the first of them. */
+__attribute__((target("avx2"))) static inline __m256d qs_dist4(const double *l, const double *a, const double *b,
+                                                               __m256d ql, __m256d qa, __m256d qb, __m256d dr2,
+                                                               const double *dc2)
+{
+    __m256d t = _mm256_sub_pd(ql, _mm256_loadu_pd(l));
+    __m256d d = _mm256_mul_pd(t, t); /* 0 + t^2 is t^2 exactly */
+    t = _mm256_sub_pd(qa, _mm256_loadu_pd(a));
+    d = _mm256_add_pd(d, _mm256_mul_pd(t, t));
+    t = _mm256_sub_pd(qb, _mm256_loadu_pd(b));
+    d = _mm256_add_pd(d, _mm256_mul_pd(t, t));
+    d = _mm256_add_pd(d, dr2);
+    return _mm256_add_pd(d, _mm256_loadu_pd(dc2));
+}
+
+/* qs_exp_scalar's steps with fused multiply-adds and the polynomial by Estrin's scheme
+ * (a short dependency chain: the loop is latency-bound otherwise). Accuracy as above. */
+__attribute__((target("avx2,fma"))) static inline __m256d qs_exp4(__m256d x)
+{
+    const __m256d xmin = _mm256_set1_pd(QS_EXP_MIN), shift = _mm256_set1_pd(QS_SHIFT);
+    __m256d keep = _mm256_cmp_pd(x, xmin, _CMP_GE_OQ);
+    x = _mm256_max_pd(x, xmin);
+    __m256d kd = _mm256_fmadd_pd(x, _mm256_set1_pd(QS_LOG2E), shift);
+    __m256i kbits = _mm256_castpd_si256(kd);
+    kd = _mm256_sub_pd(kd, shift);
+    __m256d r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(QS_LN2_HI), x);
+    r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(QS_LN2_LO), r);
+    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2), r8 = _mm256_mul_pd(r4, r4);
+#define QS_C(i) _mm256_set1_pd(qs_exp_coef[i])
+    __m256d a0 = _mm256_fmadd_pd(QS_C(1), r, QS_C(0)), a1 = _mm256_fmadd_pd(QS_C(3), r, QS_C(2));
+    __m256d a2 = _mm256_fmadd_pd(QS_C(5), r, QS_C(4)), a3 = _mm256_fmadd_pd(QS_C(7), r, QS_C(6));
+    __m256d a4 = _mm256_fmadd_pd(QS_C(9), r, QS_C(8)), a5 = _mm256_fmadd_pd(QS_C(11), r, QS_C(10));
+    __m256d b0 = _mm256_fmadd_pd(a1, r2, a0), b1 = _mm256_fmadd_pd(a3, r2, a2);
+    __m256d b2 = _mm256_fmadd_pd(a5, r2, a4);
+    __m256d d0 = _mm256_fmadd_pd(b1, r4, b0), d1 = _mm256_fmadd_pd(QS_C(12), r4, b2);
+    __m256d p = _mm256_fmadd_pd(d1, r8, d0);
+#undef QS_C
+    const __m256i bias = _mm256_set1_epi64x(1023 - (int64_t)0x4338000000000000LL);
+    __m256i sbits = _mm256_slli_epi64(_mm256_add_epi64(kbits, bias), 52);
+    return _mm256_and_pd(_mm256_mul_pd(p, _mm256_castsi256_pd(sbits)), keep);
+}
+
+/* Pass 1 for one centre q (3 channels): adds each forward term to S[p] and returns their
+ * sum plus q's own term. */
+__attribute__((target("avx2,fma"))) static double qs_bracket_pixel_avx2(const qs_ctx *x, int64_t r, int64_t c, double *S)
+{
+    const int64_t w = x->w, kw = x->kw, n = x->n, q = r * w + c;
+    const double *L = x->p64, *A = L + n, *B = A + n;
+    int64_t r_max = r + kw + 1 < x->h ? r + kw + 1 : x->h;
+    int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;
+    const __m256d ql = _mm256_set1_pd(L[q]), qa = _mm256_set1_pd(A[q]), qb = _mm256_set1_pd(B[q]);
+    const __m256d inv = _mm256_set1_pd(x->inv64);
+    const __m256i all = _mm256_set1_epi64x(-1);
+    __m256d acc = _mm256_setzero_pd();
+    for (int64_t r2 = r; r2 < r_max; r2++) {
+        int64_t c_from = r2 == r ? c + 1 : c_min, len = c_max - c_from, base = r2 * w + c_from;
+        const double *dc2 = x->sq64 + kw + (c_from - c);
+        double drd = (double)(r - r2);
+        const __m256d dr2 = _mm256_set1_pd(drd * drd);
+        for (int64_t j = 0; j < len; j += 4) {
+            __m256i m = len - j >= 4 ? all : qs_tail_mask(len - j);
+            __m256d d = qs_dist4(L + base + j, A + base + j, B + base + j, ql, qa, qb, dr2, dc2 + j);
+            __m256d e = _mm256_and_pd(qs_exp4(_mm256_mul_pd(d, inv)), _mm256_castsi256_pd(m));
+            acc = _mm256_add_pd(acc, e);
+            /* lanes past the row add +0 to the next pixels (or to the padding) */
+            double *sp = S + base + j;
+            _mm256_storeu_pd(sp, _mm256_add_pd(_mm256_loadu_pd(sp), e));
+        }
+    }
+    double parts[4];
+    _mm256_storeu_pd(parts, acc);
+    return 1.0 + ((parts[0] + parts[1]) + (parts[2] + parts[3]));
+}
+
+/* Pass 2 for one pixel q (3 channels, float64), without the pair symmetry: q's own window
+ * is searched row by row outward from q (rows 0, -1, +1, -2, ...). A pixel p can only beat
+ * the best distance d* so far if (row offset)^2 + (column offset)^2 <= d*, because skimage's
+ * rounded distance is never below that exact integer (every term added is >= 0 and
+ * rounding is monotonic). So the search stops at the first row with dr^2 > d*, and each row
+ * only covers the columns that can still win. Among equal distances the smallest raster
+ * index wins, as in skimage's scan. Writes closest[q] and parent[q]. */
+__attribute__((target("avx2"))) static void qs_parent_search_avx2(qs_ctx *x, int64_t r, int64_t c, double *closest,
+                                                                  int64_t *parent)
+{
+    const int64_t h = x->h, w = x->w, kw = x->kw, n = x->n, q = r * w + c;
+    const double *L = x->p64, *A = L + n, *B = A + n;
+    const __m256d ql = _mm256_set1_pd(L[q]), qa = _mm256_set1_pd(A[q]), qb = _mm256_set1_pd(B[q]);
+    const __m256d lo_q = _mm256_set1_pd(x->lo[q]), hi_q = _mm256_set1_pd(x->hi[q]);
+    const __m256i all = _mm256_set1_epi64x(-1);
+    double best_d = DBL_MAX;
+    int64_t best_i = q;
+    for (int64_t step = 0; step <= 2 * kw; step++) {
+        int64_t dr = step & 1 ? -((step + 1) / 2) : step / 2, r2 = r + dr;
+        if (best_d != DBL_MAX && (double)(dr * dr) > best_d)
+            break; /* this row and every later one are too far */
+        if (r2 < 0 || r2 >= h)
+            continue;
+        int64_t reach = kw;
+        if (best_d != DBL_MAX) {
+            double room = best_d - (double)(dr * dr);
+            int64_t m = (int64_t)sqrt(room);
+            while (m > 0 && (double)(m * m) > room)
+                m--;
+            while ((double)((m + 1) * (m + 1)) <= room)
+                m++;
+            reach = m < kw ? m : kw;
+        }
+        int64_t c_lo = c - reach > 0 ? c - reach : 0, c_hi = c + reach + 1 < w ? c + reach + 1 : w;
+        int64_t len = c_hi - c_lo, base = r2 * w + c_lo;
+        const double *dc2 = x->sq64 + kw + (c_lo - c);
+        const __m256d dr2 = _mm256_set1_pd((double)(dr * dr));
+        for (int64_t j = 0; j < len; j += 4) {
+            __m256i m = len - j >= 4 ? all : qs_tail_mask(len - j);
+            __m256d mm = _mm256_castsi256_pd(m);
+            __m256d d = qs_dist4(L + base + j, A + base + j, B + base + j, ql, qa, qb, dr2, dc2 + j);
+            __m256d near = _mm256_and_pd(mm, _mm256_cmp_pd(d, _mm256_set1_pd(best_d), _CMP_LE_OQ));
+            int near_bits = _mm256_movemask_pd(near);
+            if (!near_bits)
+                continue;
+            __m256d lo_p = _mm256_loadu_pd(x->lo + base + j), hi_p = _mm256_loadu_pd(x->hi + base + j);
+            int denser_bits = _mm256_movemask_pd(_mm256_cmp_pd(lo_p, hi_q, _CMP_GT_OQ));
+            int undecided = ~denser_bits & ~_mm256_movemask_pd(_mm256_cmp_pd(hi_p, lo_q, _CMP_LE_OQ));
+            int bits = near_bits & (denser_bits | undecided);
+            if (!bits)
+                continue;
+            double dv[4];
+            _mm256_storeu_pd(dv, d);
+            for (int k = 0; k < 4; k++) {
+                if (!(bits >> k & 1))
+                    continue;
+                int64_t p = base + j + k;
+                if (p == q || ((undecided >> k & 1) && !qs_denser(x, p, q)))
+                    continue;
+                if (dv[k] < best_d || (dv[k] == best_d && p < best_i))
+                    best_d = dv[k], best_i = p;
+            }
+        }
+    }
+    closest[q] = best_d;
+    parent[q] = best_i;
+}
+#endif
+
+/* ---- float32 densities: skimage's own sums ---------------------------------------------
+ * Each pair's term is computed once and added to both running sums, which still receive
+ * their terms in skimage's order (see the top of the file). skimage adds the double exp()
+ * to the float density in double and rounds once, as here. */
+static void qs_densities_f32(qs_ctx *x, float *dens)
+{
+    const int64_t h = x->h, w = x->w, kw = x->kw;
+    for (int64_t r = 0; r < h; r++) {
+        int64_t r_max = r + kw + 1 < h ? r + kw + 1 : h;
+        for (int64_t c = 0; c < w; c++) {
+            int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;
+            int64_t q = r * w + c;
+            float sq = (float)((double)dens[q] + 1.0); /* q's own term, exp(-0) */
+            for (int64_t r2 = r; r2 < r_max; r2++) {
+                int64_t c_from = r2 == r ? c + 1 : c_min, len = c_max - c_from;
+                if (len <= 0)
+                    continue;
+                int64_t base = r2 * w + c_from;
+                float dr = (float)(r - r2);
+                qs_row_dist_f32(x->p32, x->n, x->nc, q, base, len, dr * dr, x->sq32 + kw + (c_from - c), x->buf32);
+                float *dp = dens + base;
+                for (int64_t j = 0; j < len; j++) {
+                    double e = exp((double)(x->buf32[j] * x->inv32));
+                    sq = (float)((double)sq + e);
+                    dp[j] = (float)((double)dp[j] + e);
+                }
+            }
+            dens[q] = sq;
+        }
+    }
+}
+
+/* ---- parents ------------------------------------------------------------------------------
+ * skimage gives p the denser neighbour at the smallest distance, the first in raster order
+ * on ties. Each pair is visited once: the distance is offered to whichever of the two is
+ * less dense. Offers reach a pixel in increasing order of the other pixel's index (earlier
+ * centres first, then its own forward window), so a strict < keeps skimage's choice. */
+#define QS_DEFINE_PARENTS(SUFFIX, T, PLANES, SQ, BUF)                                                       \
+    static void qs_parents_pixel_##SUFFIX(qs_ctx *x, int64_t r, int64_t c, T *closest, int64_t *parent)      \
+    {                                                                                                         \
+        const int64_t h = x->h, w = x->w, kw = x->kw, q = r * w + c;                                          \
+        int64_t r_max = r + kw + 1 < h ? r + kw + 1 : h;                                                      \
+        int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;                     \
+        for (int64_t r2 = r; r2 < r_max; r2++) {                                                              \
+            int64_t c_from = r2 == r ? c + 1 : c_min, len = c_max - c_from;                                   \
+            if (len <= 0)                                                                                     \
+                continue;                                                                                     \
+            int64_t base = r2 * w + c_from;                                                                   \
+            T dr = (T)(r - r2);                                                                               \
+            qs_row_dist_##SUFFIX(x->PLANES, x->n, x->nc, q, base, len, dr * dr, x->SQ + kw + (c_from - c),    \
+                                 x->BUF);                                                                     \
+            const T *dist = x->BUF;                                                                           \
+            const double lo_q = x->lo[q], hi_q = x->hi[q];                                                    \
+            for (int64_t j = 0; j < len; j++) {                                                               \
+                int64_t p = base + j;                                                                         \
+                int p_denser, q_denser;                                                                       \
+                if (x->lo[p] > hi_q) {                                                                        \
+                    p_denser = 1, q_denser = 0;                                                               \
+                } else if (lo_q > x->hi[p]) {                                                                 \
+                    p_denser = 0, q_denser = 1;                                                               \
+                } else {                                                                                      \
+                    p_denser = qs_denser(x, p, q);                                                            \
+                    q_denser = !p_denser && qs_denser(x, q, p);                                               \
+                }                                                                                             \
+                if (p_denser && dist[j] < closest[q]) {                                                       \
+                    closest[q] = dist[j];                                                                     \
+                    parent[q] = p;                                                                            \
+                } else if (q_denser && dist[j] < closest[p]) {                                                \
+                    closest[p] = dist[j];                                                                     \
+                    parent[p] = q;                                                                            \
+                }                                                                                             \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+QS_DEFINE_PARENTS(f64, double, p64, sq64, buf64)
+QS_DEFINE_PARENTS(f32, float, p32, sq32, buf32)
+
+/* skimage starts the search at DBL_MAX (+inf in float32); a parent farther than max_dist
+ * (compared in the image's type) is dropped. */
+static void qs_parents_f64(qs_ctx *x, double max_dist, double *closest, int64_t *parent)
+{
+    for (int64_t i = 0; i < x->n; i++)
+        closest[i] = DBL_MAX, parent[i] = i;
+#ifdef QS_HAVE_AVX2
+    if (x->use_avx2 && x->nc == 3) {
+        for (int64_t r = 0; r < x->h; r++)
+            for (int64_t c = 0; c < x->w; c++)
+                qs_parent_search_avx2(x, r, c, closest, parent);
+    } else
+#endif
+    {
+        for (int64_t r = 0; r < x->h; r++)
+            for (int64_t c = 0; c < x->w; c++)
+                qs_parents_pixel_f64(x, r, c, closest, parent);
+    }
+    for (int64_t i = 0; i < x->n; i++)
+        if (sqrt(closest[i]) > max_dist)
+            parent[i] = i;
+}
+
+static void qs_parents_f32(qs_ctx *x, float max_dist, float *closest, int64_t *parent)
+{
+    for (int64_t i = 0; i < x->n; i++)
+        closest[i] = INFINITY, parent[i] = i;
+    for (int64_t r = 0; r < x->h; r++)
+        for (int64_t c = 0; c < x->w; c++)
+            qs_parents_pixel_f32(x, r, c, closest, parent);
+    for (int64_t i = 0; i < x->n; i++)
+        if ((float)sqrt((double)closest[i]) > max_dist)
+            parent[i] = i;
+}
+
 
 /* Roots of the parent forest numbered in raster order. Parents always have a strictly
  * higher density, so following them terminates. */
@@ -212,16 +635,34 @@ anchor_status anchor_quickshift(const anchor_image *image, const anchor_quickshi
     size_t count = (size_t)n * (size_t)nc;
     int is_f32 = image->dtype == ANCHOR_DTYPE_F32;
     size_t es = is_f32 ? sizeof(float) : sizeof(double);
-    void *img = malloc(count * es);
-    void *dens = malloc((size_t)n * es);
-    int64_t *parent = malloc((size_t)n * sizeof *parent);
-    if (!img || !dens || !parent) {
+    qs_ctx x = {.h = h, .w = w, .n = n, .nc = nc};
+    if (is_f32) {
+        float ks = (float)p->kernel_size; /* the fused Cython function takes float32 arguments */
+        x.inv32 = (float)(-0.5 / (double)(ks * ks));
+        x.kw = window_radius(ceil((double)(3.0f * ks)), h, w);
+    } else {
+        x.inv64 = -0.5 / (p->kernel_size * p->kernel_size);
+        x.kw = window_radius(ceil(3.0 * p->kernel_size), h, w);
+    }
+    /* the AVX2 kernels read and write whole vectors past a row's end: QS_PAD spare
+     * elements at the end of every array they touch keep that inside the allocation */
+    size_t row = (size_t)(2 * x.kw + 1) + QS_PAD, np = (size_t)n + QS_PAD;
+    void *img = malloc(count * es), *planes = calloc(count + QS_PAD, es), *sq = calloc(row, es);
+    void *buf = malloc(row * es), *closest = calloc(np, es);
+    double *noise = malloc((size_t)n * sizeof *noise), *lo = calloc(np, sizeof *lo);
+    double *hi = calloc(np, sizeof *hi), *ebuf = malloc(row * sizeof *ebuf);
+    double *exact = is_f32 ? NULL : malloc((size_t)n * sizeof *exact);
+    uint8_t *have_exact = is_f32 ? NULL : calloc((size_t)n, 1);
+    float *dens32 = is_f32 ? malloc((size_t)n * sizeof *dens32) : NULL;
+    int64_t *parent = calloc(np, sizeof *parent);
+    if (!img || !planes || !sq || !buf || !closest || !noise || !lo || !hi || !ebuf || !parent ||
+        (is_f32 ? !dens32 : (!exact || !have_exact))) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "quickshift: out of memory for a %lldx%lld image",
                               (long long)h, (long long)w);
         goto done;
     }
 
-    /* 1. img_as_float, rgb2lab, Gaussian, * ratio */
+    /* 1. img_as_float, rgb2lab, Gaussian, * ratio, then channel planes */
     if (is_f32) {
         float *f = img;
         memcpy(f, image->data, count * sizeof *f);
@@ -230,8 +671,13 @@ anchor_status anchor_quickshift(const anchor_image *image, const anchor_quickshi
         if ((st = seg_gaussian_f32(f, h, w, nc, p->sigma, p->sigma, err)))
             goto done;
         float ratio = (float)p->ratio; /* numpy casts the Python float to the array's type */
-        for (size_t i = 0; i < count; i++)
-            f[i] *= ratio;
+        float *pl = planes, *sqt = sq;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t ch = 0; ch < nc; ch++)
+                pl[ch * n + i] = f[i * nc + ch] * ratio;
+        for (int64_t k = -x.kw; k <= x.kw; k++)
+            sqt[x.kw + k] = (float)k * (float)k;
+        x.p32 = pl, x.sq32 = sqt, x.buf32 = buf;
     } else {
         double *d = img;
         if (image->dtype == ANCHOR_DTYPE_U8) {
@@ -249,34 +695,36 @@ anchor_status anchor_quickshift(const anchor_image *image, const anchor_quickshi
             seg_rgb2lab_f64(d, (size_t)n);
         if ((st = seg_gaussian_f64(d, h, w, nc, p->sigma, p->sigma, err)))
             goto done;
-        for (size_t i = 0; i < count; i++)
-            d[i] *= p->ratio;
+        double *pl = planes, *sqt = sq;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t ch = 0; ch < nc; ch++)
+                pl[ch * n + i] = d[i * nc + ch] * p->ratio;
+        for (int64_t k = -x.kw; k <= x.kw; k++)
+            sqt[x.kw + k] = (double)k * (double)k;
+        x.p64 = pl, x.sq64 = sqt, x.buf64 = buf;
     }
+    x.ebuf = ebuf, x.noise = noise, x.lo = lo, x.hi = hi, x.exact = exact, x.have_exact = have_exact;
+#ifdef QS_HAVE_AVX2
+    x.use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
 
     /* 2. the tie-breaking noise, drawn in raster order */
     seg_pcg64 rng;
     seg_pcg64_seed(&rng, (uint64_t)p->random_seed);
-    for (int64_t i = 0; i < n; i++) {
-        double noise = 0.0 + 1e-05 * seg_pcg64_standard_normal(&rng);
-        if (is_f32)
-            ((float *)dens)[i] = (float)noise;
-        else
-            ((double *)dens)[i] = noise;
-    }
+    for (int64_t i = 0; i < n; i++)
+        noise[i] = 0.0 + 1e-05 * seg_pcg64_standard_normal(&rng);
 
     /* 3 and 4, in the precision skimage's fused Cython picks for the image */
     if (is_f32) {
-        float ks = (float)p->kernel_size;
-        float inv_k2 = (float)(-0.5 / (double)(ks * ks));
-        int64_t kw = window_radius(ceil((double)(3.0f * ks)), h, w);
-        qs_densities_f32(img, h, w, nc, kw, inv_k2, dens);
-        qs_parents_f32(img, h, w, nc, kw, dens, (float)p->max_dist, parent);
+        for (int64_t i = 0; i < n; i++)
+            dens32[i] = (float)noise[i];
+        qs_densities_f32(&x, dens32);
+        for (int64_t i = 0; i < n; i++)
+            lo[i] = hi[i] = (double)dens32[i];
+        qs_parents_f32(&x, (float)p->max_dist, closest, parent);
     } else {
-        double ks = p->kernel_size;
-        double inv_k2 = -0.5 / (ks * ks);
-        int64_t kw = window_radius(ceil(3.0 * ks), h, w);
-        qs_densities_f64(img, h, w, nc, kw, inv_k2, dens);
-        qs_parents_f64(img, h, w, nc, kw, dens, p->max_dist, parent);
+        qs_bracket_f64(&x);
+        qs_parents_f64(&x, p->max_dist, closest, parent);
     }
 
     /* 5. roots numbered in raster order */
@@ -288,7 +736,17 @@ anchor_status anchor_quickshift(const anchor_image *image, const anchor_quickshi
     }
 done:
     free(img);
-    free(dens);
+    free(planes);
+    free(sq);
+    free(buf);
+    free(closest);
+    free(noise);
+    free(lo);
+    free(hi);
+    free(ebuf);
+    free(exact);
+    free(have_exact);
+    free(dens32);
     free(parent);
     return st;
 }
