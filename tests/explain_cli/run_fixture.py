@@ -16,7 +16,11 @@ from SHARED/images with --resize WxH (Pillow's bicubic) and the case's slic kwar
 --seg-arg (none for alibi's defaults) instead of image.png and segments.npy, and the
 background photos (PNG and JPEG) as --background files instead of backgrounds.npy.
 
-usage: run_fixture.py CASE [--builtin]   (env ANCHOR_BIN, ANCHOR_SHARED; exit 77 = skipped)"""
+With --crc, the run uses --no-memo and crc_predictor.py, which logs the CRC-32 and labels
+of every request: then the pipe must carry exactly alibi's calls, one request per call,
+and every call's bytes must be alibi's (predictor.calls[i].crc32 and agree_bits).
+
+usage: run_fixture.py CASE [--builtin] [--crc]   (env ANCHOR_BIN, ANCHOR_SHARED; 77 = skipped)"""
 import json
 import os
 import shutil
@@ -36,7 +40,7 @@ FLAGS = [  # params.explain key -> CLI flag
 ]
 
 
-def explain_command(anchor_bin, shared, case_dir, outdir, log, builtin=False):
+def explain_command(anchor_bin, shared, case_dir, outdir, log, builtin=False, crc=False):
     params = json.load(open(os.path.join(case_dir, "params.json")))
     if builtin:
         src = params["image"]["source"].split()[0]
@@ -64,7 +68,13 @@ def explain_command(anchor_bin, shared, case_dir, outdir, log, builtin=False):
     if ex.get("stop_on_first"):
         cmd.append("--stop-on-first")
     prog = os.path.join(shared, "predictors", params["predictor"]["program"])
-    predictor = " ".join(["/usr/bin/python3", prog] + params["predictor"]["args"] + ["--log", log])
+    if crc:
+        here = os.path.dirname(os.path.abspath(__file__))
+        predictor = " ".join(["/usr/bin/python3", os.path.join(here, "crc_predictor.py"), prog, log]
+                             + params["predictor"]["args"])
+        cmd.append("--no-memo")
+    else:
+        predictor = " ".join(["/usr/bin/python3", prog] + params["predictor"]["args"] + ["--log", log])
     cmd += ["--predict-cmd", predictor, "-o", outdir]
     return cmd
 
@@ -72,6 +82,7 @@ def explain_command(anchor_bin, shared, case_dir, outdir, log, builtin=False):
 def main():
     case = sys.argv[1]
     builtin = "--builtin" in sys.argv[2:]
+    crc = "--crc" in sys.argv[2:]
     shared = os.environ.get("ANCHOR_SHARED", "")
     case_dir = os.path.join(shared, "fixtures", "alibi", case)
     if not shared or not os.path.isfile(os.path.join(case_dir, "expected.json")):
@@ -88,7 +99,7 @@ def main():
             fails.append(what)
 
     try:
-        cmd = explain_command(anchor_bin, shared, case_dir, outdir, log, builtin)
+        cmd = explain_command(anchor_bin, shared, case_dir, outdir, log, builtin, crc)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         sys.stdout.write(r.stdout)
         if r.returncode != 0:
@@ -139,8 +150,18 @@ def main():
         check(int(ours.astype(np.int64).sum()) == exp["anchor_image"]["sum"], "anchor.png sum")
         seg = np.load(os.path.join(outdir, "segments.npy"))
         check(np.array_equal(seg, np.load(os.path.join(case_dir, "segments.npy"))), "segments.npy differs")
-        # what the program really received = what we claim was sent
         lines = open(log).read().split("\n")[:-1]
+        if crc:  # the requests themselves, call by call
+            check(len(lines) == len(pe["calls"]), f"{len(lines)} requests on the pipe, alibi made {len(pe['calls'])} calls")
+            for i, (line, call) in enumerate(zip(lines, pe["calls"])):
+                n, dtype, crc32, labels = line.split()
+                bits = "".join("1" if int(l) == exp["instance_label"] else "0" for l in labels.split(",")) \
+                    if labels != "-" else ""
+                if (int(n), dtype, crc32, bits) != (call["n"], call["dtype"], call["crc32"], call["agree_bits"]):
+                    check(False, f"call {i}: ours n={n} {dtype} crc {crc32} agree {bits.count('1')}; "
+                                 f"alibi n={call['n']} {call['dtype']} crc {call['crc32']} agree {call['agree']}")
+                    break
+        # what the program really received = what we claim was sent
         sent = sum(int(l.split()[0]) for l in lines)
         check(sent == stats["images_predicted"], f"program received {sent} images, stats say {stats['images_predicted']}")
         check(stats["images_predicted"] <= stats["images_sampled"], "memo sent more than sampled")
@@ -151,7 +172,8 @@ def main():
     for f in fails:
         print(f"FAIL {case}: {f}")
     if not fails:
-        print(f"OK {case}: reproduced exactly through the pipe" + (" from the photo, with our resize and slic" if builtin else ""))
+        print(f"OK {case}: reproduced exactly through the pipe" + (" from the photo, with our resize and slic" if builtin else "")
+              + (", every request's bytes equal to alibi's calls" if crc else ""))
     return 1 if fails else 0
 
 
