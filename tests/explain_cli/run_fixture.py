@@ -20,7 +20,10 @@ With --crc, the run uses --no-memo and crc_predictor.py, which logs the CRC-32 a
 of every request: then the pipe must carry exactly alibi's calls, one request per call,
 and every call's bytes must be alibi's (predictor.calls[i].crc32 and agree_bits).
 
-usage: run_fixture.py CASE [--builtin] [--crc]   (env ANCHOR_BIN, ANCHOR_SHARED; 77 = skipped)"""
+With --max-batch N, requests are split to at most N images; the answers must not change.
+
+usage: run_fixture.py CASE [--builtin] [--crc] [--max-batch N]   (env ANCHOR_BIN, ANCHOR_SHARED;
+       exit 77 = skipped)"""
 import json
 import os
 import shutil
@@ -83,6 +86,7 @@ def main():
     case = sys.argv[1]
     builtin = "--builtin" in sys.argv[2:]
     crc = "--crc" in sys.argv[2:]
+    max_batch = int(sys.argv[sys.argv.index("--max-batch") + 1]) if "--max-batch" in sys.argv else 0
     shared = os.environ.get("ANCHOR_SHARED", "")
     case_dir = os.path.join(shared, "fixtures", "alibi", case)
     if not shared or not os.path.isfile(os.path.join(case_dir, "expected.json")):
@@ -100,6 +104,8 @@ def main():
 
     try:
         cmd = explain_command(anchor_bin, shared, case_dir, outdir, log, builtin, crc)
+        if max_batch:
+            cmd[-2:-2] = ["--max-batch", str(max_batch)]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         sys.stdout.write(r.stdout)
         if r.returncode != 0:
@@ -163,6 +169,9 @@ def main():
                     break
         # what the program really received = what we claim was sent
         sent = sum(int(l.split()[0]) for l in lines)
+        if max_batch:
+            check(max(int(l.split()[0]) for l in lines) <= max_batch, f"a request larger than --max-batch {max_batch}")
+            check(len(lines) > stats["predictor_calls"], "--max-batch split nothing: choose a case with larger calls")
         check(sent == stats["images_predicted"], f"program received {sent} images, stats say {stats['images_predicted']}")
         check(stats["images_predicted"] <= stats["images_sampled"], "memo sent more than sampled")
         for f in ("overlay.png", "segments.png"):
