@@ -68,7 +68,7 @@ static double reduceat(const double *a, int64_t n, int64_t stride)
     return a[0] + pairwise(a + stride, n - 1, stride);
 }
 
-int toy_linear_scores(const toy_linear *m, const anchor_image *batch, double *scores)
+static int run_model(const toy_linear *m, const anchor_image *batch, double *scores, int softmax)
 {
     int64_t n = anchor_image_count(batch), h = anchor_image_height(batch), w = anchor_image_width(batch);
     int64_t c = anchor_image_channels(batch);
@@ -125,6 +125,8 @@ int toy_linear_scores(const toy_linear *m, const anchor_image *batch, double *sc
             double bias = m->bias_scale * ((double)hash32((uint64_t)k + 0x85ebca6bULL) / 4294967296.0 - 0.5);
             z[k] = m->gain * acc[k] + bias;
         }
+        if (!softmax)
+            continue;
         double mx = z[0];
         for (int k = 1; k < L; k++)
             mx = z[k] > mx ? z[k] : mx;
@@ -136,6 +138,16 @@ int toy_linear_scores(const toy_linear *m, const anchor_image *batch, double *sc
     }
     free(x), free(rows), free(col), free(d), free(W), free(acc);
     return 0;
+}
+
+int toy_linear_scores(const toy_linear *m, const anchor_image *batch, double *scores)
+{
+    return run_model(m, batch, scores, 1);
+}
+
+int toy_linear_logits(const toy_linear *m, const anchor_image *batch, double *logits)
+{
+    return run_model(m, batch, logits, 0);
 }
 
 anchor_status toy_linear_predict(void *user, const anchor_image *batch, anchor_prediction *out, anchor_error *err)
