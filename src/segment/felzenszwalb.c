@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "image/image_internal.h"
+#include "segment/felzenszwalb_internal.h"
 #include "segment/filters.h"
 
 void anchor_felzenszwalb_params_skimage(anchor_felzenszwalb_params *p)
@@ -41,9 +42,10 @@ void anchor_felzenszwalb_params_skimage(anchor_felzenszwalb_params *p)
 
 /* ---- numpy's argsort(kind='quicksort') on doubles --------------------------------------- */
 
+/* An edge: its weight and its two pixels (pixel counts are below 2^32). */
 typedef struct fz_item {
     double w;
-    int64_t idx;
+    uint32_t a, b;
 } fz_item;
 
 #define FZ_SMALL_SORT 15
@@ -167,40 +169,71 @@ static void fz_introsort(fz_item *v, int64_t num)
     }
 }
 
+/* ---- a fast sort, and when its order is as good as numpy's -------------------------------
+ * Only the order of *equal* weights can differ between two correct sorts, and it only
+ * matters in two situations, which fz_merge detects: (1) in the main pass, when joining two
+ * regions by an edge of weight w leaves a region whose float32 threshold rounds to <= w
+ * while more edges of weight w follow (otherwise the regions an equal-weight run joins are
+ * the same in any order: every region taking part has a threshold above w before and after);
+ * (2) in the min_size pass, when at the start of a run of equal weights a region smaller
+ * than min_size could be joined to two different regions by edges of the run (otherwise
+ * every edge of the run that can join regions does so in any order: a small region stays
+ * small until its one partner takes it, a big one may take several, and edges that cannot
+ * join at the start never become able to, as regions only grow). Then we sort again with numpy's introsort. The fast sort is an LSD radix sort
+ * on the weight rounded to float32 (monotonic, so only runs of equal float keys can be out
+ * of order), finished by an insertion pass on the exact doubles. */
+
+static uint32_t fz_key(double w)
+{
+    float f = (float)w;
+    uint32_t k;
+    memcpy(&k, &f, sizeof k);
+    return k; /* weights are >= 0: the bits order like the values */
+}
+
+static void fz_radix_sort(const fz_item *in, fz_item *out, fz_item *tmp, int64_t n)
+{
+    enum { BITS = 11, BUCKETS = 1 << BITS };
+    static const int shift[3] = {0, 11, 22};
+    const fz_item *src = in;
+    for (int pass = 0; pass < 3; pass++) {
+        fz_item *dst = pass == 1 ? tmp : out; /* in -> out -> tmp -> out */
+        uint32_t count[BUCKETS] = {0};
+        for (int64_t i = 0; i < n; i++)
+            count[(fz_key(src[i].w) >> shift[pass]) & (BUCKETS - 1)]++;
+        uint32_t sum = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            uint32_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (int64_t i = 0; i < n; i++)
+            dst[count[(fz_key(src[i].w) >> shift[pass]) & (BUCKETS - 1)]++] = src[i];
+        src = dst;
+    }
+    /* equal float keys may hold different doubles: finish by insertion on w */
+    for (int64_t i = 1; i < n; i++) {
+        if (!(out[i].w < out[i - 1].w))
+            continue;
+        fz_item v = out[i];
+        int64_t j = i;
+        while (j > 0 && v.w < out[j - 1].w) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = v;
+    }
+}
+
 /* ---- the graph ------------------------------------------------------------------------ */
 
-static int64_t fz_find(int64_t *parent, int64_t x)
+static uint32_t fz_find(uint32_t *parent, uint32_t x)
 {
     while (parent[x] != x) {
         parent[x] = parent[parent[x]];
         x = parent[x];
     }
     return x;
-}
-
-/* The two pixels of edge e in skimage's concatenated order. */
-static void fz_edge_ends(int64_t e, int64_t h, int64_t w, int64_t *a, int64_t *b)
-{
-    int64_t n_right = h * (w - 1), n_down = (h - 1) * w, n_diag = (h - 1) * (w - 1);
-    if (e < n_right) {
-        int64_t r = e / (w - 1), c = e % (w - 1);
-        *a = r * w + c + 1, *b = r * w + c;
-        return;
-    }
-    e -= n_right;
-    if (e < n_down) {
-        *a = e + w, *b = e;
-        return;
-    }
-    e -= n_down; /* here h, w >= 2, so n_diag > 0 */
-    int up = e >= n_diag;
-    if (up)
-        e -= n_diag;
-    int64_t r = e / (w - 1), c = e % (w - 1);
-    if (!up)
-        *a = (r + 1) * w + c + 1, *b = r * w + c;
-    else
-        *a = r * w + c + 1, *b = (r + 1) * w + c;
 }
 
 static double fz_dist(const double *img, int64_t nc, int64_t p, int64_t q)
@@ -211,6 +244,105 @@ static double fz_dist(const double *img, int64_t nc, int64_t p, int64_t q)
         s += d * d;
     }
     return sqrt(s);
+}
+
+/* Edges in skimage's order: right, down, down-right, up-right, each block in raster order
+ * of the upper-left pixel of its 2 x 2 cell. */
+static void fz_edges(const double *img, int64_t h, int64_t w, int64_t nc, fz_item *e)
+{
+    int64_t k = 0;
+    for (int64_t r = 0; r < h; r++)
+        for (int64_t c = 0; c + 1 < w; c++) {
+            int64_t p = r * w + c;
+            e[k++] = (fz_item){fz_dist(img, nc, p + 1, p), (uint32_t)(p + 1), (uint32_t)p};
+        }
+    for (int64_t p = 0; p < (h - 1) * w; p++)
+        e[k++] = (fz_item){fz_dist(img, nc, p + w, p), (uint32_t)(p + w), (uint32_t)p};
+    for (int64_t r = 0; r + 1 < h; r++)
+        for (int64_t c = 0; c + 1 < w; c++) {
+            int64_t p = r * w + c;
+            e[k++] = (fz_item){fz_dist(img, nc, p + w + 1, p), (uint32_t)(p + w + 1), (uint32_t)p};
+        }
+    for (int64_t r = 0; r + 1 < h; r++)
+        for (int64_t c = 0; c + 1 < w; c++) {
+            int64_t p = r * w + c;
+            e[k++] = (fz_item){fz_dist(img, nc, p + w, p + 1), (uint32_t)(p + 1), (uint32_t)(p + w)};
+        }
+}
+
+static void fz_join(uint32_t *parent, uint32_t *size, uint32_t ra, uint32_t rb, uint32_t *root)
+{
+    if (size[ra] < size[rb]) {
+        uint32_t t = ra;
+        ra = rb, rb = t;
+    }
+    parent[rb] = ra;
+    size[ra] += size[rb];
+    *root = ra;
+}
+
+/* Both passes over sorted edges. With check set, returns 0 as soon as the order of equal
+ * weights could matter (see above); otherwise 1. */
+static int fz_merge(const fz_item *e, int64_t m, int64_t n, double scale, int64_t min_size, int check,
+                    uint32_t *parent, uint32_t *size, double *cint)
+{
+    for (int64_t i = 0; i < n; i++) {
+        parent[i] = (uint32_t)i;
+        size[i] = 1;
+        cint[i] = 0.0;
+    }
+    for (int64_t k = 0; k < m; k++) {
+        uint32_t ra = fz_find(parent, e[k].a), rb = fz_find(parent, e[k].b);
+        if (ra == rb)
+            continue;
+        /* skimage's thresholds are C floats; the weight is compared in double */
+        float inner_a = (float)(cint[ra] + scale / (double)size[ra]);
+        float inner_b = (float)(cint[rb] + scale / (double)size[rb]);
+        float inner = inner_b < inner_a ? inner_b : inner_a;
+        if (!(e[k].w < (double)inner))
+            continue;
+        uint32_t root;
+        fz_join(parent, size, ra, rb, &root);
+        cint[root] = e[k].w;
+        if (check && k + 1 < m && e[k + 1].w == e[k].w &&
+            !((double)(float)(e[k].w + scale / (double)size[root]) > e[k].w))
+            return 0;
+    }
+    for (int64_t k = 0; k < m; k++) {
+        if (check && (k == 0 || e[k - 1].w != e[k].w) && k + 1 < m && e[k + 1].w == e[k].w) {
+            /* a run of equal weights starts: a small region (< min_size) that two of its
+             * edges could join to two different regions makes the order matter */
+            enum { MAX_ELIGIBLE = 64 };
+            uint32_t pairs[MAX_ELIGIBLE][2];
+            int n_pairs = 0;
+            for (int64_t j = k; j < m && e[j].w == e[k].w; j++) {
+                uint32_t ra = fz_find(parent, e[j].a), rb = fz_find(parent, e[j].b);
+                if (ra == rb || (size[ra] >= min_size && size[rb] >= min_size))
+                    continue;
+                int duplicate = 0;
+                for (int i = 0; i < n_pairs && !duplicate; i++) {
+                    uint32_t x = pairs[i][0], y = pairs[i][1];
+                    if ((x == ra && y == rb) || (x == rb && y == ra)) {
+                        duplicate = 1;
+                    } else if (((x == ra || y == ra) && size[ra] < min_size) ||
+                               ((x == rb || y == rb) && size[rb] < min_size)) {
+                        return 0;
+                    }
+                }
+                if (duplicate)
+                    continue;
+                if (n_pairs == MAX_ELIGIBLE)
+                    return 0;
+                pairs[n_pairs][0] = ra, pairs[n_pairs][1] = rb, n_pairs++;
+            }
+        }
+        uint32_t ra = fz_find(parent, e[k].a), rb = fz_find(parent, e[k].b);
+        if (ra == rb || (size[ra] >= min_size && size[rb] >= min_size))
+            continue;
+        uint32_t root;
+        fz_join(parent, size, ra, rb, &root);
+    }
+    return 1;
 }
 
 static anchor_status fz_check(const anchor_image *image, const anchor_felzenszwalb_params *p, anchor_error *err)
@@ -240,19 +372,29 @@ static anchor_status fz_check(const anchor_image *image, const anchor_felzenszwa
 anchor_status anchor_felzenszwalb(const anchor_image *image, const anchor_felzenszwalb_params *p,
                                   anchor_image **labels, anchor_error *err)
 {
+    return seg_felzenszwalb_sorted(image, p, 0, labels, NULL, err);
+}
+
+anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_felzenszwalb_params *p, int exact_sort,
+                                      anchor_image **labels, int *used_fallback, anchor_error *err)
+{
     *labels = NULL;
+    if (used_fallback)
+        *used_fallback = 0;
     anchor_status st = fz_check(image, p, err);
     if (st)
         return st;
     int64_t h = image->h, w = image->w, nc = image->c, n = h * w;
     size_t count = (size_t)n * (size_t)nc;
-    int64_t n_edges = h * (w - 1) + (h - 1) * w + 2 * (h - 1) * (w - 1);
+    int64_t m = h * (w - 1) + (h - 1) * w + 2 * (h - 1) * (w - 1);
+    size_t me = (size_t)(m > 0 ? m : 1);
     double *img = malloc(count * sizeof *img);
-    fz_item *edges = malloc((size_t)(n_edges > 0 ? n_edges : 1) * sizeof *edges);
-    int64_t *parent = malloc((size_t)n * sizeof *parent), *size = malloc((size_t)n * sizeof *size);
+    fz_item *edges = malloc(me * sizeof *edges), *sorted = malloc(me * sizeof *sorted);
+    fz_item *tmp = malloc(me * sizeof *tmp);
+    uint32_t *parent = malloc((size_t)n * sizeof *parent), *size = malloc((size_t)n * sizeof *size);
     double *cint = malloc((size_t)n * sizeof *cint);
-    int32_t *label_of_root = NULL;
-    if (!img || !edges || !parent || !size || !cint) {
+    int32_t *label_of_root = malloc((size_t)n * sizeof *label_of_root);
+    if (!img || !edges || !sorted || !tmp || !parent || !size || !cint || !label_of_root) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "felzenszwalb: out of memory for a %lldx%lld image",
                               (long long)h, (long long)w);
         goto done;
@@ -278,60 +420,19 @@ anchor_status anchor_felzenszwalb(const anchor_image *image, const anchor_felzen
         goto done;
     double scale = p->scale / 255.0;
 
-    /* 2 and 3. weights in skimage's edge order, then numpy's sort */
-    for (int64_t e = 0; e < n_edges; e++) {
-        int64_t a, b;
-        fz_edge_ends(e, h, w, &a, &b);
-        edges[e].w = fz_dist(img, nc, a, b);
-        edges[e].idx = e;
-    }
-    fz_introsort(edges, n_edges);
-
-    /* 4. greedy merging, then the min_size pass */
-    for (int64_t i = 0; i < n; i++) {
-        parent[i] = i;
-        size[i] = 1;
-        cint[i] = 0.0;
-    }
-    for (int64_t k = 0; k < n_edges; k++) {
-        int64_t a, b;
-        fz_edge_ends(edges[k].idx, h, w, &a, &b);
-        int64_t ra = fz_find(parent, a), rb = fz_find(parent, b);
-        if (ra == rb)
-            continue;
-        float inner_a = (float)(cint[ra] + scale / (double)size[ra]);
-        float inner_b = (float)(cint[rb] + scale / (double)size[rb]);
-        float inner = inner_b < inner_a ? inner_b : inner_a;
-        if (!(edges[k].w < (double)inner))
-            continue;
-        if (size[ra] < size[rb]) {
-            int64_t t = ra;
-            ra = rb, rb = t;
-        }
-        parent[rb] = ra;
-        size[ra] += size[rb];
-        cint[ra] = edges[k].w;
-    }
-    for (int64_t k = 0; k < n_edges; k++) {
-        int64_t a, b;
-        fz_edge_ends(edges[k].idx, h, w, &a, &b);
-        int64_t ra = fz_find(parent, a), rb = fz_find(parent, b);
-        if (ra == rb || (size[ra] >= p->min_size && size[rb] >= p->min_size))
-            continue;
-        if (size[ra] < size[rb]) {
-            int64_t t = ra;
-            ra = rb, rb = t;
-        }
-        parent[rb] = ra;
-        size[ra] += size[rb];
+    /* 2 to 4: weights, a fast sort, the merging; numpy's sort when ties could matter */
+    fz_edges(img, h, w, nc, edges);
+    if (!exact_sort)
+        fz_radix_sort(edges, sorted, tmp, m);
+    if (exact_sort || !fz_merge(sorted, m, n, scale, p->min_size, 1, parent, size, cint)) {
+        if (used_fallback)
+            *used_fallback = !exact_sort;
+        memcpy(sorted, edges, (size_t)m * sizeof *sorted);
+        fz_introsort(sorted, m);
+        fz_merge(sorted, m, n, scale, p->min_size, 0, parent, size, cint);
     }
 
     /* 5. regions numbered by first pixel */
-    label_of_root = malloc((size_t)n * sizeof *label_of_root);
-    if (!label_of_root) {
-        st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "felzenszwalb: out of memory");
-        goto done;
-    }
     if ((st = anchor_image_create(labels, 1, h, w, 1, ANCHOR_DTYPE_I32, err)))
         goto done;
     int32_t *out = (*labels)->data;
@@ -339,7 +440,7 @@ anchor_status anchor_felzenszwalb(const anchor_image *image, const anchor_felzen
     for (int64_t i = 0; i < n; i++)
         label_of_root[i] = -1;
     for (int64_t i = 0; i < n; i++) {
-        int64_t r = fz_find(parent, i);
+        uint32_t r = fz_find(parent, (uint32_t)i);
         if (label_of_root[r] < 0) {
             if (k >= ANCHOR_MAX_SEGMENTS) {
                 st = anchor_error_set(err, ANCHOR_ERR_LIMIT,
@@ -356,6 +457,8 @@ anchor_status anchor_felzenszwalb(const anchor_image *image, const anchor_felzen
 done:
     free(img);
     free(edges);
+    free(sorted);
+    free(tmp);
     free(parent);
     free(size);
     free(cint);

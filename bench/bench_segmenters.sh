@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# quickshift and felzenszwalb: ours (one thread) against Debian's scikit-image 0.19.3 on
+# the same inputs (chelsea resized to 299 x 299 and astronaut to 1000 x 1000 by Pillow),
+# best of N runs each, and the ratio skimage / ours.
+#   bash bench/bench_segmenters.sh BUILD/anchor SHARED_DIR
+# The C driver (bench_segmenters.c) is compiled here against the libanchor.a beside the
+# anchor binary. BENCH_RUNS (default 3) sets N for the small image; the large one runs once.
+set -euo pipefail
+bin=$(readlink -f "$1") shared=$(readlink -f "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(dirname "$bin") src=$(cd "$here/.." && pwd)
+py=/usr/bin/python3
+runs=${BENCH_RUNS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_segmenters.c" \
+  "$build/libanchor.a" $(pkg-config --libs libpng libjpeg libcjson zlib) -lm -lpthread -o "$work/driver"
+"$py" "$here/bench_segmenters.py" prepare "$shared" "$work"
+
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+printf '%-14s %-14s %-36s %10s %10s %8s %s\n' method image params skimage_s ours_s ratio "K(skimage/ours)"
+while read -r method image n params; do
+  [ -z "$method" ] && continue
+  [ "$n" = N ] && n=$runs
+  # shellcheck disable=SC2086
+  read -r ts ks < <("$py" "$here/bench_segmenters.py" run "$method" "$work/$image.npy" "$n" $params)
+  # shellcheck disable=SC2086
+  read -r to ko < <("$work/driver" "$method" "$work/$image.npy" "$n" $params)
+  ratio=$(awk -v a="$ts" -v b="$to" 'BEGIN { printf "%.1f", a / b }')
+  printf '%-14s %-14s %-36s %10.4f %10.4f %7sx %s/%s\n' "$method" "$image" "${params:-defaults}" "$ts" "$to" "$ratio" "$ks" "$ko"
+done <<'CASES'
+quickshift   chelsea299    N
+quickshift   chelsea299    N kernel_size=4 max_dist=200 ratio=0.2
+felzenszwalb chelsea299    N
+felzenszwalb chelsea299    N scale=100 sigma=0.5 min_size=50
+quickshift   astronaut1000 1
+quickshift   astronaut1000 1 kernel_size=4 max_dist=200 ratio=0.2
+felzenszwalb astronaut1000 1
+felzenszwalb astronaut1000 1 scale=100 sigma=0.5 min_size=50
+CASES
