@@ -93,7 +93,8 @@ anchor_status ex_anchor_lookup(ex_ctx *c, const int32_t *items, int size, int cr
         free(a->order);
         return nomem(c, "an anchor");
     }
-    memcpy(a->items, items, (size_t)size * sizeof *items);
+    if (size)
+        memcpy(a->items, items, (size_t)size * sizeof *items);
     c->amap[j] = c->n_anchors;
     *aid = c->n_anchors++;
     if ((c->amap_used = (size_t)c->n_anchors) * 2 > c->amap_mask + 1)
