@@ -97,7 +97,7 @@ static void pass_depth1(double *v, size_t count, const double *w, int64_t radius
 }
 
 /* Along rows: lines are columns of an h x len array (len = w * c). */
-static void pass_rows(const double *src, double *dst, int64_t h, int64_t len, const double *w, int64_t radius,
+static void pass_rows(const double *restrict src, double *restrict dst, int64_t h, int64_t len, const double *w, int64_t radius,
                       int round_f32)
 {
     const double *wc = w + radius;
@@ -120,7 +120,7 @@ static void pass_rows(const double *src, double *dst, int64_t h, int64_t len, co
 }
 
 /* Along columns of an h x w x c array; line is a scratch of (w + 2 radius) * c doubles. */
-static void pass_cols(const double *src, double *dst, int64_t h, int64_t w, int64_t c, const double *wt,
+static void pass_cols(const double *restrict src, double *restrict dst, int64_t h, int64_t w, int64_t c, const double *wt,
                       int64_t radius, int round_f32, double *line)
 {
     const double *wc = wt + radius;

@@ -24,10 +24,10 @@
  * All arithmetic is in the image's float type (float32 for float32 images), in skimage's
  * order of operations, so the results are equal bit for bit.
  *
- * Speed (skimage's loops are compiled Cython too): colour channels are stored planar and
- * the assignment runs over bands of rows, all centres per band, so a band stays in cache;
- * this changes nothing per pixel because each pixel still sees the centres in index
- * order. Colours of uint8 images go through a per-colour cache (colour.c). */
+ * Speed (skimage's loops are compiled Cython too): colour channels are stored planar, the
+ * assignment runs over bands of rows with all centres per band (slic_kmeans.h), and its
+ * row loop is vectorised, with an AVX2 / AVX-512 clone picked at run time on x86-64.
+ * Colours of uint8 images go through a per-colour cache (colour.c). */
 #include "anchor/segment.h"
 
 #include <float.h>
@@ -114,26 +114,24 @@ typedef struct slic_run {
 } slic_run;
 
 /* The inner loop for 3 channels: one row of a centre's window. Written so that the
- * compiler vectorises it (restrict, branch-free select, coordinates from a table); the
+ * compiler vectorises it (restrict, branch-free select, the squared column offsets from a table); the
  * operations per pixel are exactly skimage's. On x86-64 GCC also builds an AVX2 clone
  * chosen at run time; AVX2 has no fused multiply-add, and ISO C mode does not contract,
  * so every lane rounds exactly as the scalar code does. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(ANCHOR_NO_CLONES)
-#define SLIC_CLONES __attribute__((target_clones("avx2", "default")))
+#define SLIC_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
 #else
 #define SLIC_CLONES
 #endif
 
 #define DEFINE_ROW_KERNELS(T, SUFFIX)                                                                            \
     SLIC_CLONES static void assign_row3_##SUFFIX(                                                               \
-        const T *restrict p0, const T *restrict p1, const T *restrict p2, const T *restrict xs, T *restrict drow, \
-        int32_t *restrict lrow, int64_t x0, int64_t x1, T cx, T sx, T dzy, T sw, const T *colour, int32_t k)     \
+        const T *restrict p0, const T *restrict p1, const T *restrict p2, const T *restrict dx2, T *restrict drow, \
+        int32_t *restrict lrow, int64_t x0, int64_t x1, T dzy, T sw, const T *colour, int32_t k)                 \
     {                                                                                                           \
         const T c0 = colour[0], c1 = colour[1], c2 = colour[2];                                                 \
         for (int64_t x = x0; x < x1; x++) {                                                                     \
-            T dx = sx * (cx - xs[x]);                                                                           \
-            dx *= dx;                                                                                           \
-            T d = (dzy + dx) * sw;                                                                              \
+            T d = (dzy + dx2[x]) * sw;                                                                          \
             T t0 = p0[x] - c0, t1 = p1[x] - c1, t2 = p2[x] - c2;                                                \
             T col = t0 * t0;                                                                                    \
             col += t1 * t1;                                                                                     \
@@ -146,15 +144,12 @@ typedef struct slic_run {
         }                                                                                                       \
     }                                                                                                           \
     SLIC_CLONES static void assign_row3_zero_##SUFFIX(                                                          \
-        const T *restrict p0, const T *restrict p1, const T *restrict p2, const T *restrict xs, T *restrict drow, \
-        int32_t *restrict lrow, int64_t x0, int64_t x1, T cx, T sx, T dzy, T sw, const T *colour, T max_colour,  \
-        int32_t k)                                                                                              \
+        const T *restrict p0, const T *restrict p1, const T *restrict p2, const T *restrict dx2, T *restrict drow, \
+        int32_t *restrict lrow, int64_t x0, int64_t x1, T dzy, T sw, const T *colour, T max_colour, int32_t k)   \
     {                                                                                                           \
         const T c0 = colour[0], c1 = colour[1], c2 = colour[2];                                                 \
         for (int64_t x = x0; x < x1; x++) {                                                                     \
-            T dx = sx * (cx - xs[x]);                                                                           \
-            dx *= dx;                                                                                           \
-            T d = (dzy + dx) * sw;                                                                              \
+            T d = (dzy + dx2[x]) * sw;                                                                          \
             T t0 = p0[x] - c0, t1 = p1[x] - c1, t2 = p2[x] - c2;                                                \
             T col = t0 * t0;                                                                                    \
             col += t1 * t1;                                                                                     \
@@ -173,15 +168,15 @@ DEFINE_ROW_KERNELS(float, f32)
 
 #define SLIC_BAND_ROWS 16
 
-/* Blocks of SLIC_BAND_ROWS x SLIC_BLOCK_COLS pixels for the exact pruning of the
- * assignment step (slic_kmeans.h): per-channel colour range, current largest distance. */
-#define SLIC_BLOCK_COLS 32
-typedef struct slic_blocks {
-    int64_t rows, cols, n_blocks;
-    void *block_max, *colour_lo, *colour_hi; /* T arrays */
-    unsigned char *stale;                   /* block_max is only an upper bound */
-    int64_t *ysum, *xsum;                   /* exact coordinate sums (float64) */
-} slic_blocks;
+/* Scratch for k-means: exact float64 coordinate sums, squared column offsets. */
+typedef struct scratch_f64 {
+    int64_t *ysum, *xsum;
+    double *dx2;
+} scratch_f64;
+typedef struct scratch_f32 {
+    int64_t *ysum, *xsum;
+    float *dx2;
+} scratch_f32;
 
 #define T double
 #define S(name) name##_f64
@@ -201,31 +196,6 @@ typedef struct slic_blocks {
 #undef S
 #undef T
 
-/* Colour range of every block (the image does not change during k-means). */
-#define DEFINE_BLOCK_RANGES(T, SUFFIX)                                                                           \
-    static void block_ranges_##SUFFIX(T *const *chan, int64_t h, int64_t w, int64_t nc, slic_blocks *bl)       \
-    {                                                                                                           \
-        T *lo = bl->colour_lo, *hi = bl->colour_hi;                                                             \
-        for (int64_t by = 0; by < bl->rows; by++)                                                               \
-            for (int64_t bx = 0; bx < bl->cols; bx++) {                                                         \
-                int64_t b = by * bl->cols + bx;                                                                 \
-                int64_t y1 = (by + 1) * SLIC_BAND_ROWS < h ? (by + 1) * SLIC_BAND_ROWS : h;                     \
-                int64_t x1 = (bx + 1) * SLIC_BLOCK_COLS < w ? (bx + 1) * SLIC_BLOCK_COLS : w;                   \
-                for (int64_t ch = 0; ch < nc; ch++) {                                                           \
-                    T mn = chan[ch][by * SLIC_BAND_ROWS * w + bx * SLIC_BLOCK_COLS], mx = mn;                   \
-                    for (int64_t y = by * SLIC_BAND_ROWS; y < y1; y++)                                          \
-                        for (int64_t x = bx * SLIC_BLOCK_COLS; x < x1; x++) {                                   \
-                            T v = chan[ch][y * w + x];                                                          \
-                            mn = v < mn ? v : mn;                                                               \
-                            mx = v > mx ? v : mx;                                                               \
-                        }                                                                                       \
-                    lo[b * nc + ch] = mn;                                                                       \
-                    hi[b * nc + ch] = mx;                                                                       \
-                }                                                                                               \
-            }                                                                                                   \
-    }
-DEFINE_BLOCK_RANGES(double, f64)
-DEFINE_BLOCK_RANGES(float, f32)
 
 /* ---- connectivity ------------------------------------------------------------------- */
 
@@ -440,18 +410,11 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
     int64_t *count = malloc((size_t)nk * sizeof *count);
     int64_t(*box)[4] = malloc((size_t)nk * sizeof *box);
     run.label = malloc((size_t)npix * sizeof *run.label);
-    slic_blocks blocks = {.rows = (h + SLIC_BAND_ROWS - 1) / SLIC_BAND_ROWS,
-                          .cols = (w + SLIC_BLOCK_COLS - 1) / SLIC_BLOCK_COLS};
-    blocks.n_blocks = blocks.rows * blocks.cols;
-    blocks.block_max = malloc((size_t)blocks.n_blocks * tsize);
-    blocks.colour_lo = malloc((size_t)(blocks.n_blocks * nc) * tsize);
-    blocks.colour_hi = malloc((size_t)(blocks.n_blocks * nc) * tsize);
-    blocks.stale = malloc((size_t)blocks.n_blocks);
-    blocks.ysum = malloc((size_t)nk * sizeof *blocks.ysum);
-    blocks.xsum = malloc((size_t)nk * sizeof *blocks.xsum);
+    scratch_f64 sums = {malloc((size_t)nk * sizeof(int64_t)), malloc((size_t)nk * sizeof(int64_t)),
+                        malloc((size_t)w * sizeof(double))}; /* (the float32 run reuses these) */
     int32_t *final = NULL;
-    if (!img || !planar || !dist || !segs || !maxc || !count || !box || !run.label || !blocks.block_max ||
-        !blocks.colour_lo || !blocks.colour_hi || !blocks.stale || !blocks.ysum || !blocks.xsum) {
+    if (!img || !planar || !dist || !segs || !maxc || !count || !box || !run.label || !sums.ysum ||
+        !sums.xsum || !sums.dx2) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic on %lldx%lld)", (long long)h, (long long)w);
         goto done;
     }
@@ -494,8 +457,8 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
         }
         for (int64_t x = 0; x < w; x++)
             xs[x] = (float)x;
-        block_ranges_f32(chan, h, w, nc, &blocks);
-        kmeans_f32(&run, chan, xs, sg, sw, sp, dist, maxc, count, box, &blocks);
+        scratch_f32 sums32 = {sums.ysum, sums.xsum, (float *)sums.dx2};
+        kmeans_f32(&run, chan, xs, sg, sw, sp, dist, maxc, count, box, &sums32);
         free(xs);
     } else {
         double *im = img, *pl = planar, *sg = segs;
@@ -533,8 +496,7 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
         }
         for (int64_t x = 0; x < w; x++)
             xs[x] = (double)x;
-        block_ranges_f64(chan, h, w, nc, &blocks);
-        kmeans_f64(&run, chan, xs, sg, sw, sp, dist, maxc, count, box, &blocks);
+        kmeans_f64(&run, chan, xs, sg, sw, sp, dist, maxc, count, box, &sums);
         free(xs);
     }
 
@@ -564,11 +526,8 @@ done:
     free(count);
     free(box);
     free(run.label);
-    free(blocks.block_max);
-    free(blocks.colour_lo);
-    free(blocks.colour_hi);
-    free(blocks.stale);
-    free(blocks.ysum);
-    free(blocks.xsum);
+    free(sums.ysum);
+    free(sums.xsum);
+    free(sums.dx2);
     return st;
 }

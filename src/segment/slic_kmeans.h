@@ -4,26 +4,64 @@
  *   T_MAX    skimage's initial distance (DBL_MAX cast to T)
  * See slic.c for what is computed; this file is about doing it fast without changing a bit.
  *
- * Assignment. Pixels are visited in bands of rows, and a band in blocks of columns; for
- * each block, the centres whose windows meet it are taken in index order, so every pixel
- * still sees the centres in skimage's order. A centre is skipped for a whole block when
- * it provably cannot win any pixel there: a lower bound of its distance over the block
- * (the spatial part at the block's nearest row and column, plus the colour part at the
- * nearest point of the block's per-channel colour range, each computed with the same
- * rounded operations, which are monotonic) is >= the largest current distance in the
- * block, so `distance > d` cannot hold for any pixel. This is exact, not a heuristic.
+ * Assignment. Pixels are visited in bands of rows; for each band, the centres whose
+ * windows meet it are taken in index order, so every pixel still sees the centres in
+ * skimage's order while the band's rows stay in cache. (A per-block lower-bound skip of
+ * centres was tried: exact, but it cost more than it saved on photos.)
  *
  * Update. Sums run in raster order as in skimage; runs of equal labels accumulate in
  * registers before being stored (the same additions in the same order). For float64 the
  * coordinate sums are integers below 2^53, hence exact in any order, and use int64. */
 
+/* Centre k over rows y0..y1-1, columns x0..x1-1: skimage's distance and strict update.
+ * dx2 is scratch for the squared column offsets, the same for every row. */
+static void S(assign_rect)(slic_run *r, T *const *chan, const T *xs, T *dist, T *dx2, const T *ck, int32_t kk,
+                           int64_t y0, int64_t y1, int64_t x0, int64_t x1, T dz, T sy, T sx, T spatial_weight,
+                           T max_colour)
+{
+    const int64_t w = r->w, nc = r->c;
+    const T cy = ck[1], cx = ck[2];
+    for (int64_t x = x0; x < x1; x++) {
+        T dx = sx * (cx - xs[x]);
+        dx2[x] = dx * dx;
+    }
+    for (int64_t y = y0; y < y1; y++) {
+        T dy = sy * (cy - (T)y);
+        dy *= dy;
+        const T dzy = dz + dy;
+        T *drow = dist + y * w;
+        int32_t *lrow = r->label + y * w;
+        if (nc == 3 && !r->slic_zero) {
+            S(assign_row3)(chan[0] + y * w, chan[1] + y * w, chan[2] + y * w, dx2, drow, lrow, x0, x1, dzy,
+                           spatial_weight, ck + 3, kk);
+        } else if (nc == 3) {
+            S(assign_row3_zero)(chan[0] + y * w, chan[1] + y * w, chan[2] + y * w, dx2, drow, lrow, x0, x1, dzy,
+                                spatial_weight, ck + 3, max_colour, kk);
+        } else {
+            for (int64_t x = x0; x < x1; x++) {
+                T d = (dzy + dx2[x]) * spatial_weight;
+                T cd = (T)0;
+                for (int64_t ch = 0; ch < nc; ch++) {
+                    T t = chan[ch][y * w + x] - ck[3 + ch];
+                    cd += t * t;
+                }
+                if (r->slic_zero)
+                    cd /= max_colour;
+                d += cd;
+                if (drow[x] > d) {
+                    drow[x] = d;
+                    lrow[x] = kk;
+                }
+            }
+        }
+    }
+}
+
 static void S(kmeans)(slic_run *r, T *const *chan, const T *xs, T *seg, T spatial_weight, const T spacing[3],
-                      T *dist, T *max_colour, int64_t *count, int64_t (*box)[4], slic_blocks *bl)
+                      T *dist, T *max_colour, int64_t *count, int64_t (*box)[4], S(scratch) *sums)
 {
     const int64_t h = r->h, w = r->w, nc = r->c, nk = r->n_centres, nf = 3 + nc;
     const T sz = spacing[0], sy = spacing[1], sx = spacing[2];
-    T *block_max = (T *)bl->block_max;
-    const T *block_lo = (const T *)bl->colour_lo, *block_hi = (const T *)bl->colour_hi;
     for (int64_t k = 0; k < nk; k++)
         max_colour[k] = (T)1;
     for (int iter = 0; iter < r->max_iter; iter++) {
@@ -50,12 +88,7 @@ static void S(kmeans)(slic_run *r, T *const *chan, const T *xs, T *seg, T spatia
         }
         for (int64_t i = 0; i < h * w; i++)
             dist[i] = T_MAX;
-        for (int64_t b = 0; b < bl->n_blocks; b++) {
-            block_max[b] = T_MAX;
-            bl->stale[b] = 0;
-        }
-        for (int64_t by = 0; by < bl->rows; by++) {
-            const int64_t band = by * SLIC_BAND_ROWS;
+        for (int64_t band = 0; band < h; band += SLIC_BAND_ROWS) {
             const int64_t band_end = band + SLIC_BAND_ROWS < h ? band + SLIC_BAND_ROWS : h;
             for (int64_t k = 0; k < nk; k++) {
                 const int64_t y0 = box[k][0] > band ? box[k][0] : band;
@@ -65,92 +98,8 @@ static void S(kmeans)(slic_run *r, T *const *chan, const T *xs, T *seg, T spatia
                 const T *ck = seg + k * nf;
                 T dz = sz * (ck[0] - (T)0);
                 dz *= dz;
-                const T cy = ck[1], cx = ck[2];
-                const int32_t kk = (int32_t)k;
-                /* nearest row of the band to the centre: the spatial part's lower bound */
-                T dy_near = (T)0;
-                if (cy < (T)y0)
-                    dy_near = sy * (cy - (T)y0);
-                else if (cy > (T)(y1 - 1))
-                    dy_near = sy * (cy - (T)(y1 - 1));
-                dy_near *= dy_near;
-                const T dzy_near = dz + dy_near;
-                for (int64_t bx = box[k][2] / SLIC_BLOCK_COLS; bx * SLIC_BLOCK_COLS < box[k][3]; bx++) {
-                    const int64_t b = by * bl->cols + bx;
-                    const int64_t x0 = box[k][2] > bx * SLIC_BLOCK_COLS ? box[k][2] : bx * SLIC_BLOCK_COLS;
-                    const int64_t xe = (bx + 1) * SLIC_BLOCK_COLS < w ? (bx + 1) * SLIC_BLOCK_COLS : w;
-                    const int64_t x1 = box[k][3] < xe ? box[k][3] : xe;
-                    /* lower bound of this centre's distance over the block */
-                    T dx_near = (T)0;
-                    if (cx < (T)x0)
-                        dx_near = sx * (cx - (T)x0);
-                    else if (cx > (T)(x1 - 1))
-                        dx_near = sx * (cx - (T)(x1 - 1));
-                    dx_near *= dx_near;
-                    T bound = (dzy_near + dx_near) * spatial_weight;
-                    T col = (T)0;
-                    for (int64_t ch = 0; ch < nc; ch++) {
-                        T c = ck[3 + ch], lo = block_lo[b * nc + ch], hi = block_hi[b * nc + ch];
-                        T t = c < lo ? lo - c : (c > hi ? hi - c : (T)0);
-                        col += t * t;
-                    }
-                    if (r->slic_zero)
-                        col /= max_colour[k];
-                    bound += col;
-                    if (bound < block_max[b] && bl->stale[b]) {
-                        /* the cached maximum is only an upper bound: tighten it */
-                        T m[4] = {(T)0, (T)0, (T)0, (T)0}; /* four chains: the scan is latency-bound */
-                        const int64_t bx0 = bx * SLIC_BLOCK_COLS;
-                        for (int64_t y = band; y < band_end; y++) {
-                            const T *dr = dist + y * w;
-                            int64_t x = bx0;
-                            for (; x + 4 <= xe; x += 4)
-                                for (int j = 0; j < 4; j++)
-                                    m[j] = dr[x + j] > m[j] ? dr[x + j] : m[j];
-                            for (; x < xe; x++)
-                                m[0] = dr[x] > m[0] ? dr[x] : m[0];
-                        }
-                        m[0] = m[1] > m[0] ? m[1] : m[0];
-                        m[2] = m[3] > m[2] ? m[3] : m[2];
-                        block_max[b] = m[2] > m[0] ? m[2] : m[0];
-                        bl->stale[b] = 0;
-                    }
-                    if (bound >= block_max[b])
-                        continue; /* no pixel of the block can take this centre */
-                    bl->stale[b] = 1;
-                    for (int64_t y = y0; y < y1; y++) {
-                        T dy = sy * (cy - (T)y);
-                        dy *= dy;
-                        const T dzy = dz + dy;
-                        T *drow = dist + y * w;
-                        int32_t *lrow = r->label + y * w;
-                        if (nc == 3 && !r->slic_zero) {
-                            S(assign_row3)(chan[0] + y * w, chan[1] + y * w, chan[2] + y * w, xs, drow, lrow, x0,
-                                           x1, cx, sx, dzy, spatial_weight, ck + 3, kk);
-                        } else if (nc == 3) {
-                            S(assign_row3_zero)(chan[0] + y * w, chan[1] + y * w, chan[2] + y * w, xs, drow, lrow,
-                                                x0, x1, cx, sx, dzy, spatial_weight, ck + 3, max_colour[k], kk);
-                        } else {
-                            for (int64_t x = x0; x < x1; x++) {
-                                T dx = sx * (cx - xs[x]);
-                                dx *= dx;
-                                T d = (dzy + dx) * spatial_weight;
-                                T cd = (T)0;
-                                for (int64_t ch = 0; ch < nc; ch++) {
-                                    T t = chan[ch][y * w + x] - ck[3 + ch];
-                                    cd += t * t;
-                                }
-                                if (r->slic_zero)
-                                    cd /= max_colour[k];
-                                d += cd;
-                                if (drow[x] > d) {
-                                    drow[x] = d;
-                                    lrow[x] = kk;
-                                }
-                            }
-                        }
-                    }
-                }
+                S(assign_rect)(r, chan, xs, dist, sums->dx2, ck, (int32_t)k, y0, y1, box[k][2], box[k][3], dz, sy, sx,
+                               spatial_weight, max_colour[k]);
             }
         }
         if (iter == r->max_iter - 1)
@@ -160,7 +109,7 @@ static void S(kmeans)(slic_run *r, T *const *chan, const T *xs, T *seg, T spatia
         memset(seg, 0, (size_t)(nk * nf) * sizeof *seg);
         memset(count, 0, (size_t)nk * sizeof *count);
 #ifdef SLIC_EXACT_INT_COORDS
-        int64_t *ysum = bl->ysum, *xsum = bl->xsum;
+        int64_t *ysum = sums->ysum, *xsum = sums->xsum;
         memset(ysum, 0, (size_t)nk * sizeof *ysum);
         memset(xsum, 0, (size_t)nk * sizeof *xsum);
 #endif

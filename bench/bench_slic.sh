@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SLIC: ours (one thread) against Debian's scikit-image 0.19.3 slic with identical
+# parameters on the same pixels (chelsea resized to 299 x 299 and astronaut to
+# 1000 x 1000 by Pillow, uint8, plus a float32 variant), and the ratio skimage / ours.
+#   bash bench/bench_slic.sh BUILD/anchor SHARED_DIR
+# Both sides time the segmentation call only, in-process, best of N runs after a warm-up
+# (Python start-up, imports and file loading are not timed). The C driver
+# (bench_slic.c) is compiled here against the libanchor.a beside the anchor binary.
+# BENCH_RUNS (default 5) sets N for the 299 x 299 image, 2 for 1000 x 1000. The lines
+# alternate sides so that background load on a shared machine hits both alike.
+set -euo pipefail
+bin=$(readlink -f "$1") shared=$(readlink -f "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(dirname "$bin") src=$(cd "$here/.." && pwd)
+py=/usr/bin/python3
+runs=${BENCH_RUNS:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_slic.c" \
+  "$build/libanchor.a" $(pkg-config --libs libpng libjpeg libcjson zlib) -lm -lpthread -o "$work/driver"
+"$py" "$here/bench_slic.py" prepare "$shared" "$work"
+
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+printf '%-18s %-44s %10s %10s %8s %s\n' image params skimage_s ours_s ratio "K(skimage/ours)"
+total_s=0 total_o=0
+while read -r image n params; do
+  [ -z "$image" ] && continue
+  [ "$n" = N ] && n=$runs
+  # shellcheck disable=SC2086
+  read -r ts ks < <("$py" "$here/bench_slic.py" run "$work/$image.npy" "$n" $params)
+  # shellcheck disable=SC2086
+  read -r to ko < <("$work/driver" "$work/$image.npy" "$n" $params)
+  ratio=$(awk -v a="$ts" -v b="$to" 'BEGIN { printf "%.1f", a / b }')
+  total_s=$(awk -v a="$total_s" -v b="$ts" 'BEGIN { print a + b }')
+  total_o=$(awk -v a="$total_o" -v b="$to" 'BEGIN { print a + b }')
+  printf '%-18s %-44s %10.4f %10.4f %7sx %s/%s\n' "$image" "${params:-alibi defaults}" "$ts" "$to" "$ratio" "$ks" "$ko"
+  [ "$ks" = "$ko" ] || echo "  warning: K differs ($ks vs $ko)"
+done <<'CASES'
+chelsea299        N
+chelsea299        N n_segments=15 compactness=20 sigma=0.5
+chelsea299        N n_segments=50 sigma=0.5 start_label=0
+chelsea299        N n_segments=100
+chelsea299        N n_segments=30 slic_zero=true
+chelsea299_f32    N
+astronaut1000     2
+astronaut1000     2 n_segments=100
+astronaut1000     2 n_segments=1000 sigma=0.5
+astronaut1000_f32 2
+CASES
+awk -v a="$total_s" -v b="$total_o" 'BEGIN { printf "all cases: skimage %.3f s, ours %.3f s, ratio %.1fx\n", a, b, a / b }'
