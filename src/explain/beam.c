@@ -108,7 +108,8 @@ void ex_anchors_free(ex_ctx *c)
         ex_anchor *a = &c->anchors[i];
         free(a->items);
         free(a->order);
-        free(a->cov);
+        if (a->cov_owned)
+            free(a->cov);
         free(a->rows);
         free(a->ex_true);
         free(a->ex_false);
@@ -190,11 +191,8 @@ static anchor_status propose(ex_ctx *c, const int64_t *prev, int64_t n_prev, int
             a->positives = (double)pos;
             a->order[0] = x;
             a->has_order = 1;
-            if (!a->cov && !(a->cov = malloc((size_t)(c->cov_words ? c->cov_words : 1) * sizeof *a->cov))) {
-                free(list);
-                return nomem(c, "coverage sets");
-            }
-            memcpy(a->cov, c->cov_feature + (size_t)x * c->cov_words, (size_t)c->cov_words * sizeof *a->cov);
+            a->cov = c->cov_feature + (size_t)x * c->cov_words; /* borrowed, not copied */
+            a->cov_owned = 0;
             a->coverage = (double)popcount_bits(a->cov, c->cov_words) / (double)c->n_cov;
             a->proposed_round = round;
             list[x] = aid;
@@ -241,9 +239,12 @@ static anchor_status propose(ex_ctx *c, const int64_t *prev, int64_t n_prev, int
             memcpy(a->order, t->order, (size_t)t->size * sizeof *a->order);
             a->order[t->size] = f;
             a->has_order = 1;
-            if (!a->cov && !(a->cov = malloc((size_t)(c->cov_words ? c->cov_words : 1) * sizeof *a->cov))) {
-                st = nomem(c, "coverage sets");
-                break;
+            if (!a->cov) {
+                if (!(a->cov = malloc((size_t)(c->cov_words ? c->cov_words : 1) * sizeof *a->cov))) {
+                    st = nomem(c, "coverage sets");
+                    break;
+                }
+                a->cov_owned = 1;
             }
             const uint64_t *cf = c->cov_feature + (size_t)f * c->cov_words;
             for (int w = 0; w < c->cov_words; w++)

@@ -17,6 +17,7 @@ typedef struct ex_anchor {
     int has_order;
     double nsamples, positives, coverage;
     uint64_t *cov;            /* coverage rows that keep every feature (bitset), or NULL */
+    int cov_owned;            /* 0: size-1 anchors borrow their row of cov_feature */
     int64_t *rows;            /* t_idx: cache rows attributed to this anchor */
     int64_t nrows, caprows;
     int has_examples;         /* sampled directly at least once (t_covered_true exists) */
@@ -40,6 +41,9 @@ typedef struct ex_ctx {
     int words;                 /* uint64 words per mask row */
     int64_t *run_start, *run_len; /* raster runs of each segment's pixels */
     int64_t *seg_run;          /* K + 1 offsets into the runs */
+    int64_t n_runs;
+    int64_t *raster_run;       /* the runs in raster order (indices into run_start/run_len) */
+    int32_t *run_seg;          /* segment of each run */
     int64_t *seg_size;         /* pixels per segment */
     uint8_t *fudged;           /* segment-mean image (no backgrounds) */
     const uint8_t *bg;         /* B images in the image dtype */

@@ -137,15 +137,20 @@ anchor_status ex_sampler_setup(ex_ctx *c, const anchor_image *image, const ancho
     c->run_start = malloc((size_t)nruns * sizeof *c->run_start);
     c->run_len = malloc((size_t)nruns * sizeof *c->run_len);
     int64_t *fill = malloc((size_t)c->k * sizeof *fill);
-    if (!c->run_start || !c->run_len || !fill) {
+    c->n_runs = nruns;
+    c->raster_run = malloc((size_t)nruns * sizeof *c->raster_run);
+    c->run_seg = malloc((size_t)nruns * sizeof *c->run_seg);
+    if (!c->run_start || !c->run_len || !fill || !c->raster_run || !c->run_seg) {
         free(fill);
         return nomem(c, "segment runs");
     }
     memcpy(fill, c->seg_run, (size_t)c->k * sizeof *fill);
-    int64_t cur = -1;
+    int64_t cur = -1, n_raster = 0;
     for (int64_t i = 0; i < np; i++) {
         if (i == 0 || lab[i] != lab[i - 1]) {
             cur = fill[lab[i]]++;
+            c->raster_run[n_raster++] = cur;
+            c->run_seg[cur] = lab[i];
             c->run_start[cur] = i;
             c->run_len[cur] = 0;
         }
@@ -190,6 +195,8 @@ void ex_sampler_free(ex_ctx *c)
     free(c->seg_run);
     free(c->run_start);
     free(c->run_len);
+    free(c->raster_run);
+    free(c->run_seg);
     free(c->fudged);
     free(c->bg_owned);
     anchor_prediction_destroy(c->prediction);
@@ -206,19 +213,19 @@ void ex_sampler_free(ex_ctx *c)
 
 /* ---- Rendering ------------------------------------------------------------------------ */
 
+/* One pass over the runs in raster order, each byte written once: kept runs from the
+ * image, perturbed runs from the segment-mean image or the drawn background. */
 void ex_render_row(const ex_ctx *c, int64_t row, uint8_t *dst)
 {
     const uint8_t *img = c->image->data;
-    memcpy(dst, img, c->img_bytes);
     const uint64_t *m = c->masks + (size_t)row * c->words;
     const uint8_t *src = c->bg_index[row] >= 0 ? c->bg + (size_t)c->bg_index[row] * c->img_bytes : c->fudged;
-    for (int j = 0; j < c->k; j++) {
-        if (m[j >> 6] >> (j & 63) & 1)
-            continue;
-        for (int64_t r = c->seg_run[j]; r < c->seg_run[j + 1]; r++) {
-            size_t off = (size_t)c->run_start[r] * c->px_bytes;
-            memcpy(dst + off, src + off, (size_t)c->run_len[r] * c->px_bytes);
-        }
+    for (int64_t q = 0; q < c->n_runs; q++) {
+        int64_t r = c->raster_run[q];
+        int j = c->run_seg[r];
+        size_t off = (size_t)c->run_start[r] * c->px_bytes;
+        const uint8_t *from = (m[j >> 6] >> (j & 63) & 1) ? img : src;
+        memcpy(dst + off, from + off, (size_t)c->run_len[r] * c->px_bytes);
     }
 }
 
