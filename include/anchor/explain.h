@@ -79,7 +79,10 @@ void anchor_explanation_destroy(anchor_explanation *e);
 
 anchor_result_status anchor_explanation_status(const anchor_explanation *e);
 int anchor_explanation_success(const anchor_explanation *e);
-/* The unperturbed image's label (argmax of its scores, first index on ties). */
+/* The unperturbed image's label (argmax of its scores, first index on ties; the label
+ * itself for a labels predictor). A predictor answering N x 1 scores is taken to answer
+ * labels, as alibi does (SPEC §2 step 3): samples agree when their score equals the
+ * image's, and this returns that score truncated to an integer. */
 int64_t anchor_explanation_instance_label(const anchor_explanation *e);
 /* K, and the 0..K-1 label map the search used. */
 int anchor_explanation_n_segments(const anchor_explanation *e);
@@ -103,7 +106,8 @@ int64_t anchor_explanation_num_preds(const anchor_explanation *e);
  * (0, covered_false). NULL when there are none. */
 const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, int kept);
 
-/* The sizes of the predictor batches in call order, as alibi would make them. */
+/* The sizes of the predictor batches in call order, as alibi would make them (the first is
+ * the 1-image instance call), whatever the memo saved. */
 const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64_t *count);
 void anchor_explanation_stats(const anchor_explanation *e, anchor_explain_stats *stats);
 

@@ -78,6 +78,7 @@ static double num(const cJSON *o, const char *key) { return cJSON_GetObjectItemC
 
 typedef struct run_result {
     anchor_explanation *e;
+    int anchor_png_diff; /* bytes of our anchor image that differ from anchor.png, -1 unknown */
     double cpu_total;
     crc_log log;
 } run_result;
@@ -141,6 +142,19 @@ static int run_case(const char *dir, int memoize, run_result *r, const cJSON *pa
     r->cpu_total = cpu_now() - t0;
     if (st)
         fprintf(stderr, "%s: anchor_explain failed: %s\n", dir, err.message);
+    r->anchor_png_diff = -1;
+    anchor_image *mine = NULL, *theirs = NULL;
+    snprintf(path, sizeof path, "%s/anchor.png", dir);
+    if (!st && !anchor_explanation_anchor_image(r->e, image, &mine, &err) &&
+        !anchor_image_load_any(&theirs, path, ANCHOR_COLOR_ASIS, &err) &&
+        anchor_image_nbytes(mine) == anchor_image_nbytes(theirs)) {
+        r->anchor_png_diff = 0;
+        const uint8_t *a = anchor_image_cdata(mine), *b = anchor_image_cdata(theirs);
+        for (size_t i = 0; i < anchor_image_nbytes(mine); i++)
+            r->anchor_png_diff += a[i] != b[i];
+    }
+    anchor_image_destroy(mine);
+    anchor_image_destroy(theirs);
     anchor_predictor_destroy(pred);
     anchor_image_destroy(image);
     anchor_image_destroy(segments);
@@ -234,6 +248,9 @@ static int test_case(const char *shared, const char *name)
     CHECKF(run_case(dir, 1, &on, params) == 0, "%s: memo-on run", name);
     if (on.e) {
         bad += compare(name, on.e, exp);
+        CHECKF(on.anchor_png_diff == 0, "%s: anchor image differs from anchor.png in %d bytes", name,
+               on.anchor_png_diff);
+        bad += on.anchor_png_diff != 0;
         anchor_explain_stats s;
         anchor_explanation_stats(on.e, &s);
         CHECKF(s.images_predicted <= s.images_sampled, "%s: memo predicted %lld of %lld", name,
