@@ -42,11 +42,17 @@ void anchor_felzenszwalb_params_skimage(anchor_felzenszwalb_params *p)
 
 /* ---- numpy's argsort(kind='quicksort') on doubles --------------------------------------- */
 
-/* An edge: its weight and its two pixels (pixel counts are below 2^32). */
+/* An edge: its weight, the weight's radix key (fz_key), and its first pixel with the edge's
+ * direction in the top bits (pixel counts are below 2^28); the other pixel follows from
+ * the direction (fz_ends). */
 typedef struct fz_item {
     double w;
-    uint32_t a, b;
+    uint32_t key, at;
 } fz_item;
+
+#define FZ_PIXEL_MASK 0x0fffffffu
+#define FZ_DIR_SHIFT 28
+enum { FZ_RIGHT, FZ_DOWN, FZ_DOWN_RIGHT, FZ_UP_RIGHT };
 
 #define FZ_SMALL_SORT 15
 
@@ -194,23 +200,37 @@ static uint32_t fz_key(double w)
 static void fz_radix_sort(const fz_item *in, fz_item *out, fz_item *tmp, int64_t n)
 {
     enum { BITS = 11, BUCKETS = 1 << BITS };
-    static const int shift[3] = {0, 11, 22};
-    const fz_item *src = in;
-    for (int pass = 0; pass < 3; pass++) {
-        fz_item *dst = pass == 1 ? tmp : out; /* in -> out -> tmp -> out */
-        uint32_t count[BUCKETS] = {0};
-        for (int64_t i = 0; i < n; i++)
-            count[(fz_key(src[i].w) >> shift[pass]) & (BUCKETS - 1)]++;
+    const size_t count_bytes = sizeof(uint32_t[3][BUCKETS]);
+    uint32_t (*count)[BUCKETS] = malloc(count_bytes);
+    if (!count) { /* too little memory for 24 KiB: sort in place with the slow exact sort */
+        memcpy(out, in, (size_t)n * sizeof *out);
+        fz_introsort(out, n);
+        return;
+    }
+    memset(count, 0, count_bytes);
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t k = in[i].key;
+        count[0][k & (BUCKETS - 1)]++;
+        count[1][(k >> BITS) & (BUCKETS - 1)]++;
+        count[2][k >> (2 * BITS)]++;
+    }
+    for (int d = 0; d < 3; d++) {
         uint32_t sum = 0;
         for (int b = 0; b < BUCKETS; b++) {
-            uint32_t c = count[b];
-            count[b] = sum;
+            uint32_t c = count[d][b];
+            count[d][b] = sum;
             sum += c;
         }
+    }
+    const fz_item *src = in;
+    for (int d = 0; d < 3; d++) {
+        fz_item *dst = d == 1 ? tmp : out; /* in -> out -> tmp -> out */
+        uint32_t *pos = count[d];
         for (int64_t i = 0; i < n; i++)
-            dst[count[(fz_key(src[i].w) >> shift[pass]) & (BUCKETS - 1)]++] = src[i];
+            dst[pos[(src[i].key >> (d * BITS)) & (BUCKETS - 1)]++] = src[i];
         src = dst;
     }
+    free(count);
     /* equal float keys may hold different doubles: finish by insertion on w */
     for (int64_t i = 1; i < n; i++) {
         if (!(out[i].w < out[i - 1].w))
@@ -255,26 +275,39 @@ static double fz_dist(const double *img, int64_t nc, int64_t p, int64_t q)
 
 /* Edges in skimage's order: right, down, down-right, up-right, each block in raster order
  * of the upper-left pixel of its 2 x 2 cell. */
+static fz_item fz_edge(const double *img, int64_t nc, int64_t a, int64_t b, unsigned dir)
+{
+    double w = fz_dist(img, nc, a, b);
+    return (fz_item){w, fz_key(w), (uint32_t)a | (uint32_t)dir << FZ_DIR_SHIFT};
+}
+
 static void fz_edges(const double *img, int64_t h, int64_t w, int64_t nc, fz_item *e)
 {
     int64_t k = 0;
     for (int64_t r = 0; r < h; r++)
         for (int64_t c = 0; c + 1 < w; c++) {
             int64_t p = r * w + c;
-            e[k++] = (fz_item){fz_dist(img, nc, p + 1, p), (uint32_t)(p + 1), (uint32_t)p};
+            e[k++] = fz_edge(img, nc, p + 1, p, FZ_RIGHT);
         }
     for (int64_t p = 0; p < (h - 1) * w; p++)
-        e[k++] = (fz_item){fz_dist(img, nc, p + w, p), (uint32_t)(p + w), (uint32_t)p};
+        e[k++] = fz_edge(img, nc, p + w, p, FZ_DOWN);
     for (int64_t r = 0; r + 1 < h; r++)
         for (int64_t c = 0; c + 1 < w; c++) {
             int64_t p = r * w + c;
-            e[k++] = (fz_item){fz_dist(img, nc, p + w + 1, p), (uint32_t)(p + w + 1), (uint32_t)p};
+            e[k++] = fz_edge(img, nc, p + w + 1, p, FZ_DOWN_RIGHT);
         }
     for (int64_t r = 0; r + 1 < h; r++)
         for (int64_t c = 0; c + 1 < w; c++) {
             int64_t p = r * w + c;
-            e[k++] = (fz_item){fz_dist(img, nc, p + w, p + 1), (uint32_t)(p + 1), (uint32_t)(p + w)};
+            e[k++] = fz_edge(img, nc, p + 1, p + w, FZ_UP_RIGHT);
         }
+}
+
+/* The two pixels of an edge (b from a and the direction, for an image w wide). */
+static inline void fz_ends(const fz_item *e, const int64_t offset[4], uint32_t *a, uint32_t *b)
+{
+    *a = e->at & FZ_PIXEL_MASK;
+    *b = (uint32_t)((int64_t)*a + offset[e->at >> FZ_DIR_SHIFT]);
 }
 
 /* Sorted edges visit pixels in random order: ask for the nodes of an edge a little ahead. */
@@ -298,16 +331,21 @@ static uint32_t fz_join(fz_node *v, uint32_t ra, uint32_t rb)
 
 /* Both passes over sorted edges. With check set, returns 0 as soon as the order of equal
  * weights could matter (see above); otherwise 1. */
-static int fz_merge(const fz_item *e, int64_t m, int64_t n, double scale, int64_t min_size, int check, fz_node *v)
+static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, double scale, int64_t min_size, int check,
+                    fz_node *v, uint8_t *small)
 {
+    const int64_t offset[4] = {-1, -width, -width - 1, width - 1};
+    uint32_t a, b;
     for (int64_t i = 0; i < n; i++)
         v[i] = (fz_node){(uint32_t)i, 1, 0.0};
     for (int64_t k = 0; k < m; k++) {
         if (k + FZ_PREFETCH < m) {
-            fz_prefetch(&v[e[k + FZ_PREFETCH].a]);
-            fz_prefetch(&v[e[k + FZ_PREFETCH].b]);
+            fz_ends(&e[k + FZ_PREFETCH], offset, &a, &b);
+            fz_prefetch(&v[a]);
+            fz_prefetch(&v[b]);
         }
-        uint32_t ra = fz_find(v, e[k].a), rb = fz_find(v, e[k].b);
+        fz_ends(&e[k], offset, &a, &b);
+        uint32_t ra = fz_find(v, a), rb = fz_find(v, b);
         if (ra == rb)
             continue;
         /* skimage's thresholds are C floats; the weight is compared in double */
@@ -322,11 +360,13 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, double scale, int64_
             !((double)(float)(e[k].w + scale / (double)v[root].size) > e[k].w))
             return 0;
     }
-    /* point every pixel at its root: the min_size pass mostly meets edges inside a region */
-    for (int64_t i = 0; i < n; i++)
-        v[i].parent = v[v[i].parent].parent;
+    /* point every pixel at its root, and mark the pixels of regions below min_size: an edge
+     * between two big regions can never join them (regions only grow), so the min_size pass
+     * skips it without touching the forest */
     for (int64_t i = 0; i < n; i++)
         v[i].parent = fz_find(v, (uint32_t)i);
+    for (int64_t i = 0; i < n; i++)
+        small[i] = v[v[i].parent].size < min_size;
     for (int64_t k = 0; k < m; k++) {
         if (check && (k == 0 || e[k - 1].w != e[k].w) && k + 1 < m && e[k + 1].w == e[k].w) {
             /* a run of equal weights starts: a small region (< min_size) that two of its
@@ -335,7 +375,8 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, double scale, int64_
             uint32_t pairs[MAX_ELIGIBLE][2];
             int n_pairs = 0;
             for (int64_t j = k; j < m && e[j].w == e[k].w; j++) {
-                uint32_t ra = fz_find(v, e[j].a), rb = fz_find(v, e[j].b);
+                fz_ends(&e[j], offset, &a, &b);
+                uint32_t ra = fz_find(v, a), rb = fz_find(v, b);
                 if (ra == rb || (v[ra].size >= min_size && v[rb].size >= min_size))
                     continue;
                 int duplicate = 0;
@@ -355,11 +396,10 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, double scale, int64_
                 pairs[n_pairs][0] = ra, pairs[n_pairs][1] = rb, n_pairs++;
             }
         }
-        if (k + FZ_PREFETCH < m) {
-            fz_prefetch(&v[e[k + FZ_PREFETCH].a]);
-            fz_prefetch(&v[e[k + FZ_PREFETCH].b]);
-        }
-        uint32_t ra = fz_find(v, e[k].a), rb = fz_find(v, e[k].b);
+        fz_ends(&e[k], offset, &a, &b);
+        if (!small[a] && !small[b])
+            continue;
+        uint32_t ra = fz_find(v, a), rb = fz_find(v, b);
         if (ra == rb || (v[ra].size >= min_size && v[rb].size >= min_size))
             continue;
         fz_join(v, ra, rb);
@@ -414,8 +454,9 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     fz_item *edges = malloc(me * sizeof *edges), *sorted = malloc(me * sizeof *sorted);
     fz_item *tmp = malloc(me * sizeof *tmp);
     fz_node *nodes = malloc((size_t)n * sizeof *nodes);
+    uint8_t *small = malloc((size_t)n);
     int32_t *label_of_root = malloc((size_t)n * sizeof *label_of_root);
-    if (!img || !edges || !sorted || !tmp || !nodes || !label_of_root) {
+    if (!img || !edges || !sorted || !tmp || !nodes || !small || !label_of_root) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "felzenszwalb: out of memory for a %lldx%lld image",
                               (long long)h, (long long)w);
         goto done;
@@ -445,12 +486,12 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     fz_edges(img, h, w, nc, edges);
     if (!exact_sort)
         fz_radix_sort(edges, sorted, tmp, m);
-    if (exact_sort || !fz_merge(sorted, m, n, scale, p->min_size, 1, nodes)) {
+    if (exact_sort || !fz_merge(sorted, m, n, w, scale, p->min_size, 1, nodes, small)) {
         if (used_fallback)
             *used_fallback = !exact_sort;
         memcpy(sorted, edges, (size_t)m * sizeof *sorted);
         fz_introsort(sorted, m);
-        fz_merge(sorted, m, n, scale, p->min_size, 0, nodes);
+        fz_merge(sorted, m, n, w, scale, p->min_size, 0, nodes, small);
     }
 
     /* 5. regions numbered by first pixel */
@@ -481,6 +522,7 @@ done:
     free(sorted);
     free(tmp);
     free(nodes);
+    free(small);
     free(label_of_root);
     return st;
 }
