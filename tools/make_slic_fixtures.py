@@ -110,6 +110,17 @@ CASES = [
     ("astronaut_f32_slic_zero", "astronaut", "f32", dict(n_segments=40, slic_zero=True, sigma=0.7)),
     ("coffee_f64_scaled", "coffee", "f64s", dict(n_segments=25, compactness=5, sigma=0.5)),
     ("astronaut_f32_scaled", "astronaut", "f32s", dict(n_segments=25, compactness=5, sigma=0.5, start_label=0)),
+    # edge cases on tiny random images
+    ("tiny_n1", "rand7x5", "u8", dict(n_segments=1, sigma=0.5)),
+    ("tiny_more_segments_than_pixels", "rand7x5", "u8", dict(n_segments=1000, compactness=3)),
+    ("tiny_no_iterations", "rand7x5", "u8", dict(n_segments=4, max_num_iter=0, start_label=0)),
+    ("tiny_no_iterations_noconn", "rand7x5", "u8", dict(n_segments=4, max_num_iter=0, enforce_connectivity=False)),
+    ("tiny_big_min_size", "rand7x5", "u8", dict(n_segments=6, min_size_factor=5, compactness=1)),
+    ("row1x40", "rand1x40", "u8", dict(n_segments=5, sigma=2.0)),
+    ("col40x1", "rand40x1", "u8", dict(n_segments=5, sigma=1.0, start_label=0)),
+    ("rgba_nolab", "rand23x17x4", "u8", dict(n_segments=12, compactness=0.5, sigma=0.7)),
+    ("rand_f32_tiny_sigma", "rand23x17", "f32", dict(n_segments=9, compactness=1, sigma=0.05)),
+    ("rand_gray1_big_sigma", "rand23x17g", "u8", dict(n_segments=9, compactness=0.1, sigma=6.0)),
 ]
 
 # dtype variants the C test rebuilds from the uint8 pixels:
@@ -155,6 +166,13 @@ def main():
         "rocket320x240": load_resized("rocket.jpg", (320, 240), "RGB"),
         "chelsea_gray": load_resized("chelsea.png", (299, 299), "L"),
     }
+    rng = np.random.default_rng(99)
+    images["rand7x5"] = rng.integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    images["rand1x40"] = rng.integers(0, 256, (1, 40, 3), dtype=np.uint8)
+    images["rand40x1"] = rng.integers(0, 256, (40, 1, 3), dtype=np.uint8)
+    images["rand23x17x4"] = rng.integers(0, 256, (23, 17, 4), dtype=np.uint8)
+    images["rand23x17"] = rng.integers(0, 256, (23, 17, 3), dtype=np.uint8)
+    images["rand23x17g"] = rng.integers(0, 256, (23, 17, 1), dtype=np.uint8)
     for name, arr in images.items():
         save("img_" + name, arr)
     lines = []
