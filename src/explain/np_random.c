@@ -23,32 +23,20 @@ void np_mt_seed(np_mt19937 *mt, uint32_t seed)
     mt->pos = MT_N;
 }
 
-static void mt_twist(np_mt19937 *mt)
+void np_mt_twist(np_mt19937 *mt)
 {
     uint32_t *k = mt->key;
-    for (int i = 0; i < MT_N; i++) {
-        uint32_t y = (k[i] & 0x80000000u) | (k[(i + 1) % MT_N] & 0x7fffffffu);
-        k[i] = k[(i + MT_M) % MT_N] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
-    }
+    int i;
+#define MT_MIX(a, b) (((a) & 0x80000000u) | ((b) & 0x7fffffffu))
+#define MT_STEP(y) (((y) >> 1) ^ (((y) & 1u) ? 0x9908b0dfu : 0u))
+    for (i = 0; i < MT_N - MT_M; i++)
+        k[i] = k[i + MT_M] ^ MT_STEP(MT_MIX(k[i], k[i + 1]));
+    for (; i < MT_N - 1; i++)
+        k[i] = k[i + MT_M - MT_N] ^ MT_STEP(MT_MIX(k[i], k[i + 1]));
+    k[MT_N - 1] = k[MT_M - 1] ^ MT_STEP(MT_MIX(k[MT_N - 1], k[0]));
+#undef MT_MIX
+#undef MT_STEP
     mt->pos = 0;
-}
-
-uint32_t np_mt_next_u32(np_mt19937 *mt)
-{
-    if (mt->pos >= MT_N)
-        mt_twist(mt);
-    uint32_t y = mt->key[mt->pos++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
-}
-
-double np_mt_random_double(np_mt19937 *mt)
-{
-    uint32_t a = np_mt_next_u32(mt) >> 5, b = np_mt_next_u32(mt) >> 6;
-    return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
 }
 
 double np_choice01_cut(double p0)

@@ -14,9 +14,29 @@ typedef struct np_mt19937 {
 
 /* np.random.seed(seed) for an int seed: MT19937 init_genrand. */
 void np_mt_seed(np_mt19937 *mt, uint32_t seed);
-uint32_t np_mt_next_u32(np_mt19937 *mt);
-/* random_sample(): 53-bit double from two outputs. */
-double np_mt_random_double(np_mt19937 *mt);
+/* Regenerate the 624 words (called when they are used up). */
+void np_mt_twist(np_mt19937 *mt);
+
+/* Inline: the coverage set alone takes coverage_samples * K doubles. */
+static inline uint32_t np_mt_next_u32(np_mt19937 *mt)
+{
+    if (mt->pos >= 624)
+        np_mt_twist(mt);
+    uint32_t y = mt->key[mt->pos++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
+}
+
+/* random_sample(): 53-bit double from two outputs, the first giving the high 27 bits. */
+static inline double np_mt_random_double(np_mt19937 *mt)
+{
+    uint32_t a = np_mt_next_u32(mt) >> 5;
+    uint32_t b = np_mt_next_u32(mt) >> 6;
+    return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
+}
 /* choice([0, 1], n, p=[p0, 1 - p0]) draws one double u per entry and answers 0 iff
  * u < np_choice01_cut(p0) (the normalised cdf's first entry). */
 double np_choice01_cut(double p0);

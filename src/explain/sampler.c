@@ -16,9 +16,11 @@
  * explanation a key is predicted once; a batch sends only its unseen keys, deduplicated, in
  * one call, and the answers are scattered back. An all-ones mask is the original image,
  * whose label is the instance label by definition. Statistics count every sample. */
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) where Linux offers it */
 #include "explain/explain_internal.h"
 
 #include <math.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,16 +288,24 @@ static void label_of(const anchor_prediction *pr, int64_t i, int64_t *label, dou
     *value = l == 1 ? s[0] : (double)best;
 }
 
+/* The batch buffer: a batch of 100 photos is tens of MB, and touching it page by page
+ * costs more than filling it, so ask for huge pages where the kernel offers them. */
 static anchor_status ensure_scratch(ex_ctx *c, int64_t n)
 {
     size_t need = (size_t)(n ? n : 1) * c->img_bytes;
     if (need > c->scratch_cap) {
-        uint8_t *s = realloc(c->scratch, need);
+        const size_t huge = (size_t)2 << 20;
+        size_t cap = (need + huge - 1) / huge * huge;
+        uint8_t *s = aligned_alloc(huge, cap);
         if (!s)
             return anchor_error_set(c->err, ANCHOR_ERR_NOMEM, "out of memory for a batch of %lld images",
                                     (long long)n);
+#ifdef MADV_HUGEPAGE
+        madvise(s, cap, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+#endif
+        free(c->scratch);
         c->scratch = s;
-        c->scratch_cap = need;
+        c->scratch_cap = cap;
     }
     if (n > c->send_cap) {
         int64_t *a = realloc(c->send_rows, (size_t)n * sizeof *a);
@@ -313,9 +323,11 @@ static anchor_status ensure_scratch(ex_ctx *c, int64_t n)
 
 anchor_status ex_predict_instance(ex_ctx *c)
 {
+    /* one buffer for the largest batch the search makes, allocated once */
+    int64_t largest = c->p->batch_size > c->p->min_samples_start ? c->p->batch_size : c->p->min_samples_start;
     anchor_status st = record_batch(c, 1);
     if (!st)
-        st = ensure_scratch(c, 1);
+        st = ensure_scratch(c, largest);
     if (st)
         return st;
     memcpy(c->scratch, c->image->data, c->img_bytes);
