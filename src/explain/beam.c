@@ -17,6 +17,7 @@
  * stream and the predictor's batch sequence are alibi's. */
 #include "explain/explain_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -435,8 +436,9 @@ static anchor_status confirm(ex_ctx *c, const int64_t *beam, int64_t nb, double 
         ubs[i] = kl_upper_bound(means[i], beta / ns[i]);
     }
     if (p->verbose) {
+        ex_log(c, "Best of size %d:", c->anchors[beam[0]].size);
         for (int64_t i = 0; i < nb; i++)
-            ex_log(c, "beam member %lld: mean %.17g lb %.17g ub %.17g", (long long)i, means[i], lbs[i], ubs[i]);
+            ex_log(c, "%lld %.17g %.17g %.17g", (long long)i, means[i], lbs[i], ubs[i]);
     }
     for (;;) {
         int64_t ns_sel = 0;
@@ -664,9 +666,19 @@ anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
         for (int64_t i = 0; i < top_n; i++) {
             double cov = c->anchors[beam[i]].coverage;
             int valid = means[i] >= p->threshold && lbs[i] > p->threshold - p->epsilon_stop;
-            if (p->verbose && valid)
-                ex_log(c, "Found eligible anchor of size %lld, coverage %.17g, is best: %d", (long long)size, cov,
-                       cov > best_cov);
+            if (p->verbose) {
+                const ex_anchor *a = &c->anchors[beam[i]];
+                char tuple[256];
+                int len = snprintf(tuple, sizeof tuple, "(");
+                for (int q = 0; q < a->size && len < (int)sizeof tuple - 16; q++)
+                    len += snprintf(tuple + len, sizeof tuple - (size_t)len, q ? ", %d" : "%d", a->items[q]);
+                snprintf(tuple + len, sizeof tuple - (size_t)len, a->size == 1 ? ",)" : ")");
+                ex_log(c, "%s mean = %.2f lb = %.2f coverage: %.2f n: %lld", tuple, means[i], lbs[i], cov,
+                       (long long)a->nsamples);
+                if (valid)
+                    ex_log(c, "Found eligible result %s Coverage: %.17g Is best? %s", tuple, cov,
+                           cov > best_cov ? "True" : "False");
+            }
             if (valid && cov > best_cov && (bi < 0 || cov > c->anchors[beam[bi]].coverage))
                 bi = i;
         }

@@ -304,7 +304,33 @@ static void test_known_answers(void)
     anchor_image_destroy(anchor_img);
     anchor_explanation_destroy(e);
 
-    /* same seed, same answer; a huge binary cache is not allocated up front */
+    /* verbose trace through the log callback; stop_on_first with a wider beam */
+    logbuf vb = {0};
+    p.verbose = 1;
+    p.log = log_line;
+    p.log_user = &vb;
+    p.beam_size = 2;
+    p.stop_on_first = 1;
+    CHECK(explain(img, lab, NULL, 0, &p, &e, &m, &err) == ANCHOR_OK);
+    CHECK(has_features(e, 2, 5));
+    CHECKF(vb.lines > 3 && vb.warnings == 0, "verbose: %d lines, %d warnings", vb.lines, vb.warnings);
+    anchor_explanation_destroy(e);
+    p.verbose = 0;
+    p.log = NULL;
+    p.beam_size = 1;
+    p.stop_on_first = 0;
+
+    /* the same seed gives the same answer */
+    anchor_explanation *e2;
+    CHECK(explain(img, lab, NULL, 4, &p, &e, &m, &err) == ANCHOR_OK);
+    CHECK(explain(img, lab, NULL, 4, &p, &e2, &m, &err) == ANCHOR_OK);
+    CHECK(anchor_explanation_size(e) == anchor_explanation_size(e2) &&
+          anchor_explanation_precision(e) == anchor_explanation_precision(e2) &&
+          anchor_explanation_coverage(e) == anchor_explanation_coverage(e2));
+    anchor_explanation_destroy(e);
+    anchor_explanation_destroy(e2);
+
+    /* a huge binary cache is not allocated up front */
     p.binary_cache_size = 1000000000;
     p.batch_size = 1000;
     CHECK(explain(img, lab, NULL, 0, &p, &e, &m, &err) == ANCHOR_OK);
