@@ -9,9 +9,11 @@
 #include "anchor/segment.h"
 #include "harness.h"
 #include "seg_fixture.h"
+#include "segment/quickshift_internal.h"
 
-/* A 1-channel case goes to anchor_quickshift directly (no repeat to 3 channels). */
-static anchor_status run_direct(const seg_case *c, const anchor_image *img, anchor_image **labels, anchor_error *err)
+/* A case run through seg_quickshift_with (1-channel "u8x1" images as they are). */
+static anchor_status run_direct(const seg_case *c, const anchor_image *img, int kernels, anchor_image **labels,
+                                anchor_error *err)
 {
     anchor_quickshift_params p;
     anchor_quickshift_params_skimage(&p);
@@ -30,23 +32,52 @@ static anchor_status run_direct(const seg_case *c, const anchor_image *img, anch
         else if (!strcmp(k, "random_seed"))
             p.random_seed = atoll(v);
     }
-    return anchor_quickshift(img, &p, labels, err);
+    return seg_quickshift_with(img, &p, kernels, labels, err);
 }
 
-static void fidelity(void)
+/* alibi's repeat of a gray image to 3 channels (for runs outside the segmenter front end) */
+static anchor_image *repeat3(anchor_image *img)
+{
+    if (anchor_image_channels(img) != 1)
+        return img;
+    anchor_image *out = NULL;
+    anchor_error err = {0};
+    int64_t n = anchor_image_height(img) * anchor_image_width(img);
+    if (anchor_image_create(&out, 1, anchor_image_height(img), anchor_image_width(img), 3, anchor_image_dtype(img),
+                            &err) == ANCHOR_OK) {
+        size_t es = anchor_image_nbytes(img) / (size_t)n;
+        const unsigned char *s = anchor_image_cdata(img);
+        unsigned char *d = anchor_image_data(out);
+        for (int64_t i = 0; i < n; i++)
+            for (int k = 0; k < 3; k++)
+                memcpy(d + ((size_t)i * 3 + (size_t)k) * es, s + (size_t)i * es, es);
+    }
+    anchor_image_destroy(img);
+    return out;
+}
+
+/* kernels: SEG_QS_AVX512 runs every case through the segmenter front end (as the CLI
+ * does); the narrower code paths run the smaller images directly. */
+static void fidelity(int kernels)
 {
     seg_case cases[32];
     int n = seg_cases_read("quickshift", cases, 32);
     CHECK(n >= 4);
     for (int i = 0; i < n; i++) {
         const seg_case *c = &cases[i];
+        if (kernels != SEG_QS_AVX512 && !strstr(c->image, "rocket") && !strstr(c->image, "gray") &&
+            strcmp(c->name, "qs_lime_astronaut") != 0)
+            continue;
         anchor_image *img = seg_case_input("quickshift", c), *want = seg_fixture_load("quickshift", c->name);
         anchor_image *got = NULL;
         anchor_error err = {0};
         anchor_status st = ANCHOR_ERR_INTERNAL;
         if (img && want) {
             if (!strcmp(c->dtype, "u8x1")) {
-                st = run_direct(c, img, &got, &err);
+                st = run_direct(c, img, kernels, &got, &err);
+            } else if (kernels != SEG_QS_AVX512) {
+                img = repeat3(img);
+                st = img ? run_direct(c, img, kernels, &got, &err) : ANCHOR_ERR_NOMEM;
             } else {
                 anchor_segmenter *s = NULL;
                 st = anchor_segmenter_create(&s, "quickshift", &err);
@@ -60,9 +91,10 @@ static void fidelity(void)
         CHECKF(st == ANCHOR_OK, "%s: %s", c->name, err.message);
         if (got && want) {
             double agree = seg_labels_agreement(got, want);
-            CHECKF(agree == 100.0, "%s: %.4f%% of labels identical (K = %d, skimage %d)", c->name, agree,
-                   seg_labels_max(got) + 1, seg_labels_max(want) + 1);
-            printf("%s: %d segments, %.4f%% identical\n", c->name, seg_labels_max(got) + 1, agree);
+            CHECKF(agree == 100.0, "%s (kernels %d): %.4f%% of labels identical (K = %d, skimage %d)", c->name,
+                   kernels, agree, seg_labels_max(got) + 1, seg_labels_max(want) + 1);
+            printf("%s (kernels %d): %d segments, %.4f%% identical\n", c->name, kernels, seg_labels_max(got) + 1,
+                   agree);
         }
         anchor_image_destroy(img);
         anchor_image_destroy(want);
@@ -148,7 +180,9 @@ static void bad_input(void)
 
 int main(void)
 {
-    fidelity();
+    fidelity(SEG_QS_AVX512);
+    fidelity(SEG_QS_AVX2);
+    fidelity(SEG_QS_PORTABLE);
     bad_input();
     return harness_finish();
 }
