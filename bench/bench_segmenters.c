@@ -1,7 +1,8 @@
 /* Bench driver for bench_segmenters.sh: run one segmenter on a .npy image and print the
  * best CPU time of N runs (single-threaded, so fair on a busy machine) and the number of segments.
  *   bench_segmenters METHOD IMAGE.npy RUNS [key=value ...]
- * Parameters use skimage's names, through the same front end as `anchor segment`. */
+ * Parameters use skimage's names, through the same front end as `anchor segment`. With
+ * BENCH_LABELS set, the labels of the last run are saved there (.npy) for comparison. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,11 @@ int main(int argc, char **argv)
         k = 0;
         for (int64_t i = 0; i < anchor_image_height(labels) * anchor_image_width(labels); i++)
             k = l[i] > k ? l[i] : k;
+        const char *save = getenv("BENCH_LABELS");
+        if (save && r == (runs > 0 ? runs : 1) - 1 && anchor_npy_save(labels, 2, save, &err)) {
+            fprintf(stderr, "%s\n", err.message);
+            return 1;
+        }
         anchor_image_destroy(labels);
     }
     printf("%.6f %d\n", best, k + 1);

@@ -2,6 +2,8 @@
 """skimage side of bench_segmenters.sh.
   bench_segmenters.py prepare SHARED_DIR OUT_DIR   -> writes the bench inputs (.npy)
   bench_segmenters.py run METHOD IMAGE.npy RUNS [key=value ...] -> "best_cpu_seconds K"
+      (with BENCH_LABELS set, the labels are saved there)
+  bench_segmenters.py compare A.npy B.npy -> percentage of identical labels
 (CPU time: the machine may be shared; both sides run on one thread.)
 """
 import os
@@ -38,11 +40,20 @@ def run(method, path, runs, kv):
         t = time.process_time()
         labels = fn(img, **kwargs)
         best = min(best, time.process_time() - t)
+    if os.environ.get("BENCH_LABELS"):
+        np.save(os.environ["BENCH_LABELS"], labels.astype(np.int32))
     print("%.6f %d" % (best, labels.max() + 1))
+
+
+def compare(a, b):
+    a, b = np.load(a), np.load(b)
+    print("%.4f" % (100.0 * np.mean(a == b) if a.shape == b.shape else 0.0))
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "prepare":
         prepare(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3])
     else:
         run(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:])

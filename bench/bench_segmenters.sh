@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # quickshift and felzenszwalb: ours (one thread) against Debian's scikit-image 0.19.3 on
 # the same inputs (chelsea resized to 299 x 299 and astronaut to 1000 x 1000 by Pillow),
-# best of N runs each, and the ratio skimage / ours.
+# best CPU time of N runs each (the machine may be shared; both sides are single-threaded),
+# the ratio skimage / ours, and the share of identical labels. numpy is run as it is
+# installed: on AVX-512 machines its SVML pow/cbrt make rgb2lab differ from libm's in the
+# last bit, which can move a few quickshift labels (tools/make_segment_fixtures.py).
 #   bash bench/bench_segmenters.sh BUILD/anchor SHARED_DIR
 # The C driver (bench_segmenters.c) is compiled here against the libanchor.a beside the
 # anchor binary. BENCH_RUNS (default 3) sets N for the small image; the large one runs once.
@@ -19,16 +22,17 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/b
 "$py" "$here/bench_segmenters.py" prepare "$shared" "$work"
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-printf '%-14s %-14s %-36s %10s %10s %8s %s\n' method image params skimage_s ours_s ratio "K(skimage/ours)"
+printf '%-13s %-14s %-36s %10s %10s %7s %-11s %s\n' method image params skimage_s ours_s ratio "K(sk/ours)" identical
 while read -r method image n params; do
   [ -z "$method" ] && continue
   [ "$n" = N ] && n=$runs
   # shellcheck disable=SC2086
-  read -r ts ks < <("$py" "$here/bench_segmenters.py" run "$method" "$work/$image.npy" "$n" $params)
+  read -r ts ks < <(BENCH_LABELS="$work/sk.npy" "$py" "$here/bench_segmenters.py" run "$method" "$work/$image.npy" "$n" $params)
   # shellcheck disable=SC2086
-  read -r to ko < <("$work/driver" "$method" "$work/$image.npy" "$n" $params)
+  read -r to ko < <(BENCH_LABELS="$work/ours.npy" "$work/driver" "$method" "$work/$image.npy" "$n" $params)
+  same=$("$py" "$here/bench_segmenters.py" compare "$work/sk.npy" "$work/ours.npy")
   ratio=$(awk -v a="$ts" -v b="$to" 'BEGIN { printf "%.1f", a / b }')
-  printf '%-14s %-14s %-36s %10.4f %10.4f %7sx %s/%s\n' "$method" "$image" "${params:-defaults}" "$ts" "$to" "$ratio" "$ks" "$ko"
+  printf '%-13s %-14s %-36s %10.4f %10.4f %6sx %-11s %s%%\n' "$method" "$image" "${params:-defaults}" "$ts" "$to" "$ratio" "$ks/$ko" "$same"
 done <<'CASES'
 quickshift   chelsea299    N
 quickshift   chelsea299    N kernel_size=4 max_dist=200 ratio=0.2

@@ -17,15 +17,27 @@
  *   5. Every pixel is labelled by the root of its tree, and the roots are numbered in
  *      raster order (np.unique(..., return_inverse=True)).
  *
- * Floating point must match to the last bit, since density comparisons decide the trees.
- * Two facts make step 3 about twice as fast without changing a bit: d(p, q) == d(q, p)
- * exactly (the differences only change sign before being squared), and p's window, read
- * in raster order, lists first the pixels before p, then p (exp(0) = 1), then those after
- * it. So we visit pixels in raster order and, at pixel q, compute each term shared with a
- * later pixel p once and add it to both running sums: every running sum still receives
- * its terms in skimage's order. exp is libm's, the same one skimage's compiled Cython
- * calls. For float32 images skimage's Cython keeps densities in float32 and adds each
- * double exp() to them in double before rounding: we do the same.
+ * Only the *outcome* of step 4 matters, and it depends on the densities through
+ * comparisons only. So (float64 images) we do not reproduce skimage's densities; we
+ * bracket them: [lo, hi] from our own vectorised exp and summation order with a rigorous
+ * bound on the difference (qs_bracket_f64). Brackets that do not overlap decide a
+ * comparison; when they overlap (a handful of pixels per image), skimage's density is
+ * recomputed exactly: its terms in its order with glibc's exp, which is what skimage's
+ * compiled Cython calls (qs_exact_f64). Distances are computed exactly as skimage does
+ * (no fused multiply-adds), so step 4 picks skimage's parent. Two more savings keep the
+ * result: each pair's exp term serves both pixels (d(p, q) == d(q, p) exactly: the
+ * differences only change sign before being squared), and the parent search goes outward
+ * from p and stops once (row offset)^2 alone exceeds the best distance found, since the
+ * rounded distance is never below the exact integer (row offset)^2 + (column offset)^2.
+ *
+ * float32 images: skimage keeps float32 densities and adds each double exp() in double
+ * before rounding; the rounding is too coarse to bracket usefully, so we compute those
+ * sums exactly as skimage does (each pair's term once, added to both running sums, which
+ * still receive their terms in skimage's order: p's window in raster order lists the
+ * pixels before p, then p, then those after it), and compare them directly.
+ *
+ * The hot loops have portable C, AVX2+FMA and AVX-512 versions, picked at run time; all
+ * give the same labels (tests/segment/test_quickshift.c runs each against skimage).
  *
  * Parameter checks follow skimage (kernel_size >= 1; random_seed a non-negative C int);
  * ratio must be in [0, 1] as documented. */
