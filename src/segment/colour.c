@@ -99,8 +99,11 @@ void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256]
     free(store);
 }
 
-void seg_rgb2lab_f32(float *rgb, size_t npix)
+/* One float32 pixel, in place, every constant rounded to float32 as numpy does. */
+static void lab_f32(float *p)
 {
+    /* numpy casts the float64 constants to float32: (float) of the double, not a float
+     * literal (the two can differ by double rounding) */
     float m[3][3], white[3];
     for (int r = 0; r < 3; r++) {
         white[r] = (float)d65_white[r];
@@ -110,23 +113,61 @@ void seg_rgb2lab_f32(float *rgb, size_t npix)
     const float knee = (float)0.04045, offset = (float)0.055, denom = (float)1.055, gamma = (float)2.4,
                 slope = (float)12.92, lab_knee = (float)0.008856, lab_slope = (float)7.787,
                 lab_offset = (float)(16. / 116.);
+    float lin[3], f[3];
+    for (int c = 0; c < 3; c++) {
+        float v = p[c];
+        lin[c] = v > knee ? powf((v + offset) / denom, gamma) : v / slope;
+    }
+    for (int c = 0; c < 3; c++) {
+        float t = 0.0f;
+        t += lin[0] * m[c][0];
+        t += lin[1] * m[c][1];
+        t += lin[2] * m[c][2];
+        t /= white[c];
+        f[c] = t > lab_knee ? cbrtf(t) : lab_slope * t + lab_offset;
+    }
+    p[0] = (116.f * f[1]) - 16.f;
+    p[1] = 500.0f * (f[0] - f[1]);
+    p[2] = 200.0f * (f[1] - f[2]);
+}
+
+/* float32 images are often uint8 photos divided by 255, so colours repeat: the same
+ * kind of cache as for uint8, keyed by the three values' bits. */
+void seg_rgb2lab_f32(float *rgb, size_t npix)
+{
+    int bits = 4;
+    while (bits < LAB_CACHE_MAX_BITS && ((size_t)1 << bits) < 2 * npix)
+        bits++;
+    size_t cap = (size_t)1 << bits, mask = cap - 1, used = 0, limit = cap / 2;
+    uint32_t(*keys)[3] = malloc(cap * sizeof *keys);
+    float(*vals)[3] = malloc(cap * sizeof *vals);
+    unsigned char *full = calloc(cap, 1);
+    int cache = keys && vals && full;
     for (size_t i = 0; i < npix; i++) {
         float *p = rgb + 3 * i;
-        float lin[3], f[3];
-        for (int c = 0; c < 3; c++) {
-            float v = p[c];
-            lin[c] = v > knee ? powf((v + offset) / denom, gamma) : v / slope;
+        if (!cache) {
+            lab_f32(p);
+            continue;
         }
-        for (int c = 0; c < 3; c++) {
-            float t = 0.0f;
-            t += lin[0] * m[c][0];
-            t += lin[1] * m[c][1];
-            t += lin[2] * m[c][2];
-            t /= white[c];
-            f[c] = t > lab_knee ? cbrtf(t) : lab_slope * t + lab_offset;
+        uint32_t key[3];
+        memcpy(key, p, sizeof key);
+        uint32_t hash = (key[0] * 2654435761u) ^ (key[1] * 2246822519u) ^ (key[2] * 3266489917u);
+        size_t h = (size_t)(hash >> (32 - bits)) & mask;
+        while (full[h] && memcmp(keys[h], key, sizeof key))
+            h = (h + 1) & mask;
+        if (full[h]) {
+            memcpy(p, vals[h], sizeof vals[h]);
+            continue;
         }
-        p[0] = (116.f * f[1]) - 16.f;
-        p[1] = 500.0f * (f[0] - f[1]);
-        p[2] = 200.0f * (f[1] - f[2]);
+        lab_f32(p);
+        if (used < limit) {
+            full[h] = 1;
+            memcpy(keys[h], key, sizeof key);
+            memcpy(vals[h], p, sizeof vals[h]);
+            used++;
+        }
     }
+    free(keys);
+    free(vals);
+    free(full);
 }
