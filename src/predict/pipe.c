@@ -25,6 +25,7 @@
  *
  * max_batch splits a large batch into several requests and joins the answers, so a
  * server with a request-size limit still sees every image exactly once, in order. */
+#define _GNU_SOURCE /* F_SETPIPE_SZ: larger pipes, fewer wake-ups for 27 MB batches */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -721,6 +722,9 @@ anchor_status anchor_predictor_create_command(anchor_predictor **out, const char
     p->err_child = errp[0];
     set_nonblocking(p->to_child);
     set_nonblocking(p->from_child);
+#ifdef F_SETPIPE_SZ
+    fcntl(p->to_child, F_SETPIPE_SZ, 1 << 20); /* best effort: limited by /proc/sys/fs/pipe-max-size */
+#endif
     set_nonblocking(p->err_child);
 
     anchor_status st = anchor_predictor_create_callback(out, pipe_predict, p, pipe_destroy, err);
