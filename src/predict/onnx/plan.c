@@ -887,6 +887,8 @@ static anchor_status plan_conv(ox_plan *p, const nctx *c)
     }
     dnnl_convolution_desc_t cd;
     dnnl_primitive_desc_t pd = NULL;
+    /* direct: with format_tag_any oneDNN 2.6 picks its brgemm kernels on NHWC here (Winograd
+     * and nChw16c measured slower on InceptionV3) */
     dnnl_status_t ds_ = dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                                                    &mx, &mw, &mb, &my, ds, dd, dpl, dpr);
     if (ds_ == dnnl_success)
@@ -937,7 +939,7 @@ static anchor_status plan_conv(ox_plan *p, const nctx *c)
     stp = &p->s[step_index];
     step_arg(stp, DNNL_ARG_SRC, xin);
     step_arg(stp, DNNL_ARG_DST, y);
-    double macs = (double)M * (double)per_out;
+    double macs = (double)ys.d[0] * (double)M * (double)per_out;
     for (int i = 0; i < nsp; i++)
         macs *= (double)ys.d[2 + i];
     p->flops += 2 * macs;
@@ -983,10 +985,13 @@ static anchor_status plan_eltwise(ox_plan *p, const nctx *c)
     return ANCHOR_OK;
 }
 
-static anchor_status plan_pool(ox_plan *p, const nctx *c, int is_max, int global)
+/* pre_pads (begin..., end... over spatial dimensions): zero padding of a Pad node folded
+ * into this pool (torch exports avg_pool2d(padding=1) as Pad + AveragePool), with its
+ * input x and the pool's output y; else NULL, -1, -1. */
+static anchor_status plan_pool_ex(ox_plan *p, const nctx *c, int is_max, int global, const int64_t *pre_pads, int x,
+                                  int y_out)
 {
     const char *ctx = c->ctx;
-    int x = IN(c, 0);
     anchor_status st = materialize(p, x, &x, ctx);
     if (st)
         return st;
@@ -996,7 +1001,7 @@ static anchor_status plan_pool(ox_plan *p, const nctx *c, int is_max, int global
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: pooling needs an input of rank 3 to 5, not %d", ctx, nd);
     int64_t k[3], s[3], d[3], pads[6] = {0}, pl[3], pr[3];
     int ceil_mode = global ? 0 : (int)ox_attr_int(c->n, "ceil_mode", 0);
-    int include_pad = !is_max && !global && ox_attr_int(c->n, "count_include_pad", 0);
+    int include_pad = !is_max && !global && (pre_pads || ox_attr_int(c->n, "count_include_pad", 0));
     char ap[32];
     attr_str(c->n, "auto_pad", ap, sizeof ap, "NOTSET");
     for (int i = 0; i < nsp; i++) {
@@ -1009,6 +1014,9 @@ static anchor_status plan_pool(ox_plan *p, const nctx *c, int is_max, int global
         attr_ints(c->n, "strides", s, 3);
         attr_ints(c->n, "dilations", d, 3);
         attr_ints(c->n, "pads", pads, 6);
+        if (pre_pads)
+            for (int i = 0; i < 2 * nsp; i++)
+                pads[i] = pre_pads[i];
     }
     int extra_pad = 0;
     for (int i = 0; i < nsp; i++) {
@@ -1048,7 +1056,7 @@ static anchor_status plan_pool(ox_plan *p, const nctx *c, int is_max, int global
         if (nsp != 2 || d[0] || d[1])
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: AveragePool with ceil_mode and count_include_pad "
                                     "is only supported in 2-D without dilation", ctx);
-        int xp, y = c->out[0];
+        int xp, y = y_out;
         if ((st = plain(p, x, &xp, ctx)) || (st = set_rt(p, y, &ys, NULL, ctx)))
             return st;
         pstep *sp;
@@ -1084,13 +1092,18 @@ static anchor_status plan_pool(ox_plan *p, const nctx *c, int is_max, int global
     pstep *sp;
     if ((st = prim_step(p, pd, &sp, ctx)))
         return st;
-    int y = c->out[0];
+    int y = y_out;
     if ((st = set_rt(p, y, &ys, &got, ctx)))
         return st;
     step_arg(sp, DNNL_ARG_SRC, x);
     step_arg(sp, DNNL_ARG_DST, y);
     (void)dx;
     return ANCHOR_OK;
+}
+
+static anchor_status plan_pool(ox_plan *p, const nctx *c, int is_max, int global)
+{
+    return plan_pool_ex(p, c, is_max, global, NULL, IN(c, 0), c->out[0]);
 }
 
 static anchor_status plan_concat(ox_plan *p, const nctx *c)
@@ -1586,10 +1599,10 @@ static anchor_status plan_pad(ox_plan *p, const nctx *c)
 {
     const char *ctx = c->ctx;
     int x = IN(c, 0), xp, y = c->out[0];
-    anchor_status st = plain(p, x, &xp, ctx);
-    if (st)
+    anchor_status st;
+    if ((st = materialize(p, x, &x, ctx)))
         return st;
-    ox_shape xs = p->v[xp].shape, ys = xs;
+    ox_shape xs = p->v[x].shape, ys = xs;
     int64_t pads[2 * OX_MAX_DIMS];
     int np = p->g->opset >= 11 ? const_ints(p, IN(c, 1), pads, 2 * OX_MAX_DIMS)
                                : attr_ints(c->n, "pads", pads, 2 * OX_MAX_DIMS);
@@ -1607,6 +1620,37 @@ static anchor_status plan_pad(ox_plan *p, const nctx *c)
     int m = !strcmp(mode, "constant") ? 0 : !strcmp(mode, "reflect") ? 1 : !strcmp(mode, "edge") ? 2 : -1;
     if (m < 0)
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: pad mode '%s'", ctx, mode);
+    /* Zero padding of the spatial dimensions before an AveragePool without padding of its
+     * own: one pool that counts the padding, in whatever layout the input has. */
+    int j = sole_consumer(p, y, c->node);
+    if (j >= 0 && m == 0 && value == 0.f && xs.ndims >= 3 && xs.ndims <= 5 &&
+        !strcmp(p->g->g->node[j]->op_type, "AveragePool")) {
+        const Onnx__NodeProto *pn = p->g->g->node[j];
+        int64_t pp[6] = {0};
+        char ap[32];
+        int ok = !ox_attr_int(pn, "ceil_mode", 0) && !strcmp(attr_str(pn, "auto_pad", ap, sizeof ap, "NOTSET"), "NOTSET");
+        attr_ints(pn, "pads", pp, 6);
+        for (int i = 0; i < 6; i++)
+            ok &= pp[i] == 0;
+        int nd = xs.ndims, nsp = nd - 2;
+        ok &= pads[0] == 0 && pads[1] == 0 && pads[nd] == 0 && pads[nd + 1] == 0;
+        int64_t sp[6];
+        for (int i = 0; i < nsp; i++) {
+            sp[i] = pads[2 + i];
+            sp[nsp + i] = pads[nd + 2 + i];
+            ok &= sp[i] >= 0 && sp[nsp + i] >= 0;
+        }
+        if (ok) {
+            nctx pc = {.node = j, .n = pn, .in = p->g->node_in[j], .out = p->g->node_out[j]};
+            pc.nin = (int)pn->n_input;
+            pc.nout = (int)pn->n_output;
+            ox_node_label(pn, pc.ctx, sizeof pc.ctx);
+            p->done[j] = 1;
+            return plan_pool_ex(p, &pc, 0, 0, sp, x, pc.out[0]);
+        }
+    }
+    if ((st = plain(p, x, &xp, ctx)))
+        return st;
     for (int i = 0; i < xs.ndims; i++)
         ys.d[i] = xs.d[i] + pads[i] + pads[xs.ndims + i];
     if ((st = set_rt(p, y, &ys, NULL, ctx)))
