@@ -279,7 +279,7 @@ int main(int argc, char **argv)
     expect_failure("nan", ANCHOR_ERR_PREDICTOR, "non-finite score (nan) for image 1, class 1", NULL, 3);
     expect_failure("garbage", ANCHOR_ERR_PREDICTOR, "malformed .npy", "magic", 2);
     expect_failure("truncated", ANCHOR_ERR_PREDICTOR, "in the middle of its answer", "oops, cut short", 2);
-    expect_failure("early", ANCHOR_ERR_PREDICTOR, "before reading all of it", NULL, 400);
+    expect_failure("early", ANCHOR_ERR_PREDICTOR, "before reading all of it", NULL, 6000); /* 4.6 MB: more than a pipe holds */
     expect_failure("hang", ANCHOR_ERR_TIMEOUT, "did not answer request 1 within 3 s", "thinking forever", 2);
     /* no child left behind */
     int ws;
