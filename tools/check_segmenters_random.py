@@ -7,14 +7,24 @@ Runs quickshift and felzenszwalb on N (default 120) random small images (1 to 39
 side; uint8 noise, uint8 with three levels so that edge weights tie, float32, float64) with
 random parameters, through the CLI and through skimage, and prints every case whose labels
 differ. Not part of the test suite (it needs Python); the committed fixtures are.
+
+As tools/make_segment_fixtures.py does, it re-executes itself with numpy's AVX-512 dispatch
+disabled: numpy's SVML pow/cbrt (used by rgb2lab) differ from libm's in the last bit, and
+on float32 images that can move many quickshift labels. SEGMENT_FIXTURES_KEEP_AVX512=1
+keeps SVML, to see those differences.
 """
 import os
 import subprocess
 import sys
 import tempfile
 
-import numpy as np
-from skimage.segmentation import felzenszwalb, quickshift
+AVX512 = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL"
+if os.environ.get("NPY_DISABLE_CPU_FEATURES") is None and os.environ.get("SEGMENT_FIXTURES_KEEP_AVX512") is None:
+    os.environ["NPY_DISABLE_CPU_FEATURES"] = AVX512
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+import numpy as np  # noqa: E402
+from skimage.segmentation import felzenszwalb, quickshift  # noqa: E402
 
 
 def main():
