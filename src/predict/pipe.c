@@ -456,9 +456,11 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
         if (p->broken) /* the pump already described it */
             return anchor_error_set(err, sub.status, "%s", sub.message);
         return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered request %lld with a malformed .npy: %s (its stdout must "
-                         "carry nothing but .npy answers; print diagnostics to stderr)",
-                         p->command, (long long)p->requests, sub.message);
+                         "predictor program `%s` answered request %lld with a malformed .npy: %s%s", p->command,
+                         (long long)p->requests, sub.message,
+                         sub.status == ANCHOR_ERR_FORMAT ? " (its stdout must carry nothing but .npy answers; "
+                                                           "print diagnostics to stderr)"
+                                                         : "");
     }
     if (h.ndim == 2 && (h.dtype == ANCHOR_DTYPE_F32 || h.dtype == ANCHOR_DTYPE_F64) && !h.is_bool) {
         a->is_labels = 0;
