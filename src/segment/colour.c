@@ -56,7 +56,7 @@ void seg_rgb2lab_f64(double *rgb, size_t npix)
  * converted once (a photo repeats colours; the three cube roots dominate the cost). The
  * cache is an open-addressing table keyed by the 24-bit colour; when it is full, further
  * new colours are simply converted without being remembered. */
-#define LAB_CACHE_MAX_BITS 21
+#define LAB_CACHE_MAX_BITS 18 /* 2 MB of table: beyond, misses cost more than cube roots */
 void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *lab)
 {
     double lin[256];

@@ -84,15 +84,28 @@ static inline int64_t reflect_index(int64_t i, int64_t n)
 }
 
 /* The pass along the length-1 depth axis: every neighbour is the value itself. */
-static void pass_depth1(double *v, size_t count, const double *w, int64_t radius, int round_f32)
+static void pass_depth1(double *restrict v, size_t count, const double *w, int64_t radius, int round_f32)
 {
     const double *wc = w + radius; /* wc[j] = weight at distance j */
-    for (size_t i = 0; i < count; i++) {
-        double x = v[i];
-        double acc = x * wc[0];
-        for (int64_t j = radius; j >= 1; j--)
-            acc += (x + x) * wc[j];
-        v[i] = round_f32 ? (double)(float)acc : acc;
+    double tmp[256];
+    /* a tap at a time over blocks of values, so that the loops vectorise; each value still
+     * adds the taps outermost first */
+    for (size_t i0 = 0; i0 < count; i0 += 256) {
+        size_t n = count - i0 < 256 ? count - i0 : 256;
+        double *x = v + i0;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = x[i] * wc[0];
+        for (int64_t j = radius; j >= 1; j--) {
+            const double wj = wc[j];
+            for (size_t i = 0; i < n; i++)
+                tmp[i] += (x[i] + x[i]) * wj;
+        }
+        if (round_f32)
+            for (size_t i = 0; i < n; i++)
+                x[i] = (double)(float)tmp[i];
+        else
+            for (size_t i = 0; i < n; i++)
+                x[i] = tmp[i];
     }
 }
 
