@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # anchor explain on bad input: every case must exit non-zero with a message naming the
 # problem, and leave neither OUTDIR nor a temporary OUTDIR.tmp.* behind.
-# Env: ANCHOR_BIN (the CLI), ANCHOR_SOURCE (repo root). Needs /usr/bin/python3 + numpy + PIL.
+# Env: ANCHOR_BIN (the CLI), ANCHOR_SOURCE (repo root). Needs /usr/bin/python3 + numpy.
 set -u
 bin=${ANCHOR_BIN:?} src=${ANCHOR_SOURCE:?}
 fake="/usr/bin/python3 $src/tests/predict/fake_predictor.py"
@@ -10,13 +10,14 @@ trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
 
 # a small photo (64 x 48, RGB), its 4-superpixel label map, and mismatching inputs
-/usr/bin/python3 - "$work" <<'PY' || exit 1
+/usr/bin/python3 - "$work" "$src/tests/explain_cli" <<'PY' || exit 1
 import sys, numpy as np
-from PIL import Image
+sys.path.insert(0, sys.argv[2])
+from pngio import write_png
 w = sys.argv[1]
 y, x = np.mgrid[0:48, 0:64]
 img = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype(np.uint8)
-Image.fromarray(img).save(f"{w}/photo.png")
+write_png(f"{w}/photo.png", img)
 np.save(f"{w}/labels.npy", ((y >= 24) * 2 + (x >= 32)).astype(np.int32))
 np.save(f"{w}/labels_small.npy", np.zeros((10, 10), np.int32))
 np.save(f"{w}/bg_ok.npy", np.zeros((2, 48, 64, 3), np.uint8))

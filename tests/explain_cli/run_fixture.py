@@ -32,7 +32,8 @@ import sys
 import tempfile
 
 import numpy as np
-from PIL import Image
+
+from pngio import read_png
 
 FLAGS = [  # params.explain key -> CLI flag
     ("p_sample", "--p-sample"), ("threshold", "--threshold"), ("delta", "--delta"), ("tau", "--tau"),
@@ -148,8 +149,8 @@ def main():
                     p = os.path.join(outdir, f)
                     check(os.path.isfile(p), f"missing {f}")
         # anchor.png pixel for pixel
-        ours = np.asarray(Image.open(os.path.join(outdir, "anchor.png")))
-        ref = np.asarray(Image.open(os.path.join(case_dir, "anchor.png")))
+        ours = read_png(os.path.join(outdir, "anchor.png"))
+        ref = read_png(os.path.join(case_dir, "anchor.png"))
         check(ours.shape == ref.shape and np.array_equal(ours, ref),
               f"anchor.png differs: shape {ours.shape} vs {ref.shape}, "
               f"{int(np.sum(ours != ref)) if ours.shape == ref.shape else 'n/a'} values differ")
