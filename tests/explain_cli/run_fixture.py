@@ -20,9 +20,12 @@ With --crc, the run uses --no-memo and crc_predictor.py, which logs the CRC-32 a
 of every request: then the pipe must carry exactly alibi's calls, one request per call,
 and every call's bytes must be alibi's (predictor.calls[i].crc32 and agree_bits).
 
+With --segments-png, the label map is the case's segments.png (16-bit, label x label_times):
+remapped to 0..K-1 by sorted value (with a warning), it must give the same explanation.
+
 With --max-batch N, requests are split to at most N images; the answers must not change.
 
-usage: run_fixture.py CASE [--builtin] [--crc] [--max-batch N]   (env ANCHOR_BIN, ANCHOR_SHARED;
+usage: run_fixture.py CASE [--builtin] [--crc] [--segments-png] [--max-batch N]   (env ANCHOR_BIN, ANCHOR_SHARED;
        exit 77 = skipped)"""
 import json
 import os
@@ -107,6 +110,8 @@ def main():
         cmd = explain_command(anchor_bin, shared, case_dir, outdir, log, builtin, crc)
         if max_batch:
             cmd[-2:-2] = ["--max-batch", str(max_batch)]
+        if "--segments-png" in sys.argv[2:]:
+            cmd[cmd.index("--segments") + 1] = os.path.join(case_dir, "segments.png")
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         sys.stdout.write(r.stdout)
         if r.returncode != 0:
@@ -175,6 +180,8 @@ def main():
             check(len(lines) > stats["predictor_calls"], "--max-batch split nothing: choose a case with larger calls")
         check(sent == stats["images_predicted"], f"program received {sent} images, stats say {stats['images_predicted']}")
         check(stats["images_predicted"] <= stats["images_sampled"], "memo sent more than sampled")
+        if "--segments-png" in sys.argv[2:]:
+            check(stats["labels_remapped"] and "remapped" in r.stderr, "no remap warning for segments.png")
         for f in ("overlay.png", "segments.png"):
             check(os.path.isfile(os.path.join(outdir, f)), f"missing {f}")
     finally:
