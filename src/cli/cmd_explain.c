@@ -217,7 +217,6 @@ static int parse_args(int argc, char **argv, options *o)
             val = argv[++i];
         }
         int64_t iv = 0;
-        double dv = 0;
         int ok = 1;
         anchor_explain_params *p = &o->params;
         if (!strcmp(flag, "-o") || !strcmp(flag, "--output"))
@@ -285,7 +284,6 @@ static int parse_args(int argc, char **argv, options *o)
             ok = parse_int(flag, val, 0, UINT32_MAX, &iv);
             p->seed = (uint32_t)iv;
         }
-        (void)dv;
         if (!ok)
             return 2;
     }
