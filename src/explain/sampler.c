@@ -284,7 +284,7 @@ static void label_of(const anchor_prediction *pr, int64_t i, int64_t *label, dou
     for (int64_t k = 1; k < l; k++)
         if (s[k] > s[best])
             best = k;
-    *label = l == 1 ? (int64_t)s[0] : best;
+    *label = l == 1 ? (fabs(s[0]) < 9.2e18 ? (int64_t)s[0] : 0) : best; /* no overflowing cast */
     *value = l == 1 ? s[0] : (double)best;
 }
 
