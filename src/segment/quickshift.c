@@ -97,6 +97,7 @@ typedef struct qs_ctx {
     double *sq64; /* sq[kw + k] = k^2 for |k| <= kw */
     float *sq32;
     double *buf64, *ebuf; /* one window row of distances, of exp terms */
+    double *buf_exact;    /* the same for qs_exact_f64, which runs inside loops over buf64 */
     float *buf32;
     /* float64: skimage's densities are bracketed by [lo, hi]; exact[] holds skimage's
      * value for the few pixels whose comparisons the brackets cannot decide */
@@ -291,9 +292,9 @@ static double qs_exact_f64(qs_ctx *x, int64_t p)
     for (int64_t r2 = r_min; r2 < r_max; r2++) {
         int64_t len = c_max - c_min, base = r2 * w + c_min;
         double dr = (double)(r - r2);
-        qs_row_dist_f64(x->p64, x->n, x->nc, p, base, len, dr * dr, x->sq64 + kw + (c_min - c), x->buf64);
+        qs_row_dist_f64(x->p64, x->n, x->nc, p, base, len, dr * dr, x->sq64 + kw + (c_min - c), x->buf_exact);
         for (int64_t j = 0; j < len; j++)
-            dens += exp(x->buf64[j] * x->inv64);
+            dens += exp(x->buf_exact[j] * x->inv64);
     }
     x->exact[p] = dens;
     x->have_exact[p] = 1;
@@ -816,11 +817,12 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
     void *buf = malloc(row * es), *closest = calloc(np, es);
     double *noise = malloc((size_t)n * sizeof *noise), *lo = calloc(np, sizeof *lo);
     double *hi = calloc(np, sizeof *hi), *ebuf = malloc(row * sizeof *ebuf);
+    double *buf_exact = malloc(row * sizeof *buf_exact);
     double *exact = is_f32 ? NULL : malloc((size_t)n * sizeof *exact);
     uint8_t *have_exact = is_f32 ? NULL : calloc((size_t)n, 1);
     float *dens32 = is_f32 ? malloc((size_t)n * sizeof *dens32) : NULL;
     int64_t *parent = calloc(np, sizeof *parent);
-    if (!img || !planes || !sq || !buf || !closest || !noise || !lo || !hi || !ebuf || !parent ||
+    if (!img || !planes || !sq || !buf || !closest || !noise || !lo || !hi || !ebuf || !buf_exact || !parent ||
         (is_f32 ? !dens32 : (!exact || !have_exact))) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "quickshift: out of memory for a %lldx%lld image",
                               (long long)h, (long long)w);
@@ -868,11 +870,12 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
             sqt[x.kw + k] = (double)k * (double)k;
         x.p64 = pl, x.sq64 = sqt, x.buf64 = buf;
     }
-    x.ebuf = ebuf, x.noise = noise, x.lo = lo, x.hi = hi, x.exact = exact, x.have_exact = have_exact;
-    (void)max_kernels; /* only the x86-64 build has a choice */
+    x.ebuf = ebuf, x.buf_exact = buf_exact, x.noise = noise, x.lo = lo, x.hi = hi, x.exact = exact, x.have_exact = have_exact;
+    int level = max_kernels & ~SEG_QS_EXACT;
+    (void)level; /* only the x86-64 build has a choice */
 #ifdef QS_HAVE_AVX2
-    x.use_avx2 = max_kernels >= SEG_QS_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    x.use_avx512 = max_kernels >= SEG_QS_AVX512 && __builtin_cpu_supports("avx512f");
+    x.use_avx2 = level >= SEG_QS_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    x.use_avx512 = level >= SEG_QS_AVX512 && __builtin_cpu_supports("avx512f");
     for (int i = 0; i < 8; i++)
         x.exp2_eighths[i] = exp2(i / 8.0);
 #endif
@@ -893,6 +896,9 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
         qs_parents_f32(&x, (float)p->max_dist, closest, parent);
     } else {
         qs_bracket_f64(&x);
+        if (max_kernels & SEG_QS_EXACT) /* test mode: decide every comparison exactly */
+            for (int64_t i = 0; i < n; i++)
+                lo[i] = -INFINITY, hi[i] = INFINITY;
         qs_parents_f64(&x, p->max_dist, closest, parent);
     }
 
@@ -913,6 +919,7 @@ done:
     free(lo);
     free(hi);
     free(ebuf);
+    free(buf_exact);
     free(exact);
     free(have_exact);
     free(dens32);
