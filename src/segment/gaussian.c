@@ -133,7 +133,7 @@ static void pass_rows(const double *restrict src, double *restrict dst, int64_t 
 }
 
 /* Along columns of an h x w x c array; line is a scratch of (w + 2 radius) * c doubles. */
-static void pass_cols(const double *restrict src, double *restrict dst, int64_t h, int64_t w, int64_t c, const double *wt,
+static void pass_cols(const double *src, double *dst, int64_t h, int64_t w, int64_t c, const double *wt,
                       int64_t radius, int round_f32, double *line)
 {
     const double *wc = wt + radius;
@@ -148,9 +148,9 @@ static void pass_cols(const double *restrict src, double *restrict dst, int64_t 
                 line[(x + radius) * c + ch] = row[reflect_index(x, w) * c + ch];
         /* the same sums as per pixel, taken a tap at a time over the whole row so that the
          * compiler can vectorise them; each output still adds the taps outermost first */
-        double *out = dst + y * w * c;
+        double *restrict out = dst + y * w * c; /* may be the row just copied to line */
         const int64_t len = w * c;
-        const double *centre = line + radius * c;
+        const double *restrict centre = line + radius * c;
         for (int64_t k = 0; k < len; k++)
             out[k] = centre[k] * wc[0];
         for (int64_t j = radius; j >= 1; j--) {
@@ -171,6 +171,7 @@ static anchor_status gaussian_work(double *work, int64_t h, int64_t w, int64_t c
 {
     size_t count = (size_t)h * (size_t)w * (size_t)c;
     double *tmp = NULL, *line = NULL, *kernel = NULL;
+    int in_tmp = 0; /* the latest pass wrote to tmp */
     anchor_status st = ANCHOR_OK;
     for (int axis = 0; axis < 3; axis++) {
         double sigma = sigma_zyx[axis];
@@ -184,12 +185,15 @@ static anchor_status gaussian_work(double *work, int64_t h, int64_t w, int64_t c
         if (axis == 0) {
             pass_depth1(work, count, kernel, radius, round_f32);
         } else {
-            if (!tmp && !(tmp = malloc(count * sizeof *tmp))) {
+            if (axis == 1 && !(tmp = malloc(count * sizeof *tmp))) {
                 st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (gaussian filter)");
                 goto done;
             }
             if (axis == 1) {
+                /* rows read their neighbours: out of place; the column pass (or a copy)
+                 * brings the result back */
                 pass_rows(work, tmp, h, w * c, kernel, radius, round_f32);
+                in_tmp = 1;
             } else {
                 free(line);
                 line = malloc((size_t)(w + 2 * radius) * (size_t)c * sizeof *line);
@@ -197,13 +201,16 @@ static anchor_status gaussian_work(double *work, int64_t h, int64_t w, int64_t c
                     st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (gaussian filter)");
                     goto done;
                 }
-                pass_cols(work, tmp, h, w, c, kernel, radius, round_f32, line);
+                /* each row is copied to the line buffer first, so the output may overwrite */
+                pass_cols(in_tmp ? tmp : work, work, h, w, c, kernel, radius, round_f32, line);
+                in_tmp = 0;
             }
-            memcpy(work, tmp, count * sizeof *work);
         }
         free(kernel);
         kernel = NULL;
     }
+    if (in_tmp)
+        memcpy(work, tmp, count * sizeof *work);
 done:
     free(kernel);
     free(tmp);
