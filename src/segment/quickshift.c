@@ -683,71 +683,84 @@ static void qs_densities_f32(qs_ctx *x, float *dens)
 
 /* ---- parents ------------------------------------------------------------------------------
  * skimage gives p the denser neighbour at the smallest distance, the first in raster order
- * on ties. Each pair is visited once: the distance is offered to whichever of the two is
- * less dense. Offers reach a pixel in increasing order of the other pixel's index (earlier
- * centres first, then its own forward window), so a strict < keeps skimage's choice. */
-#define QS_DEFINE_PARENTS(SUFFIX, T, PLANES, SQ, BUF)                                                       \
-    static void qs_parents_pixel_##SUFFIX(qs_ctx *x, int64_t r, int64_t c, T *closest, int64_t *parent)      \
+ * on ties. We search p's window outward from p (rows 0, -1, +1, -2, ...): a pixel can only
+ * beat the best distance d* found so far if (row offset)^2 + (column offset)^2 <= d*,
+ * because skimage's rounded distance is never below that exact integer (each term added
+ * is >= 0 and rounding is monotonic). So the search stops at the first row with
+ * dr^2 > d*, and each row covers only the columns that can still win. Among equal
+ * distances the smallest raster index wins, as in skimage's scan. The vector versions
+ * (qs_parent_search_avx2/avx512) do the same. */
+
+/* The largest m with m^2 <= room (room >= 0). */
+static int64_t qs_isqrt_floor(double room)
+{
+    int64_t m = (int64_t)sqrt(room);
+    while (m > 0 && (double)(m * m) > room)
+        m--;
+    while ((double)((m + 1) * (m + 1)) <= room)
+        m++;
+    return m;
+}
+
+#define QS_DEFINE_SEARCH(SUFFIX, T, BIG, PLANES, SQ, BUF)                                                     \
+    static void qs_parent_search_##SUFFIX(qs_ctx *x, int64_t r, int64_t c, T *closest, int64_t *parent)     \
     {                                                                                                         \
         const int64_t h = x->h, w = x->w, kw = x->kw, q = r * w + c;                                          \
-        int64_t r_max = r + kw + 1 < h ? r + kw + 1 : h;                                                      \
-        int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;                     \
-        for (int64_t r2 = r; r2 < r_max; r2++) {                                                              \
-            int64_t c_from = r2 == r ? c + 1 : c_min, len = c_max - c_from;                                   \
-            if (len <= 0)                                                                                     \
+        int found = 0;                                                                                        \
+        T best_d = BIG;                                                                                       \
+        int64_t best_i = q;                                                                                   \
+        for (int64_t step = 0; step <= 2 * kw; step++) {                                                      \
+            int64_t dr = step & 1 ? -((step + 1) / 2) : step / 2, r2 = r + dr;                                \
+            if (found && (double)(dr * dr) > (double)best_d)                                                  \
+                break;                                                                                        \
+            if (r2 < 0 || r2 >= h)                                                                            \
                 continue;                                                                                     \
-            int64_t base = r2 * w + c_from;                                                                   \
-            T dr = (T)(r - r2);                                                                               \
-            qs_row_dist_##SUFFIX(x->PLANES, x->n, x->nc, q, base, len, dr * dr, x->SQ + kw + (c_from - c),    \
+            int64_t reach = kw;                                                                               \
+            if (found) {                                                                                      \
+                int64_t m = qs_isqrt_floor((double)best_d - (double)(dr * dr));                               \
+                reach = m < kw ? m : kw;                                                                      \
+            }                                                                                                 \
+            int64_t c_lo = c - reach > 0 ? c - reach : 0, c_hi = c + reach + 1 < w ? c + reach + 1 : w;       \
+            int64_t len = c_hi - c_lo, base = r2 * w + c_lo;                                                  \
+            T drt = (T)dr;                                                                                    \
+            qs_row_dist_##SUFFIX(x->PLANES, x->n, x->nc, q, base, len, drt * drt, x->SQ + kw + (c_lo - c),    \
                                  x->BUF);                                                                     \
             const T *dist = x->BUF;                                                                           \
-            const double lo_q = x->lo[q], hi_q = x->hi[q];                                                    \
             for (int64_t j = 0; j < len; j++) {                                                               \
                 int64_t p = base + j;                                                                         \
-                int p_denser, q_denser;                                                                       \
-                if (x->lo[p] > hi_q) {                                                                        \
-                    p_denser = 1, q_denser = 0;                                                               \
-                } else if (lo_q > x->hi[p]) {                                                                 \
-                    p_denser = 0, q_denser = 1;                                                               \
-                } else {                                                                                      \
-                    p_denser = qs_denser(x, p, q);                                                            \
-                    q_denser = !p_denser && qs_denser(x, q, p);                                               \
-                }                                                                                             \
-                if (p_denser && dist[j] < closest[q]) {                                                       \
-                    closest[q] = dist[j];                                                                     \
-                    parent[q] = p;                                                                            \
-                } else if (q_denser && dist[j] < closest[p]) {                                                \
-                    closest[p] = dist[j];                                                                     \
-                    parent[p] = q;                                                                            \
-                }                                                                                             \
+                if (p == q || (found && dist[j] > best_d))                                                    \
+                    continue;                                                                                 \
+                if (found && dist[j] == best_d && p > best_i)                                                 \
+                    continue;                                                                                 \
+                if (!qs_denser(x, p, q))                                                                      \
+                    continue;                                                                                 \
+                found = 1, best_d = dist[j], best_i = p;                                                      \
             }                                                                                                 \
         }                                                                                                     \
+        closest[q] = best_d;                                                                                  \
+        parent[q] = best_i;                                                                                   \
     }
-QS_DEFINE_PARENTS(f64, double, p64, sq64, buf64)
-QS_DEFINE_PARENTS(f32, float, p32, sq32, buf32)
+QS_DEFINE_SEARCH(f64, double, DBL_MAX, p64, sq64, buf64)
+QS_DEFINE_SEARCH(f32, float, INFINITY, p32, sq32, buf32)
 
 /* skimage starts the search at DBL_MAX (+inf in float32); a parent farther than max_dist
  * (compared in the image's type) is dropped. */
 static void qs_parents_f64(qs_ctx *x, double max_dist, double *closest, int64_t *parent)
 {
-    for (int64_t i = 0; i < x->n; i++)
-        closest[i] = DBL_MAX, parent[i] = i;
+    for (int64_t r = 0; r < x->h; r++)
+        for (int64_t c = 0; c < x->w; c++) {
 #ifdef QS_HAVE_AVX2
-    if (x->use_avx512 && x->nc == 3) {
-        for (int64_t r = 0; r < x->h; r++)
-            for (int64_t c = 0; c < x->w; c++)
+            if (x->use_avx512 && x->nc == 3) {
                 qs_parent_search_avx512(x, r, c, closest, parent);
-    } else if (x->use_avx2 && x->nc == 3) {
-        for (int64_t r = 0; r < x->h; r++)
-            for (int64_t c = 0; c < x->w; c++)
+                continue;
+            }
+            if (x->use_avx2 && x->nc == 3) {
                 qs_parent_search_avx2(x, r, c, closest, parent);
-    } else
+                continue;
+            }
 #endif
-    {
-        for (int64_t r = 0; r < x->h; r++)
-            for (int64_t c = 0; c < x->w; c++)
-                qs_parents_pixel_f64(x, r, c, closest, parent);
-    }
+            qs_parent_search_f64(x, r, c, closest, parent);
+        }
     for (int64_t i = 0; i < x->n; i++)
         if (sqrt(closest[i]) > max_dist)
             parent[i] = i;
@@ -755,16 +768,13 @@ static void qs_parents_f64(qs_ctx *x, double max_dist, double *closest, int64_t 
 
 static void qs_parents_f32(qs_ctx *x, float max_dist, float *closest, int64_t *parent)
 {
-    for (int64_t i = 0; i < x->n; i++)
-        closest[i] = INFINITY, parent[i] = i;
     for (int64_t r = 0; r < x->h; r++)
         for (int64_t c = 0; c < x->w; c++)
-            qs_parents_pixel_f32(x, r, c, closest, parent);
+            qs_parent_search_f32(x, r, c, closest, parent);
     for (int64_t i = 0; i < x->n; i++)
         if ((float)sqrt((double)closest[i]) > max_dist)
             parent[i] = i;
 }
-
 
 /* Roots of the parent forest numbered in raster order. Parents always have a strictly
  * higher density, so following them terminates. */
