@@ -15,16 +15,18 @@
  *      of the upper-left pixel of its 2 x 2 cell.
  *   3. np.argsort(weights): numpy 1.24's introsort ("quicksort": median of three, insertion
  *      sort below 16 elements, heapsort past 2 log2(n) levels). It is not stable, and the
- *      order of equal weights changes which regions merge (above all in the min_size pass
- *      on unsmoothed images, where equal weights are common), so we run that very
- *      algorithm, on (weight, index) pairs so the comparisons read contiguous memory.
+ *      order of equal weights can change which regions merge (above all in the min_size
+ *      pass on unsmoothed images, where equal weights are common). We sort with a radix
+ *      sort instead, detect while merging whether the order of equal weights could matter
+ *      (see fz_merge), and only then run numpy's very algorithm (fz_introsort) and merge
+ *      again.
  *   4. skimage keeps the thresholds in C floats: an edge of weight w (double) joins
  *      regions a and b iff w < min((float)(Int(a) + scale / |a|), (float)(Int(b) +
  *      scale / |b|)); then Int = w, |ab| = |a| + |b|.
  *   5. Regions are numbered by their first pixel in raster order (skimage's union-find
  *      keeps the smallest index as root, then np.unique(..., return_inverse=True)).
  * The partition does not depend on the union-find's internals, so ours uses union by size
- * with path halving. */
+ * with path halving, on 8-byte nodes that keep each root's float threshold. */
 #include "anchor/segment.h"
 
 #include <math.h>
