@@ -3,8 +3,8 @@
 # parameters on the same pixels (chelsea resized to 299 x 299 and astronaut to
 # 1000 x 1000 by Pillow, uint8, plus a float32 variant), and the ratio skimage / ours.
 #   bash bench/bench_slic.sh BUILD/anchor SHARED_DIR
-# Both sides time the segmentation call only, in-process, best of N runs after a warm-up
-# (Python start-up, imports and file loading are not timed). The C driver
+# Both sides time the segmentation call only, in-process, as CPU time (best of N runs
+# after a warm-up; Python start-up, imports and file loading are not timed). The C driver
 # (bench_slic.c) is compiled here against the libanchor.a beside the anchor binary.
 # BENCH_RUNS (default 5) sets N for the 299 x 299 image (2 for 1000 x 1000); the two
 # sides alternate BENCH_ROUNDS (default 3) times per case, so that background load on a
@@ -24,7 +24,7 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/b
 "$py" "$here/bench_slic.py" prepare "$shared" "$work"
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-printf '%-18s %-44s %10s %10s %8s %s\n' image params skimage_s ours_s ratio "K(skimage/ours)"
+printf '%-18s %-44s %10s %10s %8s %s\n' image params skimage_cpu_s ours_cpu_s ratio "K(skimage/ours)"
 total_s=0 total_o=0
 while read -r image n params; do
   [ -z "$image" ] && continue
