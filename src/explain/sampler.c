@@ -216,19 +216,30 @@ void ex_sampler_free(ex_ctx *c)
 /* ---- Rendering ------------------------------------------------------------------------ */
 
 /* One pass over the runs in raster order, each byte written once: kept runs from the
- * image, perturbed runs from the segment-mean image or the drawn background. */
+ * image, perturbed runs from the segment-mean image or the drawn background. Runs are
+ * contiguous in raster order, so neighbours with the same source merge into one copy. */
 void ex_render_row(const ex_ctx *c, int64_t row, uint8_t *dst)
 {
     const uint8_t *img = c->image->data;
     const uint64_t *m = c->masks + (size_t)row * c->words;
     const uint8_t *src = c->bg_index[row] >= 0 ? c->bg + (size_t)c->bg_index[row] * c->img_bytes : c->fudged;
+    const uint8_t *pending = NULL;
+    size_t start = 0, len = 0;
     for (int64_t q = 0; q < c->n_runs; q++) {
         int64_t r = c->raster_run[q];
         int j = c->run_seg[r];
-        size_t off = (size_t)c->run_start[r] * c->px_bytes;
         const uint8_t *from = (m[j >> 6] >> (j & 63) & 1) ? img : src;
-        memcpy(dst + off, from + off, (size_t)c->run_len[r] * c->px_bytes);
+        if (from != pending) {
+            if (len)
+                memcpy(dst + start, pending + start, len);
+            pending = from;
+            start = (size_t)c->run_start[r] * c->px_bytes;
+            len = 0;
+        }
+        len += (size_t)c->run_len[r] * c->px_bytes;
     }
+    if (len)
+        memcpy(dst + start, pending + start, len);
 }
 
 /* ---- Predictions ---------------------------------------------------------------------- */
