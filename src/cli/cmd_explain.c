@@ -36,7 +36,8 @@ static void usage(FILE *out)
             "input\n"
             "  IMAGE                     PNG or JPEG (uint8; gray stays 1 channel), or .npy (uint8 or\n"
             "                            float32, HxWxC or HxW)\n"
-            "  --resize WxH              resize IMAGE (and photo backgrounds) first, as Pillow does\n"
+            "  --resize WxH              resize IMAGE (and photo backgrounds) first, as Pillow does;\n"
+            "                            with --model the default is the model's input size\n"
             "  --resize-filter F         nearest, bilinear, bicubic (default), lanczos\n"
             "  --segmentation M          slic (default), quickshift, felzenszwalb, grid\n"
             "  --seg-arg KEY=VALUE       a segmentation parameter, skimage's name (repeatable); as in alibi,\n"
@@ -344,6 +345,8 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
     anchor_status st;
     if (o->resize_filter && (st = anchor_resize_filter_parse(o->resize_filter, &f, err)))
         return anchor_error_prefix(err, "--resize-filter");
+    if (anchor_image_width(*img) == w && anchor_image_height(*img) == h)
+        return ANCHOR_OK; /* Pillow returns an identical copy */
     if (anchor_image_dtype(*img) != ANCHOR_DTYPE_U8)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--resize: %s is %s; only uint8 images are resized",
                                 what, anchor_dtype_name(anchor_image_dtype(*img)));
@@ -498,8 +501,22 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
     return st;
 }
 
-static anchor_status make_predictor(const options *o, const anchor_image *img, anchor_predictor **out,
-                                    anchor_error *err)
+/* The built-in engine: loaded before the image, because with --model the image is
+ * explained at the model's input size (resized like a photo unless --resize says
+ * otherwise), so the superpixels are cut on what the model sees, as alibi users do. */
+static anchor_status load_model(const options *o, anchor_model **out, anchor_error *err)
+{
+    anchor_onnx_options mo;
+    anchor_onnx_options_default(&mo);
+    if (o->preprocess)
+        mo.preprocess = o->preprocess;
+    mo.softmax = o->softmax;
+    return anchor_model_load(out, o->model, &mo, err);
+}
+
+/* Takes ownership of *model (set to NULL) when the predictor is the ONNX engine. */
+static anchor_status make_predictor(const options *o, const anchor_image *img, anchor_model **model,
+                                    anchor_predictor **out, anchor_error *err)
 {
     if (o->predict_cmd) {
         anchor_pipe_options po;
@@ -508,26 +525,16 @@ static anchor_status make_predictor(const options *o, const anchor_image *img, a
         po.max_batch = o->max_batch;
         return anchor_predictor_create_command(out, o->predict_cmd, &po, err);
     }
-    anchor_onnx_options mo;
-    anchor_onnx_options_default(&mo);
-    if (o->preprocess)
-        mo.preprocess = o->preprocess;
-    mo.softmax = o->softmax;
-    anchor_model *m;
-    anchor_status st = anchor_model_load(&m, o->model, &mo, err);
-    if (st)
-        return st;
+    anchor_model *m = *model;
     int64_t mh = anchor_model_input_height(m), mw = anchor_model_input_width(m);
-    if (mh > 0 && mw > 0 && (mh != anchor_image_height(img) || mw != anchor_image_width(img))) {
-        anchor_model_destroy(m);
+    if (mh > 0 && mw > 0 && (mh != anchor_image_height(img) || mw != anchor_image_width(img)))
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
-                                "%s takes %lld x %lld images but the image is %lld x %lld (H x W): add --resize %lldx%lld",
+                                "%s takes %lld x %lld images but the image is %lld x %lld (H x W): use --resize %lldx%lld",
                                 o->model, (long long)mh, (long long)mw, (long long)anchor_image_height(img),
                                 (long long)anchor_image_width(img), (long long)mw, (long long)mh);
-    }
-    st = anchor_predictor_create_model(out, m, err);
-    if (st)
-        anchor_model_destroy(m);
+    anchor_status st = anchor_predictor_create_model(out, m, err);
+    if (st == ANCHOR_OK)
+        *model = NULL;
     return st;
 }
 
@@ -567,8 +574,8 @@ int cmd_explain(int argc, char **argv)
             cli_error(CMD, "--resize: expected WIDTHxHEIGHT (e.g. 299x299), got '%s'", o.resize);
             return 2;
         }
-    } else if (o.resize_filter) {
-        cli_error(CMD, "--resize-filter needs --resize");
+    } else if (o.resize_filter && !o.model) {
+        cli_error(CMD, "--resize-filter needs --resize (or --model, which resizes to its input size)");
         return 2;
     }
     /* fail before any work when OUTDIR can never be written */
@@ -580,21 +587,35 @@ int cmd_explain(int argc, char **argv)
     int rc = 1;
     anchor_image *img = NULL, *labels = NULL, *bg = NULL;
     anchor_predictor *pred = NULL;
+    anchor_model *model = NULL;
     anchor_explanation *e = NULL;
     char *kwargs = NULL;
     int64_t n_bg = 0;
-    anchor_status st = load_image(&o, &img, &err);
+    char model_size[64];
+    anchor_status st = ANCHOR_OK;
+    if (o.model) {
+        st = load_model(&o, &model, &err);
+        if (!st && !o.resize && anchor_model_input_height(model) > 0 && anchor_model_input_width(model) > 0) {
+            snprintf(model_size, sizeof model_size, "%lldx%lld", (long long)anchor_model_input_width(model),
+                     (long long)anchor_model_input_height(model));
+            o.resize = model_size;
+        }
+    }
+    if (!st)
+        st = load_image(&o, &img, &err);
     if (!st)
         st = make_segments(&o, img, &labels, &err);
     if (!st)
         st = load_backgrounds(&o, img, &bg, &n_bg, &err);
     if (!st)
-        st = make_predictor(&o, img, &pred, &err);
+        st = make_predictor(&o, img, &model, &pred, &err);
     if (!st)
         st = anchor_explain(img, labels, bg, pred, &o.params, &e, &err);
     /* stop the classifier program before writing: its exit is part of a clean run */
     anchor_predictor_destroy(pred);
     pred = NULL;
+    anchor_model_destroy(model);
+    model = NULL;
     if (!st) {
         anchor_output_info info;
         anchor_output_info_default(&info);
