@@ -115,7 +115,9 @@ expect 1 "$work/missing.png" -- "$work/missing.png" $seg --predict-cmd "$fake ok
 expect nz "onnx" -- $img $seg --model "$work/missing.onnx" $out
 model=${ANCHOR_SHARED:-/nonexistent}/models/squeezenet1.1_fp32_from_winml_fp16.onnx
 if [ -f "$model" ]; then
-  expect 1 "takes 224 x 224 images but the image is 48 x 64 (H x W): add --resize 224x224" -- $img $seg --model "$model" $out
+  # --model resizes to its input size by default; an explicit other size is refused
+  expect 1 "takes 224 x 224 images but the image is 48 x 64 (H x W): use --resize 224x224" -- $img --resize 64x48 --model "$model" $out
+  expect 1 "label map $work/labels.npy is 48 x 64 (H x W) but the image is 224 x 224" -- $img $seg --model "$model" $out
   expect 1 "unknown preprocessing 'bogus'" -- $img --resize 224x224 --model "$model" --preprocess bogus $out
 fi
 expect 2 "--preprocess and --softmax apply to --model only" -- $img $seg --predict-cmd "$fake ok" --softmax $out
