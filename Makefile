@@ -2,6 +2,7 @@
 #   make demo   - install what is missing, build, and run the main job
 #   make check  - install what is missing, build, and pass the whole test suite
 #                 (a plain build, then the same suite under ASan + UBSan)
+MAKEFLAGS  += --no-print-directory
 BUILD      ?= build
 BUILD_SAN  ?= build-sanitize
 JOBS       ?= $(shell nproc)
