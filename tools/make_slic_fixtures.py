@@ -121,6 +121,8 @@ CASES = [
     ("rgba_nolab", "rand23x17x4", "u8", dict(n_segments=12, compactness=0.5, sigma=0.7)),
     ("rand_f32_tiny_sigma", "rand23x17", "f32", dict(n_segments=9, compactness=1, sigma=0.05)),
     ("rand_gray1_big_sigma", "rand23x17g", "u8", dict(n_segments=9, compactness=0.1, sigma=6.0)),
+    ("constant_image", "const30x40", "u8", dict(n_segments=12, sigma=0.5)),
+    ("constant_image_f32", "const30x40", "f32", dict(n_segments=12, slic_zero=True)),
 ]
 
 # dtype variants the C test rebuilds from the uint8 pixels:
@@ -173,6 +175,7 @@ def main():
     images["rand23x17x4"] = rng.integers(0, 256, (23, 17, 4), dtype=np.uint8)
     images["rand23x17"] = rng.integers(0, 256, (23, 17, 3), dtype=np.uint8)
     images["rand23x17g"] = rng.integers(0, 256, (23, 17, 1), dtype=np.uint8)
+    images["const30x40"] = np.full((30, 40, 3), 77, dtype=np.uint8)
     for name, arr in images.items():
         save("img_" + name, arr)
     lines = []

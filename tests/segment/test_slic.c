@@ -63,8 +63,66 @@ static anchor_image *make_input(const anchor_image *u8, const char *dtype)
     return out;
 }
 
+/* Bad parameters and inputs fail with a message naming the problem and no labels. */
+static void bad_inputs(void)
+{
+    anchor_error err = {0};
+    anchor_image *img = NULL, *out = NULL;
+    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    static const struct {
+        const char *key, *value, *needle;
+    } cases[] = {
+        {"n_segments", "0", "n_segments"},   {"n_segments", "-4", "n_segments"},
+        {"compactness", "0", "compactness"}, {"compactness", "-1", "compactness"},
+        {"sigma", "-0.5", "sigma"},          {"start_label", "2", "start_label"},
+        {"spacing", "0,1", "spacing"},       {"max_size_factor", "0", "max_size_factor"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        anchor_slic_params p;
+        anchor_slic_params_skimage(&p);
+        parse_kw(&p, cases[i].key, cases[i].value);
+        if (!strcmp(cases[i].key, "spacing"))
+            p.spacing[0] = 0;
+        err.message[0] = 0;
+        CHECKF(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && out == NULL, "%s=%s accepted",
+               cases[i].key, cases[i].value);
+        CHECKF(strstr(err.message, cases[i].needle) != NULL, "%s=%s: message '%s'", cases[i].key, cases[i].value,
+               err.message);
+        anchor_image_destroy(out);
+        out = NULL;
+    }
+    anchor_slic_params p;
+    anchor_slic_params_skimage(&p);
+    anchor_image_destroy(img);
+    /* convert2lab on a gray image, as skimage refuses */
+    CHECK(anchor_image_create(&img, 1, 8, 9, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    p.convert2lab = 1;
+    CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "convert2lab"));
+    p.convert2lab = -1;
+    anchor_image_destroy(img);
+    /* NaN pixels, integer dtypes other than uint8/uint16, batches */
+    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_F32, &err) == ANCHOR_OK);
+    ((float *)anchor_image_data(img))[5] = NAN;
+    CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "NaN"));
+    anchor_image_destroy(img);
+    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_I32, &err) == ANCHOR_OK);
+    CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_UNSUPPORTED && strstr(err.message, "int32"));
+    anchor_image_destroy(img);
+    CHECK(anchor_image_create(&img, 2, 8, 9, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "batch"));
+    anchor_image_destroy(img);
+    CHECK(out == NULL);
+    /* a constant image (max == min: no division) still segments, like skimage: one grid */
+    CHECK(anchor_image_create(&img, 1, 30, 40, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    memset(anchor_image_data(img), 77, 30 * 40 * 3);
+    CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_OK && out != NULL);
+    anchor_image_destroy(out);
+    anchor_image_destroy(img);
+}
+
 int main(void)
 {
+    bad_inputs();
     const char *root = getenv("ANCHOR_FIXTURES");
     char path[4096];
     snprintf(path, sizeof path, "%s/slic/cases.txt", root ? root : "tests/fixtures");
