@@ -7,13 +7,13 @@
 # last bit, which can move a few quickshift labels (tools/make_segment_fixtures.py).
 #   bash bench/bench_segmenters.sh BUILD/anchor SHARED_DIR
 # The C driver (bench_segmenters.c) is compiled here against the libanchor.a beside the
-# anchor binary. BENCH_RUNS (default 3) sets N for the small image; the large one runs once.
+# anchor binary. BENCH_RUNS (default 5) sets N for the small image; the large one runs once.
 set -euo pipefail
 bin=$(readlink -f "$1") shared=$(readlink -f "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$bin") src=$(cd "$here/.." && pwd)
 py=/usr/bin/python3
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
