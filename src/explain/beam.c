@@ -87,6 +87,7 @@ anchor_status ex_anchor_lookup(ex_ctx *c, const int32_t *items, int size, int cr
     memset(a, 0, sizeof *a);
     a->size = size;
     a->proposed_round = -1;
+    a->lazy_parent = -1;
     a->items = malloc((size_t)(size ? size : 1) * sizeof *a->items);
     a->order = malloc((size_t)(size ? size : 1) * sizeof *a->order);
     if (!a->items || !a->order) {
@@ -147,49 +148,108 @@ static int64_t popcount_bits(const uint64_t *b, int words)
     return n;
 }
 
-static int row_keeps(const ex_ctx *c, int64_t row, int f)
+/* Make anchor aid's row list complete (see ex_anchor.lazy_parent). */
+static anchor_status materialize_rows(ex_ctx *c, int64_t aid)
 {
-    return (int)(c->masks[(size_t)row * c->words + (f >> 6)] >> (f & 63) & 1);
+    ex_anchor *a = &c->anchors[aid];
+    if (a->lazy_parent < 0)
+        return ANCHOR_OK;
+    const ex_anchor *t = &c->anchors[a->lazy_parent];
+    if (t->lazy_parent >= 0)
+        return anchor_error_set(c->err, ANCHOR_ERR_INTERNAL, "a parent anchor's samples were never listed");
+    int f = a->lazy_f;
+    int64_t cnt = 0;
+    for (int64_t i = 0; i < a->lazy_parent_n; i++)
+        cnt += (int64_t)(c->masks[(size_t)t->rows[i] * c->words + (f >> 6)] >> (f & 63) & 1);
+    int64_t *rows = malloc((size_t)(cnt + a->nrows + 1) * sizeof *rows);
+    if (!rows)
+        return nomem(c, "an anchor's samples");
+    int64_t n = 0;
+    for (int64_t i = 0; i < a->lazy_parent_n; i++)
+        if (c->masks[(size_t)t->rows[i] * c->words + (f >> 6)] >> (f & 63) & 1)
+            rows[n++] = t->rows[i];
+    if (a->nrows)
+        memcpy(rows + n, a->rows, (size_t)a->nrows * sizeof *rows);
+    free(a->rows);
+    a->rows = rows;
+    a->nrows = n + a->nrows;
+    a->caprows = a->nrows + 1;
+    a->lazy_parent = -1;
+    return ANCHOR_OK;
+}
+
+/* For every feature f: how many of parent t's rows keep f, and how many of those agree.
+ * One row-major pass over the parent's masks (each row's set bits), instead of one
+ * strided pass per feature. */
+static void count_by_feature(const ex_ctx *c, const ex_anchor *t, int64_t *cnt, int64_t *pos)
+{
+    memset(cnt, 0, (size_t)c->k * sizeof *cnt);
+    memset(pos, 0, (size_t)c->k * sizeof *pos);
+    for (int64_t i = 0; i < t->nrows; i++) {
+        int64_t r = t->rows[i];
+        const uint64_t *m = c->masks + (size_t)r * c->words;
+        int agree = c->agree[r];
+        for (int w = 0; w < c->words; w++)
+            for (uint64_t bits = m[w]; bits; bits &= bits - 1) {
+                int f = w * 64 + __builtin_ctzll(bits);
+                cnt[f]++;
+                pos[f] += agree;
+            }
+    }
+}
+
+/* Set candidate aid's samples to parent t's rows that keep f, with their statistics. */
+static void inherit_rows(ex_ctx *c, int64_t aid, int64_t parent, int f, int64_t cnt, int64_t pos)
+{
+    ex_anchor *a = &c->anchors[aid];
+    a->nrows = 0; /* earlier samples of this tuple are overwritten, as in alibi */
+    a->lazy_parent = parent;
+    a->lazy_parent_n = c->anchors[parent].nrows;
+    a->lazy_f = f;
+    a->nsamples = (double)cnt;
+    a->positives = (double)pos;
 }
 
 /* Candidates for the next size, in alibi's order; *out is malloc'ed. */
-static anchor_status propose(ex_ctx *c, const int64_t *prev, int64_t n_prev, int64_t round, int64_t **out,
-                             int64_t *n_out)
+static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int64_t n_prev, int64_t round,
+                             int64_t **out, int64_t *n_out)
 {
-    anchor_status st;
+    anchor_status st = ANCHOR_OK;
     *out = NULL;
     *n_out = 0;
+    /* Parents: the beam, or for size 1 the empty anchor, whose rows are every sample so far
+     * (alibi takes the whole cache, which at that point holds only the empty anchor's). */
+    int64_t n_par = n_prev ? n_prev : 1;
+    const int64_t *par = n_prev ? prev : &empty;
+    int64_t *cnt = malloc((size_t)n_par * (size_t)c->k * sizeof *cnt);
+    int64_t *pos = malloc((size_t)n_par * (size_t)c->k * sizeof *pos);
+    int32_t *items = malloc((size_t)(n_prev ? c->anchors[prev[0]].size + 1 : 1) * sizeof *items);
+    py_set_order set = {0};
+    if (!cnt || !pos || !items) {
+        st = nomem(c, "candidates");
+        goto done;
+    }
+    for (int64_t b = 0; b < n_par && !st; b++)
+        if (!(st = materialize_rows(c, par[b])))
+            count_by_feature(c, &c->anchors[par[b]], cnt + b * c->k, pos + b * c->k);
+    if (st)
+        goto done;
+
     if (n_prev == 0) {
         int64_t *list = malloc((size_t)c->k * sizeof *list);
-        if (!list)
-            return nomem(c, "candidates");
+        if (!list) {
+            st = nomem(c, "candidates");
+            goto done;
+        }
         for (int x = 0; x < c->k; x++) {
             int32_t item = x;
             int64_t aid;
             if ((st = ex_anchor_lookup(c, &item, 1, 1, &aid))) {
                 free(list);
-                return st;
+                goto done;
             }
+            inherit_rows(c, aid, empty, x, cnt[x], pos[x]);
             ex_anchor *a = &c->anchors[aid];
-            free(a->rows);
-            a->rows = NULL;
-            a->nrows = a->caprows = 0;
-            int64_t cnt = 0, pos = 0;
-            for (int64_t r = 0; r < c->n_rows; r++)
-                cnt += row_keeps(c, r, x);
-            a->rows = malloc((size_t)(cnt ? cnt : 1) * sizeof *a->rows);
-            if (!a->rows) {
-                free(list);
-                return nomem(c, "candidate samples");
-            }
-            a->caprows = cnt ? cnt : 1;
-            for (int64_t r = 0; r < c->n_rows; r++)
-                if (row_keeps(c, r, x)) {
-                    a->rows[a->nrows++] = r;
-                    pos += c->agree[r];
-                }
-            a->nsamples = (double)cnt;
-            a->positives = (double)pos;
             a->order[0] = x;
             a->has_order = 1;
             a->cov = c->cov_feature + (size_t)x * c->cov_words; /* borrowed, not copied */
@@ -200,18 +260,12 @@ static anchor_status propose(ex_ctx *c, const int64_t *prev, int64_t n_prev, int
         }
         *out = list;
         *n_out = c->k;
-        return ANCHOR_OK;
+        goto done;
     }
 
-    py_set_order set;
     if ((st = py_set_init(&set, c->err)))
-        return st;
+        goto done;
     int size = c->anchors[prev[0]].size + 1;
-    int32_t *items = malloc((size_t)size * sizeof *items);
-    if (!items) {
-        py_set_free(&set);
-        return nomem(c, "candidates");
-    }
     for (int f = 0; f < c->k && !st; f++) {
         for (int64_t b = 0; b < n_prev && !st; b++) {
             const ex_anchor *t = &c->anchors[prev[b]];
@@ -251,29 +305,10 @@ static anchor_status propose(ex_ctx *c, const int64_t *prev, int64_t n_prev, int
             for (int w = 0; w < c->cov_words; w++)
                 a->cov[w] = t->cov[w] & cf[w];
             a->coverage = (double)popcount_bits(a->cov, c->cov_words) / (double)c->n_cov;
-            int64_t cnt = 0, pos = 0;
-            for (int64_t i = 0; i < t->nrows; i++)
-                cnt += row_keeps(c, t->rows[i], f);
-            free(a->rows);
-            a->rows = malloc((size_t)(cnt ? cnt : 1) * sizeof *a->rows);
-            a->nrows = 0;
-            a->caprows = cnt ? cnt : 1;
-            if (!a->rows) {
-                a->caprows = 0;
-                st = nomem(c, "candidate samples");
-                break;
-            }
-            for (int64_t i = 0; i < t->nrows; i++)
-                if (row_keeps(c, t->rows[i], f)) {
-                    a->rows[a->nrows++] = t->rows[i];
-                    pos += c->agree[t->rows[i]];
-                }
-            a->nsamples = (double)cnt;
-            a->positives = (double)pos;
+            inherit_rows(c, aid, prev[b], f, cnt[b * c->k + f], pos[b * c->k + f]);
             st = py_set_add(&set, py_tuple_hash(items, size), aid, c->err);
         }
     }
-    free(items);
     if (!st) {
         *out = malloc((set.used ? set.used : 1) * sizeof **out);
         if (!*out)
@@ -283,7 +318,11 @@ static anchor_status propose(ex_ctx *c, const int64_t *prev, int64_t n_prev, int
             *n_out = (int64_t)set.used;
         }
     }
+done:
     py_set_free(&set);
+    free(cnt);
+    free(pos);
+    free(items);
     return st;
 }
 
@@ -620,7 +659,7 @@ anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
         int64_t n_c;
         free(cands);
         cands = NULL;
-        if ((st = propose(c, beam_all + beam_off[size - 1], beam_off[size] - beam_off[size - 1], size, &cands, &n_c)))
+        if ((st = propose(c, empty, beam_all + beam_off[size - 1], beam_off[size] - beam_off[size - 1], size, &cands, &n_c)))
             goto done;
         int64_t kept = 0;
         for (int64_t i = 0; i < n_c; i++)

@@ -18,8 +18,15 @@ typedef struct ex_anchor {
     double nsamples, positives, coverage;
     uint64_t *cov;            /* coverage rows that keep every feature (bitset), or NULL */
     int cov_owned;            /* 0: size-1 anchors borrow their row of cov_feature */
-    int64_t *rows;            /* t_idx: cache rows attributed to this anchor */
+    int64_t *rows;            /* t_idx: cache rows attributed to this anchor (see lazy_parent) */
     int64_t nrows, caprows;
+    /* A proposed candidate's inherited rows are kept as a recipe, not a list: the first
+     * lazy_parent_n rows of lazy_parent that keep lazy_f (alibi's t_idx[t] filtered by
+     * f). `rows` then holds only the rows drawn for it since. The list is built when the
+     * candidate becomes a parent; most candidates never do, and with K in the thousands
+     * the lists would take gigabytes. -1 = rows is complete. */
+    int64_t lazy_parent, lazy_parent_n;
+    int lazy_f;
     int has_examples;         /* sampled directly at least once (t_covered_true exists) */
     int64_t *ex_true, *ex_false; /* cache rows of the last batch's examples */
     int64_t n_true, n_false;
