@@ -234,7 +234,7 @@ static double qs_exp_row(const qs_ctx *x, const double *dist, int64_t len, doubl
 #if defined(__x86_64__) && defined(__GNUC__)
 static double qs_bracket_pixel_avx2(const qs_ctx *x, int64_t r, int64_t c, double *S);
 static void qs_parent_search_avx2(qs_ctx *x, int64_t r, int64_t c, double *closest, int64_t *parent);
-static double qs_bracket_pixel_avx512(const qs_ctx *x, int64_t r, int64_t c, double *S);
+static void qs_bracket_row_avx512(const qs_ctx *x, int64_t r, double *S);
 static void qs_parent_search_avx512(qs_ctx *x, int64_t r, int64_t c, double *closest, int64_t *parent);
 #endif
 
@@ -246,14 +246,16 @@ static void qs_bracket_f64(qs_ctx *x)
     memset(S, 0, (size_t)x->n * sizeof *S);
     for (int64_t r = 0; r < h; r++) {
         int64_t r_max = r + kw + 1 < h ? r + kw + 1 : h;
+#ifdef QS_HAVE_AVX2
+        if (x->use_avx512 && x->nc == 3) {
+            qs_bracket_row_avx512(x, r, S);
+            continue;
+        }
+#endif
         for (int64_t c = 0; c < w; c++) {
             int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;
             int64_t q = r * w + c;
 #ifdef QS_HAVE_AVX2
-            if (x->use_avx512 && x->nc == 3) {
-                S[q] += qs_bracket_pixel_avx512(x, r, c, S);
-                continue;
-            }
             if (x->use_avx2 && x->nc == 3) {
                 S[q] += qs_bracket_pixel_avx2(x, r, c, S);
                 continue;
@@ -514,31 +516,41 @@ __attribute__((target("avx512f"))) static inline __mmask8 qs_tail8(int64_t left)
     return left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
 }
 
-__attribute__((target("avx512f"))) static double qs_bracket_pixel_avx512(const qs_ctx *x, int64_t r, int64_t c,
-                                                                         double *S)
+/* Pass 1 for a whole row of centres (3 channels), transposed: for each forward offset
+ * (dr, dc), the eight centres c .. c+7 and their partners at c+dc on row r+dr form one
+ * vector, so every lane is used whatever the window width. The order of additions differs
+ * from the per-pixel kernels, which the bracket's bound allows for. */
+__attribute__((target("avx512f"))) static void qs_bracket_row_avx512(const qs_ctx *x, int64_t r, double *S)
 {
-    const int64_t w = x->w, kw = x->kw, n = x->n, q = r * w + c;
+    const int64_t h = x->h, w = x->w, kw = x->kw, n = x->n;
     const double *L = x->p64, *A = L + n, *B = A + n;
-    int64_t r_max = r + kw + 1 < x->h ? r + kw + 1 : x->h;
-    int64_t c_min = c - kw > 0 ? c - kw : 0, c_max = c + kw + 1 < w ? c + kw + 1 : w;
-    const __m512d ql = _mm512_set1_pd(L[q]), qa = _mm512_set1_pd(A[q]), qb = _mm512_set1_pd(B[q]);
     const __m512d inv = _mm512_set1_pd(x->inv64), eighths = _mm512_loadu_pd(x->exp2_eighths);
-    __m512d acc = _mm512_setzero_pd();
+    for (int64_t c = 0; c < w; c++)
+        S[r * w + c] += 1.0; /* each centre's own term */
+    int64_t r_max = r + kw + 1 < h ? r + kw + 1 : h;
     for (int64_t r2 = r; r2 < r_max; r2++) {
-        int64_t c_from = r2 == r ? c + 1 : c_min, len = c_max - c_from, base = r2 * w + c_from;
-        const double *dc2 = x->sq64 + kw + (c_from - c);
-        double drd = (double)(r - r2);
-        const __m512d dr2 = _mm512_set1_pd(drd * drd);
-        for (int64_t j = 0; j < len; j += 8) {
-            __mmask8 m = qs_tail8(len - j);
-            __m512d d = qs_dist8(L + base + j, A + base + j, B + base + j, ql, qa, qb, dr2, dc2 + j);
-            __m512d e = _mm512_maskz_mov_pd(m, qs_exp8(_mm512_mul_pd(d, inv), eighths));
-            acc = _mm512_add_pd(acc, e);
-            double *sp = S + base + j; /* lanes past the row add +0 */
-            _mm512_storeu_pd(sp, _mm512_add_pd(_mm512_loadu_pd(sp), e));
+        const __m512d dr2 = _mm512_set1_pd((double)((r2 - r) * (r2 - r)));
+        for (int64_t dc = r2 == r ? 1 : -kw; dc <= kw; dc++) {
+            int64_t c_lo = dc < 0 ? -dc : 0, c_hi = dc > 0 ? w - dc : w;
+            const __m512d dc2 = _mm512_set1_pd((double)(dc * dc));
+            const int64_t qo = r * w, po = r2 * w + dc;
+            for (int64_t c = c_lo; c < c_hi; c += 8) {
+                __mmask8 m = qs_tail8(c_hi - c);
+                /* lanes past c_hi read the arrays' padding or the next plane: masked below */
+                __m512d t = _mm512_sub_pd(_mm512_loadu_pd(L + qo + c), _mm512_loadu_pd(L + po + c));
+                __m512d d = _mm512_mul_pd(t, t);
+                t = _mm512_sub_pd(_mm512_loadu_pd(A + qo + c), _mm512_loadu_pd(A + po + c));
+                d = _mm512_add_pd(d, _mm512_mul_pd(t, t));
+                t = _mm512_sub_pd(_mm512_loadu_pd(B + qo + c), _mm512_loadu_pd(B + po + c));
+                d = _mm512_add_pd(d, _mm512_mul_pd(t, t));
+                d = _mm512_add_pd(_mm512_add_pd(d, dr2), dc2);
+                __m512d e = _mm512_maskz_mov_pd(m, qs_exp8(_mm512_mul_pd(d, inv), eighths));
+                double *sq = S + qo + c, *sp = S + po + c; /* may overlap when r2 == r: in turn */
+                _mm512_storeu_pd(sq, _mm512_add_pd(_mm512_loadu_pd(sq), e));
+                _mm512_storeu_pd(sp, _mm512_add_pd(_mm512_loadu_pd(sp), e));
+            }
         }
     }
-    return 1.0 + _mm512_reduce_add_pd(acc);
 }
 
 __attribute__((target("avx512f"))) static void qs_parent_search_avx512(qs_ctx *x, int64_t r, int64_t c,
