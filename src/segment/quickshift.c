@@ -586,6 +586,8 @@ __attribute__((target("avx512f"))) static void qs_parent_search_avx512(qs_ctx *x
             __mmask8 m = qs_tail8(len - j);
             __m512d d = qs_dist8(L + base + j, A + base + j, B + base + j, ql, qa, qb, dr2, dc2 + j);
             __mmask8 near = _mm512_mask_cmp_pd_mask(m, d, _mm512_set1_pd(best_d), _CMP_LE_OQ);
+            if (q - (base + j) >= 0 && q - (base + j) < 8) /* q itself is no candidate */
+                near &= (__mmask8) ~(1u << (q - (base + j)));
             if (!near)
                 continue;
             __m512d lo_p = _mm512_loadu_pd(x->lo + base + j), hi_p = _mm512_loadu_pd(x->hi + base + j);
@@ -596,11 +598,10 @@ __attribute__((target("avx512f"))) static void qs_parent_search_avx512(qs_ctx *x
                 continue;
             double dv[8];
             _mm512_storeu_pd(dv, d);
-            for (int k = 0; k < 8; k++) {
-                if (!(bits >> k & 1))
-                    continue;
+            for (; bits; bits &= bits - 1) {
+                int k = __builtin_ctz(bits);
                 int64_t p = base + j + k;
-                if (p == q || ((undecided >> k & 1) && !qs_denser(x, p, q)))
+                if ((undecided >> k & 1) && !qs_denser(x, p, q))
                     continue;
                 if (dv[k] < best_d || (dv[k] == best_d && p < best_i))
                     best_d = dv[k], best_i = p;
