@@ -1,4 +1,16 @@
-/* anchor: built-in ONNX inference (oneDNN), as a predictor for the explainer. */
+/* anchor: built-in ONNX inference (oneDNN), as a predictor for the explainer.
+ *
+ * Supported: ONNX IR versions 3-8, opsets 7-17, one float input (float16 models run in
+ * float32), image classifiers built from Conv, BatchNormalization, Relu, LeakyRelu, Clip,
+ * Sigmoid, HardSigmoid, HardSwish, Tanh, Abs, Add/Sub/Mul/Div (broadcasting), MaxPool,
+ * AveragePool, GlobalAveragePool, GlobalMaxPool, Concat, Flatten, Reshape, Transpose, Gemm,
+ * MatMul, Softmax, Dropout, Identity, Pad, ReduceMean, Squeeze, Unsqueeze, LRN, and
+ * Shape/Gather/Constant/ConstantOfShape/Cast/Slice on shapes (folded when loading).
+ * The input layout (NCHW or NHWC) and size come from the model's input shape. A model
+ * whose input declares a fixed batch is still run at other batch sizes when that works,
+ * else in batches of exactly its declared size.
+ *
+ * A model runs one batch at a time: share it between threads only with a lock. */
 #ifndef ANCHOR_ONNX_H
 #define ANCHOR_ONNX_H
 
@@ -13,7 +25,7 @@ typedef struct anchor_onnx_options {
     const char *preprocess; /* "raw" (default), "raw-bgr", "inception", "caffe", "torch" */
     int softmax;            /* apply softmax to the model's output (for logits) */
     int threads;            /* 0 = all cores */
-    int64_t max_batch;      /* images per engine run; 0 = engine's choice */
+    int64_t max_batch;      /* images per engine run; 0 = engine's choice (32) */
 } anchor_onnx_options;
 void anchor_onnx_options_default(anchor_onnx_options *opt);
 
@@ -30,8 +42,10 @@ int64_t anchor_model_input_width(const anchor_model *m);
 int64_t anchor_model_input_channels(const anchor_model *m);
 int64_t anchor_model_num_classes(const anchor_model *m);
 
-/* Score a batch of H x W x C images (uint8 0..255, or float32 0..255 as in a photo) after
- * the model's preprocessing; writes N x num_classes scores into `out`. */
+/* Score a batch of H x W x C images (uint8 0..255, or float32/float64 0..255 as in a
+ * photo, RGB) after the model's preprocessing; writes N x num_classes scores into `out`.
+ * H, W and C must be the model's (resize first); a model whose input is not rank 4 takes
+ * no images. */
 anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, anchor_prediction *out,
                                    anchor_error *err);
 

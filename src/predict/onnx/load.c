@@ -405,6 +405,22 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
         else {
             ox_tensor_free(g->init[id]);
             g->init[id] = x;
+            /* the converted copy is all we use: give the parsed bytes back now (protobuf-c's
+             * free skips NULL fields), which halves the model's footprint */
+            Onnx__TensorProto *w = gp->initializer[i];
+            free(w->raw_data.data);
+            w->raw_data.data = NULL;
+            w->raw_data.len = 0;
+            w->has_raw_data = 0;
+            free(w->float_data);
+            w->float_data = NULL;
+            w->n_float_data = 0;
+            free(w->int32_data);
+            w->int32_data = NULL;
+            w->n_int32_data = 0;
+            free(w->int64_data);
+            w->int64_data = NULL;
+            w->n_int64_data = 0;
         }
     }
     /* The one runtime input: a graph input that is not an initializer. */
