@@ -18,7 +18,7 @@
 
 typedef struct model {
     const anchor_image *original;
-    int kind;  /* 0: scores, 1: labels, 2: one column, 3: always the same, 4: parity, 5: fail */
+    int kind;  /* 0: scores, 1: labels, 2: one column, 3: always the same, 4: parity, 5: fail, 6: tied scores */
     int calls; /* callbacks made */
     int64_t images;
 } model;
@@ -87,6 +87,8 @@ static anchor_status predict(void *user, const anchor_image *batch, anchor_predi
         l[b] = yes ? 1 : 0;
         s[2 * b] = yes ? 0.2 : 0.8;
         s[2 * b + 1] = yes ? 0.8 : 0.2;
+        if (m->kind == 6 && yes) /* a tie: argmax takes the first index, class 0 */
+            s[2 * b] = s[2 * b + 1] = 0.5;
     }
     anchor_status st;
     if (m->kind == 1)
@@ -274,6 +276,13 @@ static void test_known_answers(void)
         nonzero += ((const uint8_t *)anchor_image_cdata(anchor_img))[i] != 0;
     CHECK(nonzero == 0);
     anchor_image_destroy(anchor_img);
+    anchor_explanation_destroy(e);
+
+    /* tied scores on the image: its label is class 0 (first index), so samples that keep
+     * 2 and 5 (tie, class 0) agree and the others (class 0 outright) agree as well */
+    CHECK(explain(img, lab, NULL, 6, &p, &e, &m, &err) == ANCHOR_OK);
+    CHECK(anchor_explanation_instance_label(e) == 0);
+    CHECK(anchor_explanation_status(e) == ANCHOR_RESULT_EMPTY_ANCHOR);
     anchor_explanation_destroy(e);
 
     /* max_anchor_size 1: {2, 5} is out of reach; fallback to one of them */
