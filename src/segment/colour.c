@@ -57,13 +57,13 @@ void seg_rgb2lab_f64(double *rgb, size_t npix)
  * cache is an open-addressing table keyed by the 24-bit colour; when it is full, further
  * new colours are simply converted without being remembered. */
 #define LAB_CACHE_MAX_BITS 18 /* 2 MB of table: beyond, misses cost more than cube roots */
-void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *lab)
+void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *const lab[3])
 {
     double lin[256];
     for (int v = 0; v < 256; v++)
         lin[v] = linear_f64(value[v]);
     int bits = 4;
-    while (bits < LAB_CACHE_MAX_BITS && ((size_t)1 << bits) < 2 * npix)
+    while (bits < LAB_CACHE_MAX_BITS && ((size_t)1 << bits) < npix)
         bits++;
     size_t cap = (size_t)1 << bits, mask = cap - 1, limit = cap / 2, used = 0;
     uint32_t *keys = calloc(cap, sizeof *keys); /* colour + 1; 0 = empty */
@@ -71,7 +71,7 @@ void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256]
     double *store = malloc(limit * 3 * sizeof *store);
     for (size_t i = 0; i < npix; i++) {
         const uint8_t *p = rgb + 3 * i;
-        double *out = lab + 3 * i;
+        double out[3];
         uint32_t key = ((uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2]) + 1;
         size_t h = keys && slot && store ? (size_t)((key * 2654435761u) >> (32 - bits)) & mask : 0;
         int found = 0;
@@ -79,20 +79,23 @@ void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256]
             while (keys[h] && keys[h] != key)
                 h = (h + 1) & mask;
             if (keys[h] == key) {
-                memcpy(out, store + 3 * (size_t)slot[h], 3 * sizeof *out);
+                memcpy(out, store + 3 * (size_t)slot[h], sizeof out);
                 found = 1;
             }
         }
-        if (found)
-            continue;
-        double l[3] = {lin[p[0]], lin[p[1]], lin[p[2]]};
-        lab_from_linear_f64(l, out);
-        if (keys && slot && store && used < limit) {
-            keys[h] = key;
-            slot[h] = (uint32_t)used;
-            memcpy(store + 3 * used, out, 3 * sizeof *out);
-            used++;
+        if (!found) {
+            double l[3] = {lin[p[0]], lin[p[1]], lin[p[2]]};
+            lab_from_linear_f64(l, out);
+            if (keys && slot && store && used < limit) {
+                keys[h] = key;
+                slot[h] = (uint32_t)used;
+                memcpy(store + 3 * used, out, sizeof out);
+                used++;
+            }
         }
+        lab[0][i] = out[0];
+        lab[1][i] = out[1];
+        lab[2][i] = out[2];
     }
     free(keys);
     free(slot);

@@ -42,8 +42,9 @@ int64_t seg_gaussian_kernel(double sigma, int sigma_is_f32, double **weights);
 void seg_rgb2lab_f64(double *rgb, size_t npix);
 void seg_rgb2lab_f32(float *rgb, size_t npix);
 /* The float64 conversion of a uint8 RGB image whose byte v stands for value[v] (slic's
- * rescaled img_as_float): writes npix Lab triples to lab. Equal to seg_rgb2lab_f64 on
- * the expanded values, faster (each distinct colour is converted once). */
-void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *lab);
+ * rescaled img_as_float): writes L, a and b to the planes lab[0..2] (npix each). Equal to
+ * seg_rgb2lab_f64 on the expanded values, faster (each distinct colour is converted
+ * once). */
+void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *const lab[3]);
 
 #endif

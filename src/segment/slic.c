@@ -294,27 +294,30 @@ static anchor_status check_params(const anchor_image *im, const anchor_slic_para
 }
 
 /* img_as_float + the global rescale to [0, 1], then rgb2lab, interleaved H x W x C. */
+/* uint8 RGB to Lab planes: the 256 possible values are rescaled once, and colour.c
+ * converts each distinct colour once; writes planes[0..2]. */
+static void u8_to_lab_planes(const anchor_image *im, double *const planes[3])
+{
+    size_t n = (size_t)(im->h * im->w * im->c);
+    const uint8_t *src = im->data;
+    uint8_t lo = 255, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = src[i] < lo ? src[i] : lo;
+        hi = src[i] > hi ? src[i] : hi;
+    }
+    double value[256];
+    double vmin = lo * (1.0 / 255), vmax = hi * (1.0 / 255) - vmin;
+    for (int v = 0; v < 256; v++) {
+        value[v] = v * (1.0 / 255) - vmin;
+        if (vmax != 0)
+            value[v] /= vmax;
+    }
+    seg_rgb2lab_u8_f64(src, (size_t)(im->h * im->w), value, planes);
+}
+
 static void to_float_f64(const anchor_image *im, int lab, double *out)
 {
     size_t n = (size_t)(im->h * im->w * im->c);
-    if (im->dtype == ANCHOR_DTYPE_U8 && lab) {
-        /* 256 possible values: rescale them, and let colour.c cache the colours */
-        const uint8_t *src = im->data;
-        uint8_t lo = 255, hi = 0;
-        for (size_t i = 0; i < n; i++) {
-            lo = src[i] < lo ? src[i] : lo;
-            hi = src[i] > hi ? src[i] : hi;
-        }
-        double value[256];
-        double vmin = lo * (1.0 / 255), vmax = hi * (1.0 / 255) - vmin;
-        for (int v = 0; v < 256; v++) {
-            value[v] = v * (1.0 / 255) - vmin;
-            if (vmax != 0)
-                value[v] /= vmax;
-        }
-        seg_rgb2lab_u8_f64(src, (size_t)(im->h * im->w), value, out);
-        return;
-    }
     for (size_t i = 0; i < n; i++) {
         switch (im->dtype) {
         case ANCHOR_DTYPE_U8: out[i] = ((const uint8_t *)im->data)[i] * (1.0 / 255); break;
@@ -404,7 +407,7 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
         run.win[i] = windows.step[i];
 
     const int64_t nf = 3 + nc;
-    void *img = malloc((size_t)(npix * nc) * tsize);
+    void *img = single ? malloc((size_t)(npix * nc) * tsize) : NULL; /* float32: interleaved work copy */
     void *planar = malloc((size_t)(npix * nc) * tsize);
     void *dist = malloc((size_t)npix * tsize);
     void *segs = malloc((size_t)(nk * nf) * tsize);
@@ -415,7 +418,7 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
     scratch_f64 sums = {malloc((size_t)nk * sizeof(int64_t)), malloc((size_t)nk * sizeof(int64_t)),
                         malloc((size_t)w * sizeof(double))}; /* (the float32 run reuses these) */
     int32_t *final = NULL;
-    if (!img || !planar || !dist || !segs || !maxc || !count || !box || !run.label || !sums.ysum ||
+    if ((single && !img) || !planar || !dist || !segs || !maxc || !count || !box || !run.label || !sums.ysum ||
         !sums.xsum || !sums.dx2) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic on %lldx%lld)", (long long)h, (long long)w);
         goto done;
@@ -463,20 +466,38 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
         kmeans_f32(&run, chan, xs, sg, sw, sp, dist, maxc, count, box, &sums32);
         free(xs);
     } else {
-        double *im = img, *pl = planar, *sg = segs;
+        double *pl = planar, *sg = segs;
         double sp[3] = {1.0, p->spacing[0], p->spacing[1]};
-        to_float_f64(image, lab, im);
+        double *chan[ANCHOR_MAX_CHANNELS];
+        for (int64_t ch = 0; ch < nc; ch++)
+            chan[ch] = pl + ch * npix;
+        /* straight to channel planes: each channel is filtered on its own anyway, so
+         * filtering the planes one by one gives the same values */
+        if (image->dtype == ANCHOR_DTYPE_U8 && lab) {
+            u8_to_lab_planes(image, chan);
+        } else {
+            double *im = malloc((size_t)(npix * nc) * sizeof *im);
+            if (!im) {
+                st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory (slic)");
+                goto done;
+            }
+            to_float_f64(image, lab, im);
+            for (int64_t i = 0; i < npix; i++)
+                for (int64_t ch = 0; ch < nc; ch++)
+                    chan[ch][i] = im[i * nc + ch];
+            free(im);
+        }
         if (p->sigma > 0) {
             double sig[3];
             for (int i = 0; i < 3; i++)
                 sig[i] = p->sigma / sp[i];
-            if ((st = seg_gaussian_zyx_f64(im, h, w, nc, sig, 0, err)))
-                goto done;
+            for (int64_t ch = 0; ch < nc; ch++)
+                if ((st = seg_gaussian_zyx_f64(chan[ch], h, w, 1, sig, 0, err)))
+                    goto done;
         }
         const double ratio = 1.0 / p->compactness;
-        for (int64_t i = 0; i < npix; i++)
-            for (int64_t ch = 0; ch < nc; ch++)
-                pl[ch * npix + i] = im[i * nc + ch] * ratio;
+        for (int64_t i = 0; i < npix * nc; i++)
+            pl[i] *= ratio;
         int64_t k = 0;
         for (int64_t y = seeds.start[1]; y < h; y += seeds.step[1])
             for (int64_t x = seeds.start[2]; x < w; x += seeds.step[2], k++) {
@@ -487,9 +508,6 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
                 for (int64_t ch = 0; ch < nc; ch++)
                     ck[3 + ch] = 0.0;
             }
-        double *chan[ANCHOR_MAX_CHANNELS];
-        for (int64_t ch = 0; ch < nc; ch++)
-            chan[ch] = pl + ch * npix;
         const double sw = 1.0 / (double)(step_f * step_f);
         double *xs = malloc((size_t)w * sizeof *xs);
         if (!xs) {
