@@ -25,8 +25,8 @@
  *      scale / |b|)); then Int = w, |ab| = |a| + |b|.
  *   5. Regions are numbered by their first pixel in raster order (skimage's union-find
  *      keeps the smallest index as root, then np.unique(..., return_inverse=True)).
- * The partition does not depend on the union-find's internals, so ours uses union by size
- * with path halving, on 8-byte nodes that keep each root's float threshold. */
+ * The partition does not depend on how regions are represented; ours are "quick-find" lists
+ * with union by size (fz_regions). */
 #include "anchor/segment.h"
 
 #include <math.h>
@@ -249,22 +249,35 @@ static void fz_radix_sort(const fz_item *in, fz_item *out, fz_item *tmp, int64_t
 
 /* ---- the graph ------------------------------------------------------------------------ */
 
-/* A union-find node: 8 bytes, so that the forest of a 300 x 300 image stays in L2 (sorted
- * edges touch pixels in random order). thr is skimage's float32 threshold of the region
- * at a root, Int(C) + scale / |C| rounded to float, kept up to date at each join (neither
- * term changes in between); region sizes live in their own array. */
-typedef struct fz_node {
-    uint32_t parent;
-    float thr;
-} fz_node;
+/* The regions, as "quick-find" with union by size: every pixel holds its region's
+ * representative, so the sorted edges, which touch pixels in random order, cost two loads
+ * from a small array instead of two pointer chases; a join relabels the smaller region
+ * (each pixel is relabelled at most log2(n) times). thr is skimage's float32 threshold of
+ * a region, Int(C) + scale / |C| rounded to float, kept up to date at each join (neither
+ * term changes in between). */
+typedef struct fz_regions {
+    uint32_t *label; /* representative of each pixel's region */
+    uint32_t *next;  /* the members of a region as a list from its representative */
+    uint32_t *last;  /* the list's last member (at representatives) */
+    uint32_t *size;  /* at representatives */
+    float *thr;      /* at representatives */
+} fz_regions;
 
-static uint32_t fz_find(fz_node *v, uint32_t x)
+#define FZ_NONE UINT32_MAX
+
+/* Joins the regions of representatives ra != rb; returns the new representative. */
+static uint32_t fz_join(fz_regions *g, uint32_t ra, uint32_t rb)
 {
-    while (v[x].parent != x) {
-        v[x].parent = v[v[x].parent].parent;
-        x = v[x].parent;
+    if (g->size[ra] < g->size[rb]) {
+        uint32_t t = ra;
+        ra = rb, rb = t;
     }
-    return x;
+    for (uint32_t x = rb; x != FZ_NONE; x = g->next[x])
+        g->label[x] = ra;
+    g->next[g->last[ra]] = rb;
+    g->last[ra] = g->last[rb];
+    g->size[ra] += g->size[rb];
+    return ra;
 }
 
 static double fz_dist(const double *img, int64_t nc, int64_t p, int64_t q)
@@ -314,63 +327,39 @@ static inline void fz_ends(const fz_item *e, const int64_t offset[4], uint32_t *
     *b = (uint32_t)((int64_t)*a + offset[e->at >> FZ_DIR_SHIFT]);
 }
 
-/* Sorted edges visit pixels in random order: ask for the nodes of an edge a little ahead. */
-#define FZ_PREFETCH 16
-#if defined(__GNUC__)
-#define fz_prefetch(addr) __builtin_prefetch(addr)
-#else
-#define fz_prefetch(addr) ((void)(addr))
-#endif
-
-static uint32_t fz_join(fz_node *v, uint32_t *size, uint32_t ra, uint32_t rb)
-{
-    if (size[ra] < size[rb]) {
-        uint32_t t = ra;
-        ra = rb, rb = t;
-    }
-    v[rb].parent = ra;
-    size[ra] += size[rb];
-    return ra;
-}
-
 /* Both passes over sorted edges. With check set, returns 0 as soon as the order of equal
  * weights could matter (see above); otherwise 1. */
 static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, double scale, int64_t min_size, int check,
-                    fz_node *v, uint32_t *size, uint8_t *small)
+                    fz_regions *g, uint8_t *small)
 {
     const int64_t offset[4] = {-1, -width, -width - 1, width - 1};
     uint32_t a, b;
     const float thr1 = (float)(0.0 + scale / 1.0); /* a single pixel: Int = 0, |C| = 1 */
+    uint32_t *label = g->label, *size = g->size;
     for (int64_t i = 0; i < n; i++) {
-        v[i] = (fz_node){(uint32_t)i, thr1};
+        label[i] = g->last[i] = (uint32_t)i;
+        g->next[i] = FZ_NONE;
         size[i] = 1;
+        g->thr[i] = thr1;
     }
     for (int64_t k = 0; k < m; k++) {
-        if (k + FZ_PREFETCH < m) {
-            fz_ends(&e[k + FZ_PREFETCH], offset, &a, &b);
-            fz_prefetch(&v[a]);
-            fz_prefetch(&v[b]);
-        }
         fz_ends(&e[k], offset, &a, &b);
-        uint32_t ra = fz_find(v, a), rb = fz_find(v, b);
+        uint32_t ra = label[a], rb = label[b];
         if (ra == rb)
             continue;
         /* skimage's thresholds are C floats; the weight is compared in double */
-        float inner = v[rb].thr < v[ra].thr ? v[rb].thr : v[ra].thr;
+        float inner = g->thr[rb] < g->thr[ra] ? g->thr[rb] : g->thr[ra];
         if (!(e[k].w < (double)inner))
             continue;
-        uint32_t root = fz_join(v, size, ra, rb);
-        v[root].thr = (float)(e[k].w + scale / (double)size[root]);
-        if (check && k + 1 < m && e[k + 1].w == e[k].w && !((double)v[root].thr > e[k].w))
+        uint32_t root = fz_join(g, ra, rb);
+        g->thr[root] = (float)(e[k].w + scale / (double)size[root]);
+        if (check && k + 1 < m && e[k + 1].w == e[k].w && !((double)g->thr[root] > e[k].w))
             return 0;
     }
-    /* point every pixel at its root, and mark the pixels of regions below min_size: an edge
-     * between two big regions can never join them (regions only grow), so the min_size pass
-     * skips it without touching the forest */
+    /* mark the pixels of regions below min_size: an edge between two big regions can never
+     * join them (regions only grow), so the min_size pass skips it at once */
     for (int64_t i = 0; i < n; i++)
-        v[i].parent = fz_find(v, (uint32_t)i);
-    for (int64_t i = 0; i < n; i++)
-        small[i] = size[v[i].parent] < min_size;
+        small[i] = size[label[i]] < min_size;
     for (int64_t k = 0; k < m; k++) {
         if (check && (k == 0 || e[k - 1].w != e[k].w) && k + 1 < m && e[k + 1].w == e[k].w) {
             /* a run of equal weights starts: a small region (< min_size) that two of its
@@ -380,7 +369,7 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, doubl
             int n_pairs = 0;
             for (int64_t j = k; j < m && e[j].w == e[k].w; j++) {
                 fz_ends(&e[j], offset, &a, &b);
-                uint32_t ra = fz_find(v, a), rb = fz_find(v, b);
+                uint32_t ra = label[a], rb = label[b];
                 if (ra == rb || (size[ra] >= min_size && size[rb] >= min_size))
                     continue;
                 int duplicate = 0;
@@ -403,10 +392,10 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, doubl
         fz_ends(&e[k], offset, &a, &b);
         if (!small[a] && !small[b])
             continue;
-        uint32_t ra = fz_find(v, a), rb = fz_find(v, b);
+        uint32_t ra = label[a], rb = label[b];
         if (ra == rb || (size[ra] >= min_size && size[rb] >= min_size))
             continue;
-        fz_join(v, size, ra, rb);
+        fz_join(g, ra, rb);
     }
     return 1;
 }
@@ -457,11 +446,13 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     double *img = malloc(count * sizeof *img);
     fz_item *edges = malloc(me * sizeof *edges), *sorted = malloc(me * sizeof *sorted);
     fz_item *tmp = malloc(me * sizeof *tmp);
-    fz_node *nodes = malloc((size_t)n * sizeof *nodes);
-    uint32_t *sizes = malloc((size_t)n * sizeof *sizes);
+    fz_regions g = {malloc((size_t)n * sizeof(uint32_t)), malloc((size_t)n * sizeof(uint32_t)),
+                    malloc((size_t)n * sizeof(uint32_t)), malloc((size_t)n * sizeof(uint32_t)),
+                    malloc((size_t)n * sizeof(float))};
     uint8_t *small = malloc((size_t)n);
     int32_t *label_of_root = malloc((size_t)n * sizeof *label_of_root);
-    if (!img || !edges || !sorted || !tmp || !nodes || !sizes || !small || !label_of_root) {
+    if (!img || !edges || !sorted || !tmp || !g.label || !g.next || !g.last || !g.size || !g.thr || !small ||
+        !label_of_root) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "felzenszwalb: out of memory for a %lldx%lld image",
                               (long long)h, (long long)w);
         goto done;
@@ -491,12 +482,12 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     fz_edges(img, h, w, nc, edges);
     if (!exact_sort)
         fz_radix_sort(edges, sorted, tmp, m);
-    if (exact_sort || !fz_merge(sorted, m, n, w, scale, p->min_size, 1, nodes, sizes, small)) {
+    if (exact_sort || !fz_merge(sorted, m, n, w, scale, p->min_size, 1, &g, small)) {
         if (used_fallback)
             *used_fallback = !exact_sort;
         memcpy(sorted, edges, (size_t)m * sizeof *sorted);
         fz_introsort(sorted, m);
-        fz_merge(sorted, m, n, w, scale, p->min_size, 0, nodes, sizes, small);
+        fz_merge(sorted, m, n, w, scale, p->min_size, 0, &g, small);
     }
 
     /* 5. regions numbered by first pixel */
@@ -507,7 +498,7 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     for (int64_t i = 0; i < n; i++)
         label_of_root[i] = -1;
     for (int64_t i = 0; i < n; i++) {
-        uint32_t r = fz_find(nodes, (uint32_t)i);
+        uint32_t r = g.label[i];
         if (label_of_root[r] < 0) {
             if (k >= ANCHOR_MAX_SEGMENTS) {
                 st = anchor_error_set(err, ANCHOR_ERR_LIMIT,
@@ -526,9 +517,12 @@ done:
     free(edges);
     free(sorted);
     free(tmp);
-    free(nodes);
+    free(g.label);
+    free(g.next);
+    free(g.last);
+    free(g.size);
+    free(g.thr);
     free(small);
-    free(sizes);
     free(label_of_root);
     return st;
 }
