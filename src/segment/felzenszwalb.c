@@ -199,7 +199,8 @@ static uint32_t fz_key(double w)
     return k; /* weights are >= 0: the bits order like the values */
 }
 
-static void fz_radix_sort(const fz_item *in, fz_item *out, fz_item *tmp, int64_t n)
+/* Sorts in[] into out[]; in[] is used as scratch space. */
+static void fz_radix_sort(fz_item *in, fz_item *out, int64_t n)
 {
     enum { BITS = 11, BUCKETS = 1 << BITS };
     const size_t count_bytes = sizeof(uint32_t[3][BUCKETS]);
@@ -226,7 +227,7 @@ static void fz_radix_sort(const fz_item *in, fz_item *out, fz_item *tmp, int64_t
     }
     const fz_item *src = in;
     for (int d = 0; d < 3; d++) {
-        fz_item *dst = d == 1 ? tmp : out; /* in -> out -> tmp -> out */
+        fz_item *dst = d == 1 ? in : out; /* in -> out -> in -> out */
         uint32_t *pos = count[d];
         for (int64_t i = 0; i < n; i++)
             dst[pos[(src[i].key >> (d * BITS)) & (BUCKETS - 1)]++] = src[i];
@@ -445,13 +446,12 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     size_t me = (size_t)(m > 0 ? m : 1);
     double *img = malloc(count * sizeof *img);
     fz_item *edges = malloc(me * sizeof *edges), *sorted = malloc(me * sizeof *sorted);
-    fz_item *tmp = malloc(me * sizeof *tmp);
     fz_regions g = {malloc((size_t)n * sizeof(uint32_t)), malloc((size_t)n * sizeof(uint32_t)),
                     malloc((size_t)n * sizeof(uint32_t)), malloc((size_t)n * sizeof(uint32_t)),
                     malloc((size_t)n * sizeof(float))};
     uint8_t *small = malloc((size_t)n);
     int32_t *label_of_root = malloc((size_t)n * sizeof *label_of_root);
-    if (!img || !edges || !sorted || !tmp || !g.label || !g.next || !g.last || !g.size || !g.thr || !small ||
+    if (!img || !edges || !sorted || !g.label || !g.next || !g.last || !g.size || !g.thr || !small ||
         !label_of_root) {
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "felzenszwalb: out of memory for a %lldx%lld image",
                               (long long)h, (long long)w);
@@ -479,13 +479,14 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     double scale = p->scale / 255.0;
 
     /* 2 to 4: weights, a fast sort, the merging; numpy's sort when ties could matter */
-    fz_edges(img, h, w, nc, edges);
-    if (!exact_sort)
-        fz_radix_sort(edges, sorted, tmp, m);
+    if (!exact_sort) {
+        fz_edges(img, h, w, nc, edges);
+        fz_radix_sort(edges, sorted, m); /* edges[] is scratch from here */
+    }
     if (exact_sort || !fz_merge(sorted, m, n, w, scale, p->min_size, 1, &g, small)) {
         if (used_fallback)
             *used_fallback = !exact_sort;
-        memcpy(sorted, edges, (size_t)m * sizeof *sorted);
+        fz_edges(img, h, w, nc, sorted); /* skimage's order again, for numpy's sort */
         fz_introsort(sorted, m);
         fz_merge(sorted, m, n, w, scale, p->min_size, 0, &g, small);
     }
@@ -516,7 +517,6 @@ done:
     free(img);
     free(edges);
     free(sorted);
-    free(tmp);
     free(g.label);
     free(g.next);
     free(g.last);
