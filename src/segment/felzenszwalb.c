@@ -357,8 +357,9 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, doubl
         if (check && k + 1 < m && e[k + 1].w == e[k].w && !((double)g->thr[root] > e[k].w))
             return 0;
     }
-    /* mark the pixels of regions below min_size: an edge between two big regions can never
-     * join them (regions only grow), so the min_size pass skips it at once */
+    /* mark the pixels of regions below min_size, and unmark them as their regions grow: an
+     * edge between two big regions can never join them (regions only grow), so the
+     * min_size pass skips it at once */
     for (int64_t i = 0; i < n; i++)
         small[i] = size[label[i]] < min_size;
     for (int64_t k = 0; k < m; k++) {
@@ -396,6 +397,14 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, doubl
         uint32_t ra = label[a], rb = label[b];
         if (ra == rb || (size[ra] >= min_size && size[rb] >= min_size))
             continue;
+        if (size[ra] + size[rb] >= min_size) { /* the joined region is big: unmark it */
+            for (uint32_t i = 0; i < 2; i++) {
+                uint32_t r = i ? rb : ra;
+                if (size[r] < min_size)
+                    for (uint32_t x = r; x != FZ_NONE; x = g->next[x])
+                        small[x] = 0;
+            }
+        }
         fz_join(g, ra, rb);
     }
     return 1;
