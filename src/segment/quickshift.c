@@ -920,26 +920,36 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
             sqt[x.kw + k] = (float)k * (float)k;
         x.p32 = pl, x.sq32 = sqt, x.buf32 = buf;
     } else {
-        double *d = img;
-        if (image->dtype == ANCHOR_DTYPE_U8) {
-            const uint8_t *s = image->data;
+        double *d = img, *pl = planes, *sqt = sq;
+        if (image->dtype == ANCHOR_DTYPE_U8 && p->convert2lab && nc == 3 && p->sigma == 0.0) {
+            /* the common case: straight from bytes to Lab planes, each colour converted once */
+            double value[256];
+            for (int v = 0; v < 256; v++)
+                value[v] = (double)v * (1.0 / 255.0);
+            double *const lab[3] = {pl, pl + n, pl + 2 * n};
+            seg_rgb2lab_u8_f64(image->data, (size_t)n, value, lab);
             for (size_t i = 0; i < count; i++)
-                d[i] = (double)s[i] * (1.0 / 255.0);
-        } else if (image->dtype == ANCHOR_DTYPE_U16) {
-            const uint16_t *s = image->data;
-            for (size_t i = 0; i < count; i++)
-                d[i] = (double)s[i] * (1.0 / 65535.0);
+                pl[i] *= p->ratio;
         } else {
-            memcpy(d, image->data, count * sizeof *d);
+            if (image->dtype == ANCHOR_DTYPE_U8) {
+                const uint8_t *s = image->data;
+                for (size_t i = 0; i < count; i++)
+                    d[i] = (double)s[i] * (1.0 / 255.0);
+            } else if (image->dtype == ANCHOR_DTYPE_U16) {
+                const uint16_t *s = image->data;
+                for (size_t i = 0; i < count; i++)
+                    d[i] = (double)s[i] * (1.0 / 65535.0);
+            } else {
+                memcpy(d, image->data, count * sizeof *d);
+            }
+            if (p->convert2lab)
+                seg_rgb2lab_f64(d, (size_t)n);
+            if ((st = seg_gaussian_f64(d, h, w, nc, p->sigma, p->sigma, err)))
+                goto done;
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t ch = 0; ch < nc; ch++)
+                    pl[ch * n + i] = d[i * nc + ch] * p->ratio;
         }
-        if (p->convert2lab)
-            seg_rgb2lab_f64(d, (size_t)n);
-        if ((st = seg_gaussian_f64(d, h, w, nc, p->sigma, p->sigma, err)))
-            goto done;
-        double *pl = planes, *sqt = sq;
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t ch = 0; ch < nc; ch++)
-                pl[ch * n + i] = d[i * nc + ch] * p->ratio;
         for (int64_t k = -x.kw; k <= x.kw; k++)
             sqt[x.kw + k] = (double)k * (double)k;
         x.p64 = pl, x.sq64 = sqt, x.buf64 = buf;
