@@ -374,3 +374,18 @@ bad("opset_too_new", [helper.make_node("Relu", ["x"], ["y"])], xin, opset=18, ir
 bad("ir_too_new", [helper.make_node("Relu", ["x"], ["y"])], xin, ir=9)
 bad("conv_channels", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_wrong_channels")], xin,
     inits=[numpy_helper.from_array(np.zeros((4, 5, 3, 3), np.float32), "w")])
+
+
+# ---- identity models for the preprocessing test (tests/onnx/test_onnx_preprocess.c) --------
+def identity(name, shape):
+    g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], name,
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="make_onnx_fixtures")
+    m.ir_version = 7
+    with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
+        f.write(m.SerializeToString())
+
+
+identity("identity_nchw", ["batch", 3, 4, 5])
+identity("identity_nhwc", ["batch", 4, 5, 3])

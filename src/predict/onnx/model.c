@@ -114,8 +114,9 @@ anchor_status anchor_model_load(anchor_model **out, const char *path, const anch
     if (!st) {
         const ox_shape *s = &m->graph.input_shape;
         if (s->ndims == 4) {
-            /* NHWC when the last dimension looks like colour channels and the second does not */
-            m->nhwc = (s->d[3] == 1 || s->d[3] == 3 || s->d[3] == 4) && !(s->d[1] == 1 || s->d[1] == 3 || s->d[1] == 4);
+            /* NCHW unless the last dimension, not the second, looks like the channels
+             * (3 first: colour models; then 1: gray) */
+            m->nhwc = s->d[1] != 3 && (s->d[3] == 3 || (s->d[1] != 1 && s->d[3] == 1));
             m->in_c = m->nhwc ? s->d[3] : s->d[1];
             m->in_h = m->nhwc ? s->d[1] : s->d[2];
             m->in_w = m->nhwc ? s->d[2] : s->d[3];
@@ -174,7 +175,13 @@ static anchor_status run_batches(anchor_model *m, int64_t n, fill_fn fill, const
     int64_t declared = m->graph.input_shape.d[0];
     set_threads(m);
     for (int64_t at = 0; at < n;) {
-        int64_t b = n - at < chunk ? n - at : chunk, plan_b = b;
+        /* runs of max_batch, then powers of two: at most log2(max_batch) + 1 plan shapes
+         * ever exist, since every new shape costs oneDNN kernel generation and weights */
+        int64_t b = n - at < chunk ? n - at : chunk;
+        if (b < chunk)
+            while (b & (b - 1))
+                b &= b - 1;
+        int64_t plan_b = b;
         if (m->fixed_batch) {
             plan_b = m->fixed_batch;
             b = b < plan_b ? b : plan_b;

@@ -27,7 +27,7 @@ typedef struct Onnx__TensorProto Onnx__TensorProto;
 #define OX_MAX_DIM_VALUE (1LL << 28)
 #define OX_MAX_TENSOR_ELEMS (1LL << 30)  /* 4 GiB of float32 per tensor */
 #define OX_MAX_FILE_BYTES ((size_t)2 << 30)  /* protobuf's own 2 GiB limit */
-#define OX_MAX_PLANS 4
+#define OX_MAX_PLANS 8
 
 typedef enum ox_type { OX_F32 = 1, OX_I64 = 2 } ox_type;
 
