@@ -27,11 +27,13 @@
  *      keeps the smallest index as root, then np.unique(..., return_inverse=True)).
  * The partition does not depend on how regions are represented; ours are "quick-find" lists
  * with union by size (fz_regions). */
+#define _DEFAULT_SOURCE /* mmap's MAP_ANONYMOUS and madvise's MADV_HUGEPAGE */
 #include "anchor/segment.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "image/image_internal.h"
 #include "segment/felzenszwalb_internal.h"
@@ -410,6 +412,37 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, doubl
     return 1;
 }
 
+/* The two edge arrays are large (16 bytes per edge, four edges per pixel) and used once:
+ * with 4 KiB pages, faulting them in costs a good part of the run on big images. Where the
+ * kernel offers transparent huge pages on request, we ask for them. */
+#define FZ_BIG ((size_t)32 << 20) /* below this (about 700 x 700 pixels), malloc was faster */
+static void *fz_big_alloc(size_t bytes)
+{
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (bytes >= FZ_BIG) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+            (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
+            return p;
+        }
+    }
+#endif
+    return malloc(bytes);
+}
+
+static void fz_big_free(void *p, size_t bytes)
+{
+    if (!p)
+        return;
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (bytes >= FZ_BIG) {
+        munmap(p, bytes);
+        return;
+    }
+#endif
+    free(p);
+}
+
 static anchor_status fz_check(const anchor_image *image, const anchor_felzenszwalb_params *p, anchor_error *err)
 {
     if (image->n != 1)
@@ -454,7 +487,7 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     int64_t m = h * (w - 1) + (h - 1) * w + 2 * (h - 1) * (w - 1);
     size_t me = (size_t)(m > 0 ? m : 1);
     double *img = malloc(count * sizeof *img);
-    fz_item *edges = malloc(me * sizeof *edges), *sorted = malloc(me * sizeof *sorted);
+    fz_item *edges = fz_big_alloc(me * sizeof *edges), *sorted = fz_big_alloc(me * sizeof *sorted);
     fz_regions g = {malloc((size_t)n * sizeof(uint32_t)), malloc((size_t)n * sizeof(uint32_t)),
                     malloc((size_t)n * sizeof(uint32_t)), malloc((size_t)n * sizeof(uint32_t)),
                     malloc((size_t)n * sizeof(float))};
@@ -524,8 +557,8 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     }
 done:
     free(img);
-    free(edges);
-    free(sorted);
+    fz_big_free(edges, me * sizeof *edges);
+    fz_big_free(sorted, me * sizeof *sorted);
     free(g.label);
     free(g.next);
     free(g.last);
