@@ -330,6 +330,13 @@ static inline void fz_ends(const fz_item *e, const int64_t offset[4], uint32_t *
     *b = (uint32_t)((int64_t)*a + offset[e->at >> FZ_DIR_SHIFT]);
 }
 
+#define FZ_AHEAD 16
+#if defined(__GNUC__)
+#define fz_prefetch(addr) __builtin_prefetch(addr)
+#else
+#define fz_prefetch(addr) ((void)(addr))
+#endif
+
 /* Both passes over sorted edges. With check set, returns 0 as soon as the order of equal
  * weights could matter (see above); otherwise 1. */
 static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, double scale, int64_t min_size, int check,
@@ -346,6 +353,11 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, doubl
         g->thr[i] = thr1;
     }
     for (int64_t k = 0; k < m; k++) {
+        if (k + FZ_AHEAD < m) { /* sorted edges touch pixels at random: ask ahead */
+            fz_ends(&e[k + FZ_AHEAD], offset, &a, &b);
+            fz_prefetch(&label[a]);
+            fz_prefetch(&label[b]);
+        }
         fz_ends(&e[k], offset, &a, &b);
         uint32_t ra = label[a], rb = label[b];
         if (ra == rb)
@@ -392,6 +404,11 @@ static int fz_merge(const fz_item *e, int64_t m, int64_t n, int64_t width, doubl
                     return 0;
                 pairs[n_pairs][0] = ra, pairs[n_pairs][1] = rb, n_pairs++;
             }
+        }
+        if (k + FZ_AHEAD < m) {
+            fz_ends(&e[k + FZ_AHEAD], offset, &a, &b);
+            fz_prefetch(&small[a]);
+            fz_prefetch(&small[b]);
         }
         fz_ends(&e[k], offset, &a, &b);
         if (!small[a] && !small[b])
