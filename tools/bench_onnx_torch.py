@@ -3,10 +3,10 @@
 ops (the same weights and operators, converted node by node) and time it in several
 configurations, reporting the best, as a PyTorch user tuning for CPU inference would.
 
-    /usr/bin/python3 tools/bench_onnx_torch.py MODEL.onnx BATCH THREADS SECONDS
+    /usr/bin/python3 tools/bench_onnx_torch.py MODEL.onnx BATCH THREADS SECONDS [CONFIG]
 
 Configurations: eager; eager + channels_last; torch.jit.trace + freeze; trace + freeze +
-channels_last; all under torch.inference_mode. Prints one line:
+channels_last; all under torch.inference_mode (or only CONFIG). Prints one line:
     best_img_per_s best_config eager_img_per_s peak_rss_mib
 (img/s are best single-run throughputs, so that a busy machine hurts both sides alike).
 Supported operators: those of SqueezeNet and torchvision's InceptionV3 export.
@@ -120,22 +120,24 @@ def main():
     inp = [i for i in g.input if i.name == model.input][0]
     shape = [d.dim_value for d in inp.type.tensor_type.shape.dim]
     x = torch.rand(batch, *shape[1:]) * 255
-    results = {}
-    results["eager"] = best_rate(model, x, seconds)
-    results["eager+channels_last"] = best_rate(model.to(memory_format=torch.channels_last),
-                                               x.to(memory_format=torch.channels_last), seconds)
-    model = OnnxAsTorch(path).eval()
-    with torch.inference_mode():
-        frozen = torch.jit.freeze(torch.jit.trace(model, x))
-    results["jit.freeze"] = best_rate(frozen, x, seconds)
-    model_cl = OnnxAsTorch(path).eval().to(memory_format=torch.channels_last)
-    xcl = x.to(memory_format=torch.channels_last)
-    with torch.inference_mode():
-        frozen_cl = torch.jit.freeze(torch.jit.trace(model_cl, xcl))
-    results["jit.freeze+channels_last"] = best_rate(frozen_cl, xcl, seconds)
+    only = sys.argv[5] if len(sys.argv) > 5 else None
+
+    def config(name):
+        cl = name.endswith("channels_last")
+        m = OnnxAsTorch(path).eval()
+        xx = x
+        if cl:
+            m, xx = m.to(memory_format=torch.channels_last), x.to(memory_format=torch.channels_last)
+        if name.startswith("jit"):
+            with torch.inference_mode():
+                m = torch.jit.freeze(torch.jit.trace(m, xx))
+        return best_rate(m, xx, seconds)
+
+    names = [only] if only else ["eager", "eager+channels_last", "jit.freeze", "jit.freeze+channels_last"]
+    results = {name: config(name) for name in names}
     best = max(results, key=results.get)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{results[best]:.3f} {best} {results['eager']:.3f} {rss:.0f}")
+    print(f"{results[best]:.3f} {best} {results.get('eager', 0):.3f} {rss:.0f}")
     for k, v in results.items():
         print(f"  torch {k}: {v:.3f} img/s", file=sys.stderr)
 
