@@ -18,7 +18,7 @@
  *      order of equal weights can change which regions merge (above all in the min_size
  *      pass on unsmoothed images, where equal weights are common). We sort with a radix
  *      sort instead, detect while merging whether the order of equal weights could matter
- *      (see fz_merge), and only then run numpy's very algorithm (fz_introsort) and merge
+ *      (see fz_merge), and only then run numpy's very algorithm (fz_introsort, src/core/np_introsort.h) and merge
  *      again.
  *   4. skimage keeps the thresholds in C floats: an edge of weight w (double) joins
  *      regions a and b iff w < min((float)(Int(a) + scale / |a|), (float)(Int(b) +
@@ -58,125 +58,18 @@ typedef struct fz_item {
 #define FZ_DIR_SHIFT 28
 enum { FZ_RIGHT, FZ_DOWN, FZ_DOWN_RIGHT, FZ_UP_RIGHT };
 
-#define FZ_SMALL_SORT 15
+/* numpy's introsort on the items themselves, in place (src/core/np_introsort.h): the same
+ * sequence of comparisons and swaps as numpy's aquicksort_ on the weights, so equal weights
+ * end in numpy's order (weights have no NaN, so numpy's NaN-aware "less" is plain <). */
+#define NP_INTROSORT_NAME fz_introsort_items
+#define NP_INTROSORT_T fz_item
+#define NP_INTROSORT_CTX const void *
+#define NP_INTROSORT_LESS(ctx, a, b) ((a).w < (b).w)
+#include "core/np_introsort.h"
 
-static void fz_swap(fz_item *a, fz_item *b)
-{
-    fz_item t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* numpy's heapsort fallback, on 1-based positions of a[0..n-1] */
-static void fz_heapsort(fz_item *a0, int64_t n)
-{
-    fz_item *a = a0 - 1, tmp;
-    int64_t i, j, l;
-    for (l = n >> 1; l > 0; --l) {
-        tmp = a[l];
-        for (i = l, j = l << 1; j <= n;) {
-            if (j < n && a[j].w < a[j + 1].w)
-                j += 1;
-            if (tmp.w < a[j].w) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[i] = tmp;
-    }
-    for (; n > 1;) {
-        tmp = a[n];
-        a[n] = a[1];
-        n -= 1;
-        for (i = 1, j = 2; j <= n;) {
-            if (j < n && a[j].w < a[j + 1].w)
-                j++;
-            if (tmp.w < a[j].w) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[i] = tmp;
-    }
-}
-
-static int fz_msb(uint64_t n)
-{
-    int d = 0;
-    while (n >>= 1)
-        d++;
-    return d;
-}
-
-/* The same sequence of comparisons and swaps as numpy's aquicksort_ (weights have no
- * NaN, so numpy's NaN-aware "less" is plain <). */
 static void fz_introsort(fz_item *v, int64_t num)
 {
-    if (num < 2)
-        return;
-    fz_item *pl = v, *pr = v + num - 1;
-    fz_item *stack[128], **sp = stack;
-    int depth[128], *dp = depth;
-    int cdepth = fz_msb((uint64_t)num) * 2;
-    for (;;) {
-        if (cdepth < 0) {
-            fz_heapsort(pl, pr - pl + 1);
-            goto pop;
-        }
-        while (pr - pl > FZ_SMALL_SORT) {
-            fz_item *pm = pl + ((pr - pl) >> 1);
-            if (pm->w < pl->w)
-                fz_swap(pm, pl);
-            if (pr->w < pm->w)
-                fz_swap(pr, pm);
-            if (pm->w < pl->w)
-                fz_swap(pm, pl);
-            double vp = pm->w;
-            fz_item *pi = pl, *pj = pr - 1;
-            fz_swap(pm, pj);
-            for (;;) {
-                do
-                    ++pi;
-                while (pi->w < vp);
-                do
-                    --pj;
-                while (vp < pj->w);
-                if (pi >= pj)
-                    break;
-                fz_swap(pi, pj);
-            }
-            fz_swap(pi, pr - 1);
-            /* push the larger partition, continue with the smaller */
-            if (pi - pl < pr - pi) {
-                *sp++ = pi + 1;
-                *sp++ = pr;
-                pr = pi - 1;
-            } else {
-                *sp++ = pl;
-                *sp++ = pi - 1;
-                pl = pi + 1;
-            }
-            *dp++ = --cdepth;
-        }
-        for (fz_item *pi = pl + 1; pi <= pr; ++pi) {
-            fz_item vi = *pi, *pj = pi, *pk = pi - 1;
-            while (pj > pl && vi.w < pk->w)
-                *pj-- = *pk--;
-            *pj = vi;
-        }
-    pop:
-        if (sp == stack)
-            break;
-        pr = *(--sp);
-        pl = *(--sp);
-        cdepth = *(--dp);
-    }
+    fz_introsort_items(NULL, v, num);
 }
 
 /* ---- a fast sort, and when its order is as good as numpy's -------------------------------
