@@ -33,7 +33,7 @@ static void fidelity(void)
     CHECK(n >= 4);
     for (int i = 0; i < n; i++) {
         const seg_case *c = &cases[i];
-        anchor_image *img = seg_case_input("felzenszwalb", c), *want = seg_fixture_load("felzenszwalb", c->name);
+        anchor_image *img = seg_case_input("felzenszwalb", c), *want = fixture_npy_load("felzenszwalb", c->name);
         anchor_image *got = NULL;
         anchor_error err = {0};
         anchor_status st = ANCHOR_ERR_INTERNAL;
@@ -52,7 +52,7 @@ static void fidelity(void)
         }
         CHECKF(st == ANCHOR_OK, "%s: %s", c->name, err.message);
         if (got && want) {
-            double agree = seg_labels_agreement(got, want);
+            double agree = fixture_labels_agreement(got, want);
             CHECKF(agree == 100.0, "%s: %.4f%% of labels identical (K = %d, skimage %d)", c->name, agree,
                    seg_labels_max(got) + 1, seg_labels_max(want) + 1);
             printf("%s: %d segments, %.4f%% identical\n", c->name, seg_labels_max(got) + 1, agree);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_npy.h"
 #include "harness.h"
 #include "segment/numpy_pcg64.h"
 
@@ -20,9 +21,8 @@ static uint64_t bits_of(double d)
 
 int main(void)
 {
-    const char *root = getenv("ANCHOR_FIXTURES");
     char path[4096], line[2048];
-    snprintf(path, sizeof path, "%s/quickshift/rng.txt", root ? root : "tests/fixtures");
+    snprintf(path, sizeof path, "%s/quickshift/rng.txt", fixture_root());
     FILE *f = fopen(path, "r");
     CHECKF(f != NULL, "%s: cannot open", path);
     if (!f)

@@ -68,7 +68,7 @@ static void fidelity(int kernels)
         if (kernels != SEG_QS_AVX512 && !strstr(c->image, "rocket") && !strstr(c->image, "gray") &&
             strcmp(c->name, "qs_lime_astronaut") != 0)
             continue;
-        anchor_image *img = seg_case_input("quickshift", c), *want = seg_fixture_load("quickshift", c->name);
+        anchor_image *img = seg_case_input("quickshift", c), *want = fixture_npy_load("quickshift", c->name);
         anchor_image *got = NULL;
         anchor_error err = {0};
         anchor_status st = ANCHOR_ERR_INTERNAL;
@@ -90,7 +90,7 @@ static void fidelity(int kernels)
         }
         CHECKF(st == ANCHOR_OK, "%s: %s", c->name, err.message);
         if (got && want) {
-            double agree = seg_labels_agreement(got, want);
+            double agree = fixture_labels_agreement(got, want);
             CHECKF(agree == 100.0, "%s (kernels %d): %.4f%% of labels identical (K = %d, skimage %d)", c->name,
                    kernels, agree, seg_labels_max(got) + 1, seg_labels_max(want) + 1);
             printf("%s (kernels %d): %d segments, %.4f%% identical\n", c->name, kernels, seg_labels_max(got) + 1,

@@ -4,22 +4,21 @@
 
 #include "anchor/render.h"
 #include "harness.h"
-#include "slic_fixture.h"
+#include "fixture_npy.h"
 
 int main(void)
 {
-    const char *root = getenv("ANCHOR_FIXTURES");
     char path[4096], name[256];
-    snprintf(path, sizeof path, "%s/slic/render_cases.txt", root ? root : "tests/fixtures");
+    snprintf(path, sizeof path, "%s/slic/render_cases.txt", fixture_root());
     FILE *f = fopen(path, "r");
     CHECKF(f != NULL, "%s: cannot open", path);
     int cases = 0;
     while (f && fscanf(f, "%200s", name) == 1) {
         char fn[300];
         snprintf(fn, sizeof fn, "render_in_%s", name);
-        anchor_image *in = fixture_load(fn);
+        anchor_image *in = fixture_npy_load("slic", fn);
         snprintf(fn, sizeof fn, "render_out_%s", name);
-        anchor_image *want = fixture_load(fn);
+        anchor_image *want = fixture_npy_load("slic", fn);
         anchor_image *got = NULL;
         anchor_error err = {0};
         CHECKF(in && want, "%s: fixture missing", name);

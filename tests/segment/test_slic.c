@@ -8,7 +8,7 @@
 
 #include "anchor/segment.h"
 #include "harness.h"
-#include "slic_fixture.h"
+#include "fixture_npy.h"
 
 static int parse_kw(anchor_slic_params *p, const char *key, const char *v)
 {
@@ -123,9 +123,8 @@ static void bad_inputs(void)
 int main(void)
 {
     bad_inputs();
-    const char *root = getenv("ANCHOR_FIXTURES");
     char path[4096];
-    snprintf(path, sizeof path, "%s/slic/cases.txt", root ? root : "tests/fixtures");
+    snprintf(path, sizeof path, "%s/slic/cases.txt", fixture_root());
     FILE *f = fopen(path, "r");
     CHECKF(f != NULL, "%s: cannot open", path);
     if (!f)
@@ -155,9 +154,9 @@ int main(void)
         }
         char fname[256];
         snprintf(fname, sizeof fname, "img_%s", image);
-        anchor_image *u8 = fixture_load(fname);
+        anchor_image *u8 = fixture_npy_load("slic", fname);
         snprintf(fname, sizeof fname, "labels_%s", name);
-        anchor_image *want = fixture_load(fname);
+        anchor_image *want = fixture_npy_load("slic", fname);
         anchor_image *in = u8 ? make_input(u8, dtype) : NULL;
         CHECKF(in && want, "%s: fixture missing", name);
         if (in && want) {
@@ -166,7 +165,7 @@ int main(void)
             anchor_status st = anchor_slic(in, &p, &got, &err);
             CHECKF(st == ANCHOR_OK, "%s: %s", name, err.message);
             if (got) {
-                double same = labels_agreement(got, want);
+                double same = fixture_labels_agreement(got, want);
                 CHECKF(same == 100.0, "%s: %.4f%% of labels identical", name, same);
                 if (same == 100.0)
                     printf("%-26s identical\n", name);
@@ -180,7 +179,7 @@ int main(void)
                     CHECKF(anchor_segmenter_set(s, kv[i][0], kv[i][1], &err) == ANCHOR_OK, "%s: %s", name,
                            err.message);
                 if (s && anchor_segmenter_run(s, in, &got, &err) == ANCHOR_OK) {
-                    double same = labels_agreement(got, want);
+                    double same = fixture_labels_agreement(got, want);
                     CHECKF(same == 100.0, "%s via the segmenter: %.4f%% of labels identical", name, same);
                 } else {
                     CHECKF(0, "%s via the segmenter: %s", name, err.message);

@@ -10,7 +10,7 @@
 #include "anchor/segment.h"
 #include "core/file.h"
 #include "harness.h"
-#include "slic_fixture.h"
+#include "fixture_npy.h"
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -65,7 +65,7 @@ static void run_case(const char *dir, const char *name)
         st = anchor_segmenter_run(s, img, &got, &err);
         CHECKF(st == ANCHOR_OK, "%s: %s", name, err.message);
         if (got) {
-            double same = labels_agreement(got, want);
+            double same = fixture_labels_agreement(got, want);
             CHECKF(same == 100.0, "%s: %.4f%% of labels equal alibi's segments.npy", name, same);
             printf("%-32s %s (%lldx%lldx%lld %s)\n", name, same == 100.0 ? "identical" : "DIFFERENT",
                    (long long)anchor_image_height(img), (long long)anchor_image_width(img),

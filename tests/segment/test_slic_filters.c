@@ -6,7 +6,7 @@
 
 #include "harness.h"
 #include "segment/filters.h"
-#include "slic_fixture.h"
+#include "fixture_npy.h"
 
 static size_t count_diff_f64(const double *a, const double *b, size_t n, double *maxd)
 {
@@ -37,7 +37,7 @@ static size_t count_diff_f32(const float *a, const float *b, size_t n, double *m
 int main(void)
 {
     anchor_error err = {0};
-    anchor_image *in = fixture_load("filt_in_f64");
+    anchor_image *in = fixture_npy_load("slic", "filt_in_f64");
     CHECK(in != NULL);
     if (!in)
         return harness_finish();
@@ -53,7 +53,7 @@ int main(void)
         lab32[i] = (float)x[i];
     seg_rgb2lab_f64(lab64, n / 3);
     seg_rgb2lab_f32(lab32, n / 3);
-    anchor_image *ref = fixture_load("filt_lab_f64");
+    anchor_image *ref = fixture_npy_load("slic", "filt_lab_f64");
     double md;
     size_t d;
     CHECK(ref != NULL);
@@ -62,7 +62,7 @@ int main(void)
         CHECKF(d == 0, "rgb2lab f64: %zu of %zu values differ (max %g)", d, n, md);
     }
     anchor_image_destroy(ref);
-    ref = fixture_load("filt_lab_f32");
+    ref = fixture_npy_load("slic", "filt_lab_f32");
     CHECK(ref != NULL);
     if (ref) {
         d = count_diff_f32(lab32, anchor_image_cdata(ref), n, &md);
@@ -87,7 +87,7 @@ int main(void)
         CHECK(seg_gaussian_zyx_f64(g64, h, w, 3, sig[t].s, 0, &err) == ANCHOR_OK);
         CHECK(seg_gaussian_zyx_f32(g32, h, w, 3, s32, 1, &err) == ANCHOR_OK);
         snprintf(name, sizeof name, "filt_gauss_%s_f64", sig[t].tag);
-        ref = fixture_load(name);
+        ref = fixture_npy_load("slic", name);
         CHECK(ref != NULL);
         if (ref) {
             d = count_diff_f64(g64, anchor_image_cdata(ref), n, &md);
@@ -95,7 +95,7 @@ int main(void)
         }
         anchor_image_destroy(ref);
         snprintf(name, sizeof name, "filt_gauss_%s_f32", sig[t].tag);
-        ref = fixture_load(name);
+        ref = fixture_npy_load("slic", name);
         CHECK(ref != NULL);
         if (ref) {
             d = count_diff_f32(g32, anchor_image_cdata(ref), n, &md);
@@ -117,14 +117,14 @@ int main(void)
             }
         CHECK(seg_gaussian_f64(s64, 5, 4, 3, 3.0, 1.2, &err) == ANCHOR_OK);
         CHECK(seg_gaussian_f32(s32, 5, 4, 3, 3.0, 1.2, &err) == ANCHOR_OK);
-        ref = fixture_load("filt_gauss_small_f64");
+        ref = fixture_npy_load("slic", "filt_gauss_small_f64");
         CHECK(ref != NULL);
         if (ref) {
             d = count_diff_f64(s64, anchor_image_cdata(ref), 60, &md);
             CHECKF(d == 0, "small f64: %zu of 60 values differ (max %g)", d, md);
         }
         anchor_image_destroy(ref);
-        ref = fixture_load("filt_gauss_small_f32");
+        ref = fixture_npy_load("slic", "filt_gauss_small_f32");
         CHECK(ref != NULL);
         if (ref) {
             d = count_diff_f32(s32, anchor_image_cdata(ref), 60, &md);
