@@ -5,17 +5,8 @@
  * BENCH_LABELS set, the labels of the last run are saved there (.npy) for comparison. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "anchor/segment.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* CPU time: fair on a busy machine */
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_common.h"
 
 int main(int argc, char **argv)
 {
@@ -26,32 +17,19 @@ int main(int argc, char **argv)
     anchor_error err = {0};
     anchor_image *img = NULL, *labels = NULL;
     anchor_segmenter *s = NULL;
-    if (anchor_npy_load(&img, argv[2], &err) || anchor_segmenter_create(&s, argv[1], &err)) {
-        fprintf(stderr, "%s\n", err.message);
-        return 1;
-    }
-    for (int i = 4; i < argc; i++) {
-        char *eq = strchr(argv[i], '=');
-        if (!eq) {
-            fprintf(stderr, "%s: expected key=value\n", argv[i]);
-            return 2;
-        }
-        *eq = 0;
-        if (anchor_segmenter_set(s, argv[i], eq + 1, &err)) {
-            fprintf(stderr, "%s\n", err.message);
-            return 1;
-        }
-    }
+    int rc = bench_setup(argv[2], argv[1], argv + 4, argc - 4, &img, &s);
+    if (rc)
+        return rc;
     int runs = atoi(argv[3]);
     double best = 1e30;
     int32_t k = 0;
     for (int r = 0; r < (runs > 0 ? runs : 1); r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (anchor_segmenter_run(s, img, &labels, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }
-        double t = now() - t0;
+        double t = bench_now() - t0;
         best = t < best ? t : best;
         const int32_t *l = anchor_image_cdata(labels);
         k = 0;

@@ -9,19 +9,11 @@
 # The C driver (bench_segmenters.c) is compiled here against the libanchor.a beside the
 # anchor binary. BENCH_RUNS (default 5) sets N for the small image; the large one runs once.
 set -euo pipefail
-bin=$(readlink -f "$1") shared=$(readlink -f "$2")
-here=$(cd "$(dirname "$0")" && pwd)
-build=$(dirname "$bin") src=$(cd "$here/.." && pwd)
-py=/usr/bin/python3
-runs=${BENCH_RUNS:-5}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_segmenters.c" \
-  "$build/libanchor.a" $(pkg-config --libs libpng libjpeg libcjson zlib) -lm -lpthread -o "$work/driver"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "$0")/common.sh"
+bench_driver bench_segmenters
 "$py" "$here/bench_segmenters.py" prepare "$shared" "$work"
 
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 printf '%-13s %-14s %-36s %10s %10s %7s %-11s %s\n' method image params skimage_s ours_s ratio "K(sk/ours)" identical
 while read -r method image n params; do
   [ -z "$method" ] && continue

@@ -6,17 +6,8 @@
  *   bench_slic IMAGE.npy RUNS [key=value ...] */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include "anchor/segment.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench_common.h"
 
 int main(int argc, char **argv)
 {
@@ -27,33 +18,20 @@ int main(int argc, char **argv)
     anchor_error err = {0};
     anchor_image *img = NULL, *labels = NULL, *norm = NULL;
     anchor_segmenter *s = NULL;
-    if (anchor_npy_load(&img, argv[1], &err) || anchor_segmenter_create(&s, "slic", &err)) {
-        fprintf(stderr, "%s\n", err.message);
-        return 1;
-    }
-    for (int i = 3; i < argc; i++) {
-        char *eq = strchr(argv[i], '=');
-        if (!eq) {
-            fprintf(stderr, "%s: expected key=value\n", argv[i]);
-            return 2;
-        }
-        *eq = 0;
-        if (anchor_segmenter_set(s, argv[i], eq + 1, &err)) {
-            fprintf(stderr, "%s\n", err.message);
-            return 1;
-        }
-    }
+    int rc = bench_setup(argv[1], "slic", argv + 3, argc - 3, &img, &s);
+    if (rc)
+        return rc;
     int runs = atoi(argv[2]);
     double best = 1e30;
     for (int r = -1; r < (runs > 0 ? runs : 1); r++) {
         anchor_image_destroy(labels);
         labels = NULL;
-        double t0 = now();
+        double t0 = bench_now();
         if (anchor_segmenter_run(s, img, &labels, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (r >= 0 && t < best)
             best = t;
     }

@@ -10,20 +10,12 @@
 # sides alternate BENCH_ROUNDS (default 3) times per case, so that background load on a
 # shared machine hits both alike, and each side's best time is kept.
 set -euo pipefail
-bin=$(readlink -f "$1") shared=$(readlink -f "$2")
-here=$(cd "$(dirname "$0")" && pwd)
-build=$(dirname "$bin") src=$(cd "$here/.." && pwd)
-py=/usr/bin/python3
-runs=${BENCH_RUNS:-5}
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "$0")/common.sh"
 rounds=${BENCH_ROUNDS:-3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_slic.c" \
-  "$build/libanchor.a" $(pkg-config --libs libpng libjpeg libcjson zlib) -lm -lpthread -o "$work/driver"
+bench_driver bench_slic
 "$py" "$here/bench_slic.py" prepare "$shared" "$work"
 
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 printf '%-18s %-44s %10s %10s %8s %s\n' image params skimage_cpu_s ours_cpu_s ratio "K(skimage/ours)"
 total_s=0 total_o=0
 while read -r image n params; do
@@ -35,10 +27,10 @@ while read -r image n params; do
   for ((r = 0; r < rounds; r++)); do
     # shellcheck disable=SC2086
     read -r t ks < <("$py" "$here/bench_slic.py" run "$work/$image.npy" "$n" $params)
-    ts=$(awk -v a="$ts" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
+    ts=$(bench_min "$ts" "$t")
     # shellcheck disable=SC2086
     read -r t ko < <("$work/driver" "$work/$image.npy" "$n" $params)
-    to=$(awk -v a="$to" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
+    to=$(bench_min "$to" "$t")
   done
   ratio=$(awk -v a="$ts" -v b="$to" 'BEGIN { printf "%.1f", a / b }')
   total_s=$(awk -v a="$total_s" -v b="$ts" 'BEGIN { print a + b }')
