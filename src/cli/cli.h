@@ -3,11 +3,17 @@
 #ifndef ANCHOR_CLI_H
 #define ANCHOR_CLI_H
 
+#include <stdint.h>
+
 int cmd_segment(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 
 /* Print "anchor <command>: <message>" on stderr. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse "WIDTHxHEIGHT" (or 'X'), each part 1..ANCHOR_MAX_DIM; 1 if valid, else 0 and
+ * *w, *h untouched. (cli_args.c) */
+int cli_parse_size(const char *s, int64_t *w, int64_t *h);
 
 #endif

@@ -126,22 +126,6 @@ static int parse_int(const char *flag, const char *s, int64_t lo, int64_t hi, in
     return 1;
 }
 
-static int parse_size(const char *s, int64_t *w, int64_t *h)
-{
-    char *end;
-    errno = 0;
-    long long a = strtoll(s, &end, 10);
-    if (end == s || (*end != 'x' && *end != 'X') || errno)
-        return 0;
-    const char *t = end + 1;
-    long long b = strtoll(t, &end, 10);
-    if (end == t || *end || errno || a < 1 || b < 1 || a > ANCHOR_MAX_DIM || b > ANCHOR_MAX_DIM)
-        return 0;
-    *w = a;
-    *h = b;
-    return 1;
-}
-
 /* Returns 0 ok, 1 --help shown, 2 usage error (message printed). */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -338,7 +322,7 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
     if (!o->resize)
         return ANCHOR_OK;
     int64_t w, h;
-    if (!parse_size(o->resize, &w, &h))
+    if (!cli_parse_size(o->resize, &w, &h))
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--resize: expected WIDTHxHEIGHT, got '%s'",
                                 o->resize);
     anchor_resize_filter f = ANCHOR_RESIZE_BICUBIC;
@@ -570,7 +554,7 @@ int cmd_explain(int argc, char **argv)
         return 2;
     if (o.resize) {
         int64_t w, h;
-        if (!parse_size(o.resize, &w, &h)) {
+        if (!cli_parse_size(o.resize, &w, &h)) {
             cli_error(CMD, "--resize: expected WIDTHxHEIGHT (e.g. 299x299), got '%s'", o.resize);
             return 2;
         }

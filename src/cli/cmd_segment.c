@@ -7,7 +7,6 @@
  * alibi user's segmentation_kwargs carry over one to one. Labels are written 0..K-1 (the
  * convention alibi relies on) and K is printed. Nothing is written until everything has
  * been computed, and each file appears whole or not at all. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,24 +38,6 @@ static void usage(FILE *out)
             "  --resize WxH          resize a uint8 IMAGE first, as Pillow's Image.resize does\n"
             "  --resize-filter F     nearest, bilinear, bicubic (default), lanczos\n"
             "  -h, --help            this help\n");
-}
-
-static int parse_size(const char *s, int64_t *w, int64_t *h)
-{
-    char *end;
-    errno = 0;
-    long long a = strtoll(s, &end, 10);
-    if (end == s || (*end != 'x' && *end != 'X') || errno)
-        return 0;
-    const char *rest = end + 1;
-    long long b = strtoll(rest, &end, 10);
-    if (end == rest || *end || errno)
-        return 0;
-    if (a < 1 || b < 1 || a > ANCHOR_MAX_DIM || b > ANCHOR_MAX_DIM || a * b > ANCHOR_MAX_PIXELS)
-        return 0;
-    *w = a;
-    *h = b;
-    return 1;
 }
 
 /* Write the label map, then the picture; if the picture fails, the map written a moment
@@ -157,7 +138,7 @@ int cmd_segment(int argc, char **argv)
     }
     int64_t rw = 0, rh = 0;
     anchor_resize_filter rf = ANCHOR_RESIZE_BICUBIC;
-    if (resize && !parse_size(resize, &rw, &rh)) {
+    if (resize && (!cli_parse_size(resize, &rw, &rh) || rw * rh > ANCHOR_MAX_PIXELS)) {
         cli_error(CMD, "--resize '%s': expected WIDTHxHEIGHT, each 1..%d", resize, ANCHOR_MAX_DIM);
         rc = 2;
         goto done;
