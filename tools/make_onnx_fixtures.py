@@ -126,6 +126,8 @@ export("global_maxpool", nn.AdaptiveMaxPool2d(1), (2, 4, 5, 7))
 export("concat_axis1", Lambda(lambda x, a, b: torch.cat([a(x), b(x), x], 1), nn.Conv2d(4, 16, 1), nn.Conv2d(4, 8, 3, padding=1)),
        (2, 4, 6, 6))
 export("concat_lastaxis", Lambda(lambda x: torch.cat([x, x * 2], -1)), (2, 3, 4, 5))
+export("concat_nine", Lambda(lambda x, c: torch.cat([F.relu(c(x) + i) for i in range(9)], 1), nn.Conv2d(3, 4, 1)),
+       (2, 3, 5, 5))
 export("flatten_gemm", nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 10)), (2, 3, 8, 8))
 export("view_shape_ops", Lambda(lambda x, l: l(x.view(x.size(0), -1)), nn.Linear(3 * 4 * 4, 5)), (2, 3, 4, 4), opset=9)
 export("view_shape_ops_dynamic", Lambda(lambda x, l: l(x.reshape(x.shape[0], -1)), nn.Linear(3 * 4 * 4, 5)), (2, 3, 4, 4),
