@@ -391,3 +391,7 @@ def identity(name, shape):
 
 identity("identity_nchw", ["batch", 3, 4, 5])
 identity("identity_nhwc", ["batch", 4, 5, 3])
+bad("absurd_pads", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_huge_pads", pads=[2**62, 2**62, 2**62, 2**62])],
+    xin, inits=[numpy_helper.from_array(np.zeros((4, 3, 3, 3), np.float32), "w")])
+bad("absurd_reshape", [helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape_huge")], xin,
+    inits=[numpy_helper.from_array(np.array([2**40, 2**40, -1], np.int64), "s")])

@@ -64,6 +64,8 @@ int main(void)
     expect_load_error("bad_opset_too_new.onnx", ANCHOR_ERR_UNSUPPORTED, "opset 18", NULL);
     expect_load_error("bad_ir_too_new.onnx", ANCHOR_ERR_UNSUPPORTED, "IR version 9", NULL);
     expect_load_error("bad_conv_channels.onnx", ANCHOR_ERR_FORMAT, "conv_wrong_channels", "input channels");
+    expect_load_error("bad_absurd_pads.onnx", ANCHOR_ERR_FORMAT, "conv_huge_pads", "out of range");
+    expect_load_error("bad_absurd_reshape.onnx", ANCHOR_ERR_FORMAT, "reshape_huge", "out of range");
     expect_load_error("no_such_model.onnx", ANCHOR_ERR_IO, "no_such_model.onnx", NULL);
     expect_load_error("MANIFEST", ANCHOR_ERR_FORMAT, "not an ONNX model", NULL);
 

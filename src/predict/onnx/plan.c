@@ -670,8 +670,22 @@ static void tset(ox_tensor *t, int64_t i, double v)
 {
     if (t->type == OX_F32)
         ((float *)t->data)[i] = (float)v;
-    else
-        ((int64_t *)t->data)[i] = (int64_t)v;
+    else /* out-of-range conversions are undefined in C: saturate */
+        ((int64_t *)t->data)[i] = v != v ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+}
+
+/* Kernel, stride, dilation and padding attributes in a sane range before any arithmetic
+ * on them (a hostile file could make the shape computations overflow). */
+static anchor_status check_window(ox_plan *p, const char *ctx, int nsp, const int64_t *k, const int64_t *s,
+                                  const int64_t *d, const int64_t *pads)
+{
+    for (int i = 0; i < nsp; i++)
+        if (k[i] < 0 || k[i] > OX_MAX_DIM_VALUE || s[i] < 1 || s[i] > OX_MAX_DIM_VALUE || d[i] < 1 ||
+            d[i] > OX_MAX_DIM_VALUE || pads[i] < 0 || pads[i] > OX_MAX_DIM_VALUE || pads[nsp + i] < 0 ||
+            pads[nsp + i] > OX_MAX_DIM_VALUE)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: kernel, stride, dilation or padding out of range",
+                                    ctx);
+    return ANCHOR_OK;
 }
 
 static anchor_status fold_binary(ox_plan *p, int op, int a, int b, int out, const char *ctx)
@@ -766,10 +780,11 @@ static anchor_status plan_conv(ox_plan *p, const nctx *c)
     attr_ints(c->n, "pads", pads, 6);
     char ap[32];
     attr_str(c->n, "auto_pad", ap, sizeof ap, "NOTSET");
+    anchor_status wst = check_window(p, ctx, nsp, k, s, d, pads);
+    if (wst)
+        return wst;
     for (int i = 0; i < nsp; i++) {
         int64_t in = xs.d[2 + i], ext = (k[i] - 1) * d[i] + 1;
-        if (s[i] < 1 || d[i] < 1)
-            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: stride or dilation below 1", ctx);
         if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
             int64_t out = (in + s[i] - 1) / s[i], total = (out - 1) * s[i] + ext - in;
             if (total < 0)
@@ -1018,6 +1033,8 @@ static anchor_status plan_pool_ex(ox_plan *p, const nctx *c, int is_max, int glo
             for (int i = 0; i < 2 * nsp; i++)
                 pads[i] = pre_pads[i];
     }
+    if ((st = check_window(p, ctx, nsp, k, s, d, pads)))
+        return st;
     int extra_pad = 0;
     for (int i = 0; i < nsp; i++) {
         int64_t in = xs.d[2 + i], ext = (k[i] - 1) * d[i] + 1, out;
@@ -1480,10 +1497,11 @@ static anchor_status plan_shape_op(ox_plan *p, const nctx *c)
                 if (infer >= 0)
                     return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: two -1 in the target shape", ctx);
                 infer = i;
-            } else if (ys.d[i] < 0) {
-                return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: negative target dimension", ctx);
-            } else {
-                known *= ys.d[i];
+            } else if (ys.d[i] < 0 || ys.d[i] > OX_MAX_DIM_VALUE) {
+                return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: target dimension %lld out of range", ctx,
+                                        (long long)ys.d[i]);
+            } else if ((known *= ys.d[i]) > OX_MAX_TENSOR_ELEMS) {
+                return anchor_error_set(p->err, ANCHOR_ERR_LIMIT, "%s: target shape too large", ctx);
             }
         }
         if (infer >= 0)
@@ -1608,6 +1626,9 @@ static anchor_status plan_pad(ox_plan *p, const nctx *c)
                                : attr_ints(c->n, "pads", pads, 2 * OX_MAX_DIMS);
     if (np != 2 * xs.ndims)
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: pads must be %d constants", ctx, 2 * xs.ndims);
+    for (int i = 0; i < np; i++)
+        if (pads[i] < -OX_MAX_DIM_VALUE || pads[i] > OX_MAX_DIM_VALUE)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: padding %lld out of range", ctx, (long long)pads[i]);
     float value = 0;
     if (p->g->opset >= 11) {
         if (IN(c, 2) >= 0 && !const_float(p, IN(c, 2), &value))
