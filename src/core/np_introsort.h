@@ -37,6 +37,7 @@
 #define NP_INTROSORT_CAT(a, b) NP_INTROSORT_CAT_(a, b)
 #define NP_INTROSORT_SWAP NP_INTROSORT_CAT(NP_INTROSORT_NAME, _swap)
 #define NP_INTROSORT_HEAP NP_INTROSORT_CAT(NP_INTROSORT_NAME, _heapsort)
+#define NP_INTROSORT_SIFT NP_INTROSORT_CAT(NP_INTROSORT_NAME, _sift)
 
 #ifndef NP_INTROSORT_COMMON_
 #define NP_INTROSORT_COMMON_
@@ -51,43 +52,37 @@ static inline void NP_INTROSORT_SWAP(NP_INTROSORT_T *a, NP_INTROSORT_T *b)
     *b = t;
 }
 
-/* numpy's heapsort fallback, on 1-based positions of a0[0..n-1] */
+/* Sift tmp down from 1-based position i of the heap a[1..n], as numpy's heapsort does */
+static inline void NP_INTROSORT_SIFT(NP_INTROSORT_CTX ctx, NP_INTROSORT_T *a, int64_t i, int64_t n,
+                                     NP_INTROSORT_T tmp)
+{
+    (void)ctx;
+    for (int64_t j = i << 1; j <= n;) {
+        if (j < n && NP_INTROSORT_LESS(ctx, a[j], a[j + 1]))
+            j += 1;
+        if (NP_INTROSORT_LESS(ctx, tmp, a[j])) {
+            a[i] = a[j];
+            i = j;
+            j += j;
+        } else {
+            break;
+        }
+    }
+    a[i] = tmp;
+}
+
+/* numpy's heapsort fallback, on 1-based positions of a0[0..n-1]: build the heap, then move
+ * its top to the end one by one */
 static void NP_INTROSORT_HEAP(NP_INTROSORT_CTX ctx, NP_INTROSORT_T *a0, int64_t n)
 {
-    NP_INTROSORT_T *a = a0 - 1, tmp;
-    int64_t i, j, l;
-    (void)ctx;
-    for (l = n >> 1; l > 0; --l) {
-        tmp = a[l];
-        for (i = l, j = l << 1; j <= n;) {
-            if (j < n && NP_INTROSORT_LESS(ctx, a[j], a[j + 1]))
-                j += 1;
-            if (NP_INTROSORT_LESS(ctx, tmp, a[j])) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[i] = tmp;
-    }
+    NP_INTROSORT_T *a = a0 - 1;
+    for (int64_t l = n >> 1; l > 0; --l)
+        NP_INTROSORT_SIFT(ctx, a, l, n, a[l]);
     for (; n > 1;) {
-        tmp = a[n];
+        NP_INTROSORT_T tmp = a[n];
         a[n] = a[1];
         n -= 1;
-        for (i = 1, j = 2; j <= n;) {
-            if (j < n && NP_INTROSORT_LESS(ctx, a[j], a[j + 1]))
-                j++;
-            if (NP_INTROSORT_LESS(ctx, tmp, a[j])) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else {
-                break;
-            }
-        }
-        a[i] = tmp;
+        NP_INTROSORT_SIFT(ctx, a, 1, n, tmp);
     }
 }
 
@@ -159,6 +154,7 @@ static void NP_INTROSORT_NAME(NP_INTROSORT_CTX ctx, NP_INTROSORT_T *v, int64_t n
     }
 }
 
+#undef NP_INTROSORT_SIFT
 #undef NP_INTROSORT_HEAP
 #undef NP_INTROSORT_SWAP
 #undef NP_INTROSORT_CAT
