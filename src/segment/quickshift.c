@@ -315,6 +315,18 @@ static int qs_denser(qs_ctx *x, int64_t a, int64_t b)
     return qs_exact_f64(x, a) > qs_exact_f64(x, b);
 }
 
+/* The largest m with m^2 <= room (room >= 0). The parent searches (scalar and vector) use
+ * it for how many columns a window row dr still reaches: room = best distance - dr^2. */
+static inline int64_t qs_isqrt_floor(double room)
+{
+    int64_t m = (int64_t)sqrt(room);
+    while (m > 0 && (double)(m * m) > room)
+        m--;
+    while ((double)((m + 1) * (m + 1)) <= room)
+        m++;
+    return m;
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 /* ---- AVX2 kernels for 3-channel float64 images (the common case) --------------------------
  * The same arithmetic as qs_row_dist_f64 + qs_exp_scalar, four pixels at a time, with the
@@ -425,12 +437,7 @@ __attribute__((target("avx2"))) static void qs_parent_search_avx2(qs_ctx *x, int
             continue;
         int64_t reach = kw;
         if (best_d != DBL_MAX) {
-            double room = best_d - (double)(dr * dr);
-            int64_t m = (int64_t)sqrt(room);
-            while (m > 0 && (double)(m * m) > room)
-                m--;
-            while ((double)((m + 1) * (m + 1)) <= room)
-                m++;
+            int64_t m = qs_isqrt_floor(best_d - (double)(dr * dr));
             reach = m < kw ? m : kw;
         }
         int64_t c_lo = c - reach > 0 ? c - reach : 0, c_hi = c + reach + 1 < w ? c + reach + 1 : w;
@@ -571,12 +578,7 @@ __attribute__((target("avx512f"))) static void qs_parent_search_avx512(qs_ctx *x
             continue;
         int64_t reach = kw;
         if (best_d != DBL_MAX) {
-            double room = best_d - (double)(dr * dr);
-            int64_t m = (int64_t)sqrt(room);
-            while (m > 0 && (double)(m * m) > room)
-                m--;
-            while ((double)((m + 1) * (m + 1)) <= room)
-                m++;
+            int64_t m = qs_isqrt_floor(best_d - (double)(dr * dr));
             reach = m < kw ? m : kw;
         }
         int64_t c_lo = c - reach > 0 ? c - reach : 0, c_hi = c + reach + 1 < w ? c + reach + 1 : w;
@@ -704,17 +706,6 @@ static void qs_densities_f32(qs_ctx *x, float *dens)
  * dr^2 > d*, and each row covers only the columns that can still win. Among equal
  * distances the smallest raster index wins, as in skimage's scan. The vector versions
  * (qs_parent_search_avx2/avx512) do the same. */
-
-/* The largest m with m^2 <= room (room >= 0). */
-static int64_t qs_isqrt_floor(double room)
-{
-    int64_t m = (int64_t)sqrt(room);
-    while (m > 0 && (double)(m * m) > room)
-        m--;
-    while ((double)((m + 1) * (m + 1)) <= room)
-        m++;
-    return m;
-}
 
 #define QS_DEFINE_SEARCH(SUFFIX, T, BIG, PLANES, SQ, BUF)                                                     \
     static void qs_parent_search_##SUFFIX(qs_ctx *x, int64_t r, int64_t c, T *closest, int64_t *parent)     \
