@@ -315,6 +315,26 @@ static void u8_to_lab_planes(const anchor_image *im, double *const planes[3])
     seg_rgb2lab_u8_f64(src, (size_t)(im->h * im->w), value, planes);
 }
 
+/* skimage's slic rescales a float image to [0, 1] in place: minus its minimum, then divided
+ * by the new maximum unless that is 0, each in the image's own float type. */
+#define DEFINE_RESCALE_UNIT(T, SUFFIX)                  \
+    static void rescale_unit_##SUFFIX(T *out, size_t n) \
+    {                                                   \
+        T lo = out[0], hi;                              \
+        for (size_t i = 1; i < n; i++)                  \
+            lo = out[i] < lo ? out[i] : lo;             \
+        for (size_t i = 0; i < n; i++)                  \
+            out[i] -= lo;                               \
+        hi = out[0];                                    \
+        for (size_t i = 1; i < n; i++)                  \
+            hi = out[i] > hi ? out[i] : hi;             \
+        if (hi != 0)                                    \
+            for (size_t i = 0; i < n; i++)              \
+                out[i] /= hi;                           \
+    }
+DEFINE_RESCALE_UNIT(double, f64)
+DEFINE_RESCALE_UNIT(float, f32)
+
 static void to_float_f64(const anchor_image *im, int lab, double *out)
 {
     size_t n = (size_t)(im->h * im->w * im->c);
@@ -325,17 +345,7 @@ static void to_float_f64(const anchor_image *im, int lab, double *out)
         default: out[i] = ((const double *)im->data)[i]; break;
         }
     }
-    double lo = out[0], hi;
-    for (size_t i = 1; i < n; i++)
-        lo = out[i] < lo ? out[i] : lo;
-    for (size_t i = 0; i < n; i++)
-        out[i] -= lo;
-    hi = out[0];
-    for (size_t i = 1; i < n; i++)
-        hi = out[i] > hi ? out[i] : hi;
-    if (hi != 0)
-        for (size_t i = 0; i < n; i++)
-            out[i] /= hi;
+    rescale_unit_f64(out, n);
     if (lab)
         seg_rgb2lab_f64(out, (size_t)(im->h * im->w));
 }
@@ -344,17 +354,7 @@ static void to_float_f32(const anchor_image *im, int lab, float *out)
 {
     size_t n = (size_t)(im->h * im->w * im->c);
     memcpy(out, im->data, n * sizeof *out);
-    float lo = out[0], hi;
-    for (size_t i = 1; i < n; i++)
-        lo = out[i] < lo ? out[i] : lo;
-    for (size_t i = 0; i < n; i++)
-        out[i] -= lo;
-    hi = out[0];
-    for (size_t i = 1; i < n; i++)
-        hi = out[i] > hi ? out[i] : hi;
-    if (hi != 0)
-        for (size_t i = 0; i < n; i++)
-            out[i] /= hi;
+    rescale_unit_f32(out, n);
     if (lab)
         seg_rgb2lab_f32(out, (size_t)(im->h * im->w));
 }
