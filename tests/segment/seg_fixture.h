@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "anchor/image.h"
+#include "anchor/segment.h"
 #include "fixture_npy.h"
 
 /* One line of cases.txt: case image dtype key=value... */
@@ -77,6 +78,21 @@ static inline anchor_image *seg_case_input(const char *area, const seg_case *c)
     }
     anchor_image_destroy(u8);
     return f;
+}
+
+/* Run a case through the segmenter front end (the path `anchor segment` takes): METHOD with
+ * the case's key=value parameters, on IMG. */
+static inline anchor_status seg_case_segment(const char *method, const seg_case *c, const anchor_image *img,
+                                             anchor_image **got, anchor_error *err)
+{
+    anchor_segmenter *s = NULL;
+    anchor_status st = anchor_segmenter_create(&s, method, err);
+    for (int k = 0; !st && k < c->n_kv; k++)
+        st = anchor_segmenter_set(s, c->key[k], c->value[k], err);
+    if (!st)
+        st = anchor_segmenter_run(s, img, got, err);
+    anchor_segmenter_destroy(s);
+    return st;
 }
 
 static inline int32_t seg_labels_max(const anchor_image *a)

@@ -41,13 +41,7 @@ static void fidelity(void)
             if (!strcmp(c->dtype, "u8x1")) {
                 st = run_direct(c, img, &got, &err);
             } else {
-                anchor_segmenter *s = NULL;
-                st = anchor_segmenter_create(&s, "felzenszwalb", &err);
-                for (int k = 0; !st && k < c->n_kv; k++)
-                    st = anchor_segmenter_set(s, c->key[k], c->value[k], &err);
-                if (!st)
-                    st = anchor_segmenter_run(s, img, &got, &err);
-                anchor_segmenter_destroy(s);
+                st = seg_case_segment("felzenszwalb", c, img, &got, &err);
             }
         }
         CHECKF(st == ANCHOR_OK, "%s: %s", c->name, err.message);

@@ -79,13 +79,7 @@ static void fidelity(int kernels)
                 img = repeat3(img);
                 st = img ? run_direct(c, img, kernels, &got, &err) : ANCHOR_ERR_NOMEM;
             } else {
-                anchor_segmenter *s = NULL;
-                st = anchor_segmenter_create(&s, "quickshift", &err);
-                for (int k = 0; !st && k < c->n_kv; k++)
-                    st = anchor_segmenter_set(s, c->key[k], c->value[k], &err);
-                if (!st)
-                    st = anchor_segmenter_run(s, img, &got, &err);
-                anchor_segmenter_destroy(s);
+                st = seg_case_segment("quickshift", c, img, &got, &err);
             }
         }
         CHECKF(st == ANCHOR_OK, "%s: %s", c->name, err.message);
