@@ -16,7 +16,7 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 static void run_case(const char *dir, const char *name)
 {
-    char path[4096];
+    char path[4096 + 512]; /* dir (< 4096 bytes) + a case folder and file name */
     anchor_error err = {0};
     snprintf(path, sizeof path, "%s/%s/params.json", dir, name);
     unsigned char *text = NULL;
