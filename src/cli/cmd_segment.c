@@ -34,7 +34,10 @@ static void usage(FILE *out)
             "                        defaults, as in alibi. slic keys: n_segments, compactness,\n"
             "                        max_num_iter, sigma, spacing (ROW,COL), convert2lab,\n"
             "                        enforce_connectivity, min_size_factor, max_size_factor,\n"
-            "                        slic_zero, start_label. grid keys: rows, cols.\n"
+            "                        slic_zero, start_label.\n"
+            "                        quickshift keys: ratio, kernel_size, max_dist, sigma,\n"
+            "                        convert2lab, random_seed. felzenszwalb keys: scale,\n"
+            "                        sigma, min_size. grid keys: rows, cols (default 4 x 4).\n"
             "  --resize WxH          resize a uint8 IMAGE first, as Pillow's Image.resize does\n"
             "  --resize-filter F     nearest, bilinear, bicubic (default), lanczos\n"
             "  -h, --help            this help\n");

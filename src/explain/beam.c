@@ -386,7 +386,7 @@ static anchor_status kllucb(ex_ctx *c, const int64_t *arms, int64_t n, int64_t t
             pick[n_zero++] = i;
     }
     if (n_zero) {
-        int64_t *aids = malloc((size_t)n_zero * sizeof *aids);
+        int64_t *aids = calloc((size_t)n_zero, sizeof *aids); /* calloc: quiets a false -Wmaybe-uninitialized */
         if (!aids) {
             st = nomem(c, "KL-LUCB");
             goto done;
