@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "explain/kl_bounds.h"
 #include "explain/np_argsort.h"
 #include "explain/py_set.h"
@@ -75,14 +76,8 @@ anchor_status ex_anchor_lookup(ex_ctx *c, const int32_t *items, int size, int cr
     *aid = -1;
     if (!create)
         return ANCHOR_OK;
-    if (c->n_anchors == c->cap_anchors) {
-        int64_t cap = c->cap_anchors ? 2 * c->cap_anchors : 256;
-        ex_anchor *a = realloc(c->anchors, (size_t)cap * sizeof *a);
-        if (!a)
-            return nomem(c, "anchors");
-        c->anchors = a;
-        c->cap_anchors = cap;
-    }
+    if (!anchor_grow((void **)&c->anchors, &c->cap_anchors, c->n_anchors + 1, sizeof *c->anchors, 256))
+        return nomem(c, "anchors");
     ex_anchor *a = &c->anchors[c->n_anchors];
     memset(a, 0, sizeof *a);
     a->size = size;
@@ -676,15 +671,9 @@ anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
         }
         if ((st = kllucb(c, cands, kept, top_n, picked)))
             goto done;
-        if (n_all + top_n > cap_all) {
-            while (n_all + top_n > cap_all)
-                cap_all *= 2;
-            int64_t *b = realloc(beam_all, (size_t)cap_all * sizeof *b);
-            if (!b) {
-                st = nomem(c, "the beam");
-                goto done;
-            }
-            beam_all = b;
+        if (!anchor_grow((void **)&beam_all, &cap_all, n_all + top_n, sizeof *beam_all, 64)) {
+            st = nomem(c, "the beam");
+            goto done;
         }
         int64_t *beam = beam_all + n_all;
         for (int64_t i = 0; i < top_n; i++)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/grow.h"
 #include "explain/np_mean.h"
 #include "image/image_internal.h"
 
@@ -246,14 +247,8 @@ void ex_render_row(const ex_ctx *c, int64_t row, uint8_t *dst)
 
 static anchor_status record_batch(ex_ctx *c, int64_t n)
 {
-    if (c->n_batches == c->cap_batches) {
-        int64_t cap = c->cap_batches ? 2 * c->cap_batches : 64;
-        int64_t *b = realloc(c->batch_sizes, (size_t)cap * sizeof *b);
-        if (!b)
-            return nomem(c, "the batch log");
-        c->batch_sizes = b;
-        c->cap_batches = cap;
-    }
+    if (!anchor_grow((void **)&c->batch_sizes, &c->cap_batches, c->n_batches + 1, sizeof *c->batch_sizes, 64))
+        return nomem(c, "the batch log");
     c->batch_sizes[c->n_batches++] = n;
     c->images_sampled += n;
     return ANCHOR_OK;
@@ -517,16 +512,8 @@ anchor_status ex_draw_coverage(ex_ctx *c, int64_t n)
 
 static anchor_status append_rows(ex_ctx *c, ex_anchor *a, int64_t r0, int64_t n)
 {
-    if (a->nrows + n > a->caprows) {
-        int64_t cap = a->caprows ? a->caprows : 64;
-        while (cap < a->nrows + n)
-            cap *= 2;
-        int64_t *r = realloc(a->rows, (size_t)cap * sizeof *r);
-        if (!r)
-            return nomem(c, "an anchor's samples");
-        a->rows = r;
-        a->caprows = cap;
-    }
+    if (!anchor_grow((void **)&a->rows, &a->caprows, a->nrows + n, sizeof *a->rows, 64))
+        return nomem(c, "an anchor's samples");
     for (int64_t i = 0; i < n; i++)
         a->rows[a->nrows++] = r0 + i;
     return ANCHOR_OK;

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/grow.h"
 #include "image/image_internal.h"
 #include "image/npy.h"
 #include "predict/predictor_internal.h"
@@ -79,11 +80,11 @@ typedef struct pipe_predictor {
     char broken_message[ANCHOR_ERROR_MESSAGE_MAX];
     /* reused buffers */
     unsigned char *data;
-    size_t data_cap;
+    int64_t data_cap;
     double *scores;
-    size_t scores_cap;
+    int64_t scores_cap;
     int64_t *labels;
-    size_t labels_cap;
+    int64_t labels_cap;
 } pipe_predictor;
 
 static double now_seconds(void)
@@ -410,20 +411,6 @@ typedef struct answer {
     int64_t n, classes;
 } answer;
 
-static int grow(void **buf, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap ? *cap : 1024;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*buf, c * elem);
-    if (!q)
-        return 0;
-    *buf = q;
-    *cap = c;
-    return 1;
-}
 
 /* Send images [first, first+count) of batch; append the answer at row `first` of p->scores
  * or p->labels. */
@@ -490,7 +477,7 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
         return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
                          "predictor program `%s` answered request %lld with scores for 0 classes", p->command,
                          (long long)p->requests);
-    if (!grow((void **)&p->data, &p->data_cap, h.nbytes ? h.nbytes : 1, 1))
+    if (!anchor_grow((void **)&p->data, &p->data_cap, h.nbytes ? (int64_t)h.nbytes : 1, 1, 1024))
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for a %zu-byte answer", h.nbytes);
     if ((st = pump(p, p->data, h.nbytes, err)))
         return st;
@@ -505,7 +492,7 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
     size_t rows_before = (size_t)first;
     if (!a->is_labels) {
         size_t total = (size_t)(first + count) * (size_t)a->classes;
-        if (!grow((void **)&p->scores, &p->scores_cap, total ? total : 1, sizeof(double)))
+        if (!anchor_grow((void **)&p->scores, &p->scores_cap, total ? (int64_t)total : 1, sizeof(double), 1024))
             return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for scores");
         double *dst = p->scores + rows_before * (size_t)a->classes;
         for (int64_t i = 0; i < h.count; i++) {
@@ -527,7 +514,7 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
         }
     } else {
         size_t total = (size_t)(first + count);
-        if (!grow((void **)&p->labels, &p->labels_cap, total ? total : 1, sizeof(int64_t)))
+        if (!anchor_grow((void **)&p->labels, &p->labels_cap, total ? (int64_t)total : 1, sizeof(int64_t), 1024))
             return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for labels");
         int64_t *dst = p->labels + rows_before;
         for (int64_t i = 0; i < h.count; i++) {
