@@ -23,8 +23,8 @@
 
 #include "core/grow.h"
 #include "explain/kl_bounds.h"
-#include "explain/np_argsort.h"
-#include "explain/py_set.h"
+#include "numpy/np_argsort.h"
+#include "numpy/np_pyset.h"
 
 static anchor_status nomem(ex_ctx *c, const char *what)
 {
@@ -33,7 +33,7 @@ static anchor_status nomem(ex_ctx *c, const char *what)
 
 /* ---- The anchor table ------------------------------------------------------------------ */
 
-static uint64_t items_hash(const int32_t *items, int size) { return py_tuple_hash(items, size); }
+static uint64_t items_hash(const int32_t *items, int size) { return np_pytuple_hash(items, size); }
 
 static int items_equal(const ex_anchor *a, const int32_t *items, int size)
 {
@@ -219,7 +219,7 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
     int64_t *cnt = malloc((size_t)n_par * (size_t)c->k * sizeof *cnt);
     int64_t *pos = malloc((size_t)n_par * (size_t)c->k * sizeof *pos);
     int32_t *items = malloc((size_t)(n_prev ? c->anchors[prev[0]].size + 1 : 1) * sizeof *items);
-    py_set_order set = {0};
+    np_pyset set = {0};
     if (!cnt || !pos || !items) {
         st = nomem(c, "candidates");
         goto done;
@@ -258,7 +258,7 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
         goto done;
     }
 
-    if ((st = py_set_init(&set, c->err)))
+    if ((st = np_pyset_init(&set, c->err)))
         goto done;
     int size = c->anchors[prev[0]].size + 1;
     for (int f = 0; f < c->k && !st; f++) {
@@ -301,7 +301,7 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
                 a->cov[w] = t->cov[w] & cf[w];
             a->coverage = (double)popcount_bits(a->cov, c->cov_words) / (double)c->n_cov;
             inherit_rows(c, aid, prev[b], f, cnt[b * c->k + f], pos[b * c->k + f]);
-            st = py_set_add(&set, py_tuple_hash(items, size), aid, c->err);
+            st = np_pyset_add(&set, np_pytuple_hash(items, size), aid, c->err);
         }
     }
     if (!st) {
@@ -309,12 +309,12 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
         if (!*out)
             st = nomem(c, "candidates");
         else {
-            py_set_list(&set, *out);
+            np_pyset_list(&set, *out);
             *n_out = (int64_t)set.used;
         }
     }
 done:
-    py_set_free(&set);
+    np_pyset_free(&set);
     free(cnt);
     free(pos);
     free(items);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "anchor/explain.h"
-#include "explain/np_random.h"
+#include "numpy/np_random.h"
 
 /* Per-anchor state, keyed by the sorted tuple (alibi's t_* dictionaries). */
 typedef struct ex_anchor {

@@ -28,7 +28,7 @@
 #include <time.h>
 
 #include "core/grow.h"
-#include "explain/np_mean.h"
+#include "numpy/np_sum.h"
 #include "image/image_internal.h"
 
 double ex_now(void)

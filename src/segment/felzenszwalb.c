@@ -18,7 +18,7 @@
  *      order of equal weights can change which regions merge (above all in the min_size
  *      pass on unsmoothed images, where equal weights are common). We sort with a radix
  *      sort instead, detect while merging whether the order of equal weights could matter
- *      (see fz_merge), and only then run numpy's very algorithm (fz_introsort, src/core/np_introsort.h) and merge
+ *      (see fz_merge), and only then run numpy's very algorithm (fz_introsort, src/numpy/np_introsort.h) and merge
  *      again.
  *   4. skimage keeps the thresholds in C floats: an edge of weight w (double) joins
  *      regions a and b iff w < min((float)(Int(a) + scale / |a|), (float)(Int(b) +
@@ -58,14 +58,14 @@ typedef struct fz_item {
 #define FZ_DIR_SHIFT 28
 enum { FZ_RIGHT, FZ_DOWN, FZ_DOWN_RIGHT, FZ_UP_RIGHT };
 
-/* numpy's introsort on the items themselves, in place (src/core/np_introsort.h): the same
+/* numpy's introsort on the items themselves, in place (src/numpy/np_introsort.h): the same
  * sequence of comparisons and swaps as numpy's aquicksort_ on the weights, so equal weights
  * end in numpy's order (weights have no NaN, so numpy's NaN-aware "less" is plain <). */
 #define NP_INTROSORT_NAME fz_introsort_items
 #define NP_INTROSORT_T fz_item
 #define NP_INTROSORT_CTX const void *
 #define NP_INTROSORT_LESS(ctx, a, b) ((a).w < (b).w)
-#include "core/np_introsort.h"
+#include "numpy/np_introsort.h"
 
 static void fz_introsort(fz_item *v, int64_t num)
 {

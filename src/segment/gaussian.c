@@ -3,11 +3,11 @@
  * scipy filters one axis at a time (axis 0 first; axes whose sigma is <= 1e-15 are
  * skipped). Each pass is a 1-D correlation with the kernel
  *     phi(x) = exp((-0.5 / sigma^2) * x^2),  x = -r..r,  r = int(4 * sigma + 0.5),
- * normalised by its numpy sum (pairwise summation), over lines extended by half-sample
- * reflection (mode 'reflect': d c b a | a b c d | d c b a, periodic beyond that). Every
- * pass reads the array into double lines, accumulates in double and writes back in the
- * array's type, so a float32 image is rounded to float32 after each pass. Because the
- * kernel is symmetric, scipy sums it as
+ * normalised by its numpy sum (pairwise summation, numpy/np_sum.c), over lines extended
+ * by half-sample reflection (mode 'reflect': d c b a | a b c d | d c b a, periodic beyond
+ * that). Every pass reads the array into double lines, accumulates in double and writes
+ * back in the array's type, so a float32 image is rounded to float32 after each pass.
+ * Because the kernel is symmetric, scipy sums it as
  *     out = in[0] * w[0] + sum over j = r..1 of (in[-j] + in[+j]) * w[j]
  * (outermost pair first), and we keep exactly that order: a different order changes the
  * last bits. skimage's slic filters a 1 x H x W x C volume; the length-1 depth pass then
@@ -20,32 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* numpy's pairwise summation of a float64 array (what phi.sum() does). */
-static double pairwise_sum(const double *a, int64_t n)
-{
-    if (n < 8) {
-        double s = 0.;
-        for (int64_t i = 0; i < n; i++)
-            s += a[i];
-        return s;
-    }
-    if (n <= 128) {
-        double r[8];
-        for (int k = 0; k < 8; k++)
-            r[k] = a[k];
-        int64_t i;
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int k = 0; k < 8; k++)
-                r[k] += a[i + k];
-        double s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            s += a[i];
-        return s;
-    }
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
-}
+#include "numpy/np_sum.h"
 
 int64_t seg_gaussian_kernel(double sigma, int sigma_is_f32, double **weights)
 {
@@ -66,7 +41,7 @@ int64_t seg_gaussian_kernel(double sigma, int sigma_is_f32, double **weights)
         int64_t x = i - radius;
         phi[i] = exp(scale * (double)(x * x));
     }
-    double total = pairwise_sum(phi, n);
+    double total = np_pairwise_sum_f64(phi, n); /* phi.sum() */
     for (int64_t i = 0; i < n; i++)
         phi[i] /= total;
     *weights = phi;

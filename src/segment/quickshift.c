@@ -6,7 +6,7 @@
  *      convert2lab, a Gaussian of sigma along rows and columns when sigma > 0, then every
  *      value times ratio (in the image's float type).
  *   2. densities start as numpy.random.default_rng(random_seed).normal(scale=1e-5,
- *      size=(H, W)), cast to the float type: tie-breaking noise (numpy_pcg64.c).
+ *      size=(H, W)), cast to the float type: tie-breaking noise (np_pcg64.c).
  *   3. density(p) += exp(-d(p, q) / (2 kernel_size^2)) for every q in the (2w+1)^2 window
  *      around p, w = ceil(3 kernel_size), clipped to the image, in raster order of q, where
  *      d = sum over channels of (p_c - q_c)^2, then + (row difference)^2, then + (column
@@ -50,7 +50,7 @@
 
 #include "image/image_internal.h"
 #include "segment/filters.h"
-#include "segment/numpy_pcg64.h"
+#include "numpy/np_pcg64.h"
 #include "segment/quickshift_internal.h"
 
 void anchor_quickshift_params_skimage(anchor_quickshift_params *p)
@@ -956,10 +956,10 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
 #endif
 
     /* 2. the tie-breaking noise, drawn in raster order */
-    seg_pcg64 rng;
-    seg_pcg64_seed(&rng, (uint64_t)p->random_seed);
+    np_pcg64 rng;
+    np_pcg64_seed(&rng, (uint64_t)p->random_seed);
     for (int64_t i = 0; i < n; i++)
-        noise[i] = 0.0 + 1e-05 * seg_pcg64_standard_normal(&rng);
+        noise[i] = 0.0 + 1e-05 * np_pcg64_standard_normal(&rng);
 
     /* 3 and 4, in the precision skimage's fused Cython picks for the image */
     if (is_f32) {

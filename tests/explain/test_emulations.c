@@ -7,10 +7,10 @@
 
 #include "anchor/anchor.h"
 #include "explain/kl_bounds.h"
-#include "explain/np_argsort.h"
-#include "explain/np_mean.h"
-#include "explain/np_random.h"
-#include "explain/py_set.h"
+#include "numpy/np_argsort.h"
+#include "numpy/np_sum.h"
+#include "numpy/np_random.h"
+#include "numpy/np_pyset.h"
 #include "harness.h"
 #include "refs.h"
 #include "toy_linear.h"
@@ -94,8 +94,8 @@ static void test_sets(const cJSON *cases)
         int nprev = cJSON_GetArraySize(prev), size = cJSON_GetArraySize(cJSON_GetArrayItem(prev, 0)) + 1;
         int cap = k * nprev, n = 0;
         int32_t *tuples = malloc((size_t)cap * (size_t)size * sizeof *tuples);
-        py_set_order set;
-        py_set_init(&set, NULL);
+        np_pyset set;
+        np_pyset_init(&set, NULL);
         for (int f = 0; f < k; f++)
             for (int b = 0; b < nprev; b++) {
                 const cJSON *t = cJSON_GetArrayItem(prev, b);
@@ -118,11 +118,11 @@ static void test_sets(const cJSON *cases)
                 if (seen)
                     continue;
                 memcpy(tuples + (size_t)n * size, items, (size_t)size * sizeof *items);
-                py_set_add(&set, py_tuple_hash(items, size), n, NULL);
+                np_pyset_add(&set, np_pytuple_hash(items, size), n, NULL);
                 n++;
             }
         int64_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
-        py_set_list(&set, ids);
+        np_pyset_list(&set, ids);
         int bad = n != cJSON_GetArraySize(order);
         for (int i = 0; i < n && !bad; i++) {
             const cJSON *want = cJSON_GetArrayItem(order, i);
@@ -132,7 +132,7 @@ static void test_sets(const cJSON *cases)
         CHECKF(!bad, "set order of %d candidates (K=%d, beam %d) differs from CPython", n, k, nprev);
         bad_cases += bad;
         n_cases++;
-        py_set_free(&set);
+        np_pyset_free(&set);
         free(ids);
         free(tuples);
     }
@@ -242,10 +242,10 @@ int main(void)
     test_mean32(J(refs, "mean32"));
     test_kl(J(refs, "kl"));
     test_toy(J(refs, "toy"));
-    /* py_tuple_hash against values printed by CPython 3.11: hash((1,)), hash((0, 1)) */
+    /* np_pytuple_hash against values printed by CPython 3.11: hash((1,)), hash((0, 1)) */
     int32_t one[1] = {1}, zero_one[2] = {0, 1};
-    CHECK((int64_t)py_tuple_hash(one, 1) == -6644214454873602895LL);
-    CHECK((int64_t)py_tuple_hash(zero_one, 2) == -1950498447580522560LL);
+    CHECK((int64_t)np_pytuple_hash(one, 1) == -6644214454873602895LL);
+    CHECK((int64_t)np_pytuple_hash(zero_one, 2) == -1950498447580522560LL);
     cJSON_Delete(refs);
     return harness_finish();
 }

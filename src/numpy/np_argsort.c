@@ -4,10 +4,10 @@
  * precisions, and those precisions tie constantly (many arms at 1.0). Which tied arm lands
  * in the top-n decides which arm is sampled next, so the tie order must be numpy's.
  *
- * numpy's argsort is its introsort (src/core/np_introsort.h, where the algorithm is told)
+ * numpy's argsort is its introsort (src/numpy/np_introsort.h, where the algorithm is told)
  * run over an index array initialised to 0..n-1, comparing the values the indices point
  * to. Comparisons are NaN-aware "less" (NaN sorts last), irrelevant here but kept. */
-#include "explain/np_argsort.h"
+#include "numpy/np_argsort.h"
 
 /* NaN-aware "less" on the values two indices point to */
 static inline int np_argsort_less(const double *v, int64_t a, int64_t b)
@@ -20,7 +20,7 @@ static inline int np_argsort_less(const double *v, int64_t a, int64_t b)
 #define NP_INTROSORT_T int64_t
 #define NP_INTROSORT_CTX const double *
 #define NP_INTROSORT_LESS(v, a, b) np_argsort_less((v), (a), (b))
-#include "core/np_introsort.h"
+#include "numpy/np_introsort.h"
 
 void np_argsort_f64(const double *v, int64_t *idx, int64_t n)
 {

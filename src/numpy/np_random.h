@@ -2,8 +2,8 @@
  * alibi seeds it once with np.random.seed(seed) and draws every mask and background index
  * from it; reproducing alibi therefore needs the same MT19937 stream and numpy 1.24's exact
  * derivations of doubles, choice() and randint() from it (SPEC §9.2). */
-#ifndef ANCHOR_EXPLAIN_NP_RANDOM_H
-#define ANCHOR_EXPLAIN_NP_RANDOM_H
+#ifndef ANCHOR_NUMPY_NP_RANDOM_H
+#define ANCHOR_NUMPY_NP_RANDOM_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* numpy 1.24's np.argsort(kind='quicksort') on float64, with its exact tie order. */
-#ifndef ANCHOR_EXPLAIN_NP_ARGSORT_H
-#define ANCHOR_EXPLAIN_NP_ARGSORT_H
+#ifndef ANCHOR_NUMPY_NP_ARGSORT_H
+#define ANCHOR_NUMPY_NP_ARGSORT_H
 
 #include <stdint.h>
 

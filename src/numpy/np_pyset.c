@@ -11,7 +11,7 @@
  *   - after an insertion, fill*5 >= mask*3 grows the table to the smallest power of two
  *     above 4*used (2*used beyond 50000), re-inserting old slots in slot order;
  *   - iteration walks the slots in order. */
-#include "explain/py_set.h"
+#include "numpy/np_pyset.h"
 
 #include <stdlib.h>
 
@@ -22,7 +22,7 @@
 #define PERTURB_SHIFT 5
 #define MIN_SIZE 8
 
-uint64_t py_tuple_hash(const int32_t *items, int n)
+uint64_t np_pytuple_hash(const int32_t *items, int n)
 {
     uint64_t acc = P5;
     for (int i = 0; i < n; i++) {
@@ -58,7 +58,7 @@ found:
     hash[i] = h;
 }
 
-static anchor_status alloc_table(py_set_order *s, size_t size, anchor_error *err)
+static anchor_status alloc_table(np_pyset *s, size_t size, anchor_error *err)
 {
     s->slot = malloc(size * sizeof *s->slot);
     s->hash = malloc(size * sizeof *s->hash);
@@ -75,13 +75,13 @@ static anchor_status alloc_table(py_set_order *s, size_t size, anchor_error *err
     return ANCHOR_OK;
 }
 
-anchor_status py_set_init(py_set_order *s, anchor_error *err)
+anchor_status np_pyset_init(np_pyset *s, anchor_error *err)
 {
     s->used = 0;
     return alloc_table(s, MIN_SIZE, err);
 }
 
-anchor_status py_set_add(py_set_order *s, uint64_t h, int64_t id, anchor_error *err)
+anchor_status np_pyset_add(np_pyset *s, uint64_t h, int64_t id, anchor_error *err)
 {
     insert_clean(s->slot, s->hash, s->mask, h, id);
     s->used++;
@@ -91,7 +91,7 @@ anchor_status py_set_add(py_set_order *s, uint64_t h, int64_t id, anchor_error *
     size_t size = MIN_SIZE;
     while (size <= minused)
         size <<= 1;
-    py_set_order old = *s;
+    np_pyset old = *s;
     anchor_status st = alloc_table(s, size, err);
     if (st) {
         *s = old;
@@ -105,7 +105,7 @@ anchor_status py_set_add(py_set_order *s, uint64_t h, int64_t id, anchor_error *
     return ANCHOR_OK;
 }
 
-void py_set_list(const py_set_order *s, int64_t *out)
+void np_pyset_list(const np_pyset *s, int64_t *out)
 {
     size_t k = 0;
     for (size_t i = 0; i <= s->mask; i++)
@@ -113,7 +113,7 @@ void py_set_list(const py_set_order *s, int64_t *out)
             out[k++] = s->slot[i];
 }
 
-void py_set_free(py_set_order *s)
+void np_pyset_free(np_pyset *s)
 {
     free(s->slot);
     free(s->hash);

@@ -10,7 +10,7 @@
  *     iff u < cdf[0] = p0 / (p0 + (1 - p0));
  *   - randint on a range below 2^32 masks each 32-bit output to the smallest all-ones
  *     mask covering the range and rejects values above it. */
-#include "explain/np_random.h"
+#include "numpy/np_random.h"
 
 #define MT_N 624
 #define MT_M 397
