@@ -120,59 +120,6 @@ static anchor_status check_inputs(const anchor_image *image, const anchor_image 
     return ANCHOR_OK;
 }
 
-/* The label map as INT32 0..K-1. Maps that already are 0..K-1 (the usual case) are
- * copied in one pass; anything else goes through anchor_labels_normalize (a sort). */
-static anchor_status labels_0_to_k(const anchor_image *seg, anchor_image **out, int *k, int *changed,
-                                   anchor_error *err)
-{
-    size_t np = (size_t)(seg->h * seg->w);
-    int64_t mn = INT64_MAX, mx = INT64_MIN;
-    for (size_t i = 0; i < np; i++) {
-        int64_t v;
-        switch (seg->dtype) {
-        case ANCHOR_DTYPE_U8: v = ((const uint8_t *)seg->data)[i]; break;
-        case ANCHOR_DTYPE_U16: v = ((const uint16_t *)seg->data)[i]; break;
-        case ANCHOR_DTYPE_I32: v = ((const int32_t *)seg->data)[i]; break;
-        case ANCHOR_DTYPE_I64: v = ((const int64_t *)seg->data)[i]; break;
-        default: return anchor_labels_normalize(seg, out, k, changed, err); /* reports the dtype */
-        }
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
-    }
-    if (mn != 0 || mx >= ANCHOR_MAX_SEGMENTS)
-        return anchor_labels_normalize(seg, out, k, changed, err);
-    uint8_t *seen = calloc((size_t)mx + 1, 1);
-    if (!seen)
-        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    anchor_status st = anchor_image_create(out, 1, seg->h, seg->w, 1, ANCHOR_DTYPE_I32, err);
-    if (st) {
-        free(seen);
-        return st;
-    }
-    int32_t *dst = (*out)->data;
-    for (size_t i = 0; i < np; i++) {
-        switch (seg->dtype) {
-        case ANCHOR_DTYPE_U8: dst[i] = ((const uint8_t *)seg->data)[i]; break;
-        case ANCHOR_DTYPE_U16: dst[i] = ((const uint16_t *)seg->data)[i]; break;
-        case ANCHOR_DTYPE_I32: dst[i] = ((const int32_t *)seg->data)[i]; break;
-        default: dst[i] = (int32_t)((const int64_t *)seg->data)[i]; break;
-        }
-        seen[dst[i]] = 1;
-    }
-    int all = 1;
-    for (int64_t v = 0; v <= mx; v++)
-        all &= seen[v];
-    free(seen);
-    if (!all) { /* gaps: remap by sorted value */
-        anchor_image_destroy(*out);
-        *out = NULL;
-        return anchor_labels_normalize(seg, out, k, changed, err);
-    }
-    *k = (int)(mx + 1);
-    *changed = 0;
-    return ANCHOR_OK;
-}
-
 void anchor_explanation_destroy(anchor_explanation *e)
 {
     if (!e)
@@ -214,7 +161,7 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     if (!e)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     int k = 0, changed = 0;
-    if ((st = labels_0_to_k(segments, &e->segments, &k, &changed, err))) {
+    if ((st = anchor_labels_normalize(segments, &e->segments, &k, &changed, err))) {
         anchor_error_prefix(err, "label map");
         goto fail;
     }

@@ -24,6 +24,25 @@ int main(void)
     anchor_image_destroy(out);
     anchor_image_destroy(m);
 
+    /* starts at 0 but has gaps: the one-pass copy must hand over to the remap */
+    CHECK(anchor_image_create(&m, 1, 2, 2, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    uint8_t g[4] = {0, 5, 2, 2};
+    memcpy(anchor_image_data(m), g, sizeof g);
+    CHECK(anchor_labels_normalize(m, &out, &k, &changed, &err) == ANCHOR_OK);
+    int32_t want_g[4] = {0, 2, 1, 1};
+    CHECK(k == 3 && changed == 1 && memcmp(anchor_image_cdata(out), want_g, sizeof want_g) == 0);
+    anchor_image_destroy(out);
+    /* already 0..K-1 in a narrow dtype: copied to int32, unchanged */
+    uint8_t d[4] = {1, 0, 2, 1};
+    memcpy(anchor_image_data(m), d, sizeof d);
+    changed = -1;
+    CHECK(anchor_labels_normalize(m, &out, &k, &changed, &err) == ANCHOR_OK);
+    int32_t want_d[4] = {1, 0, 2, 1};
+    CHECK(k == 3 && changed == 0 && anchor_image_dtype(out) == ANCHOR_DTYPE_I32 &&
+          memcmp(anchor_image_cdata(out), want_d, sizeof want_d) == 0);
+    anchor_image_destroy(out);
+    anchor_image_destroy(m);
+
     anchor_image *f = NULL;
     CHECK(anchor_image_create(&f, 1, 2, 2, 1, ANCHOR_DTYPE_F32, &err) == ANCHOR_OK);
     CHECK(anchor_labels_normalize(f, &out, &k, NULL, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
