@@ -112,7 +112,8 @@ const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64
 void anchor_explanation_stats(const anchor_explanation *e, anchor_explain_stats *stats);
 
 /* alibi's explanation.anchor: the anchor superpixels of `image`, contrast-stretched over
- * the whole image to 0..255 and truncated, everything else 0. Returned as uint8 H x W x C. */
+ * the whole image to 0..255 and truncated, everything else 0. Returned as uint8 H x W x C.
+ * The picture is anchor_render_anchor's (render.h). */
 anchor_status anchor_explanation_anchor_image(const anchor_explanation *e, const anchor_image *image,
                                               anchor_image **out, anchor_error *err);
 

@@ -13,6 +13,8 @@
  *   examples/         covered_true_<prefix>_<i>.png and covered_false_<prefix>_<i>.png, each
  *                     scaled to 0..255 on its own as alibi's scale_image does
  *
+ * The pictures are drawn by include/anchor/render.h; this module only writes them.
+ *
  * The directory appears whole or not at all: it is built as OUTDIR.tmp.PID beside the
  * target and renamed at the end; on any failure the temporary directory is removed. An
  * existing OUTDIR is replaced only when it is empty or holds an explanation.json. */
@@ -46,16 +48,6 @@ anchor_status anchor_output_check_target(const char *outdir, anchor_error *err);
 anchor_status anchor_output_write(const char *outdir, const anchor_explanation *e, const anchor_image *image,
                                   const anchor_explain_params *params, const anchor_output_info *info,
                                   anchor_error *err);
-
-/* The overlay picture alone (uint8 RGB H x W x 3): `image` dimmed outside the superpixels
- * listed in `feature`, boundaries between superpixels drawn, the anchor outlined. */
-anchor_status anchor_output_overlay(const anchor_image *image, const anchor_image *segments, const int *feature,
-                                    int n_feature, anchor_image **out, anchor_error *err);
-
-/* alibi's scale_image(x, (0, 255)) for one image, truncated to uint8: (x - min) / (max -
- * min) * 255 with min and max over all channels, in float64 for uint8 input and float32
- * for float32 input. A constant image (alibi: NaN) gives all 0. */
-anchor_status anchor_output_scale_image(const anchor_image *image, anchor_image **out, anchor_error *err);
 
 #ifdef __cplusplus
 }

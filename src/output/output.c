@@ -31,121 +31,6 @@ void anchor_output_info_default(anchor_output_info *info)
     info->seconds_run = -1;
 }
 
-/* ---- scale_image ---------------------------------------------------------------------- */
-
-anchor_status anchor_output_scale_image(const anchor_image *image, anchor_image **out, anchor_error *err)
-{
-    *out = NULL;
-    if (image->dtype != ANCHOR_DTYPE_U8 && image->dtype != ANCHOR_DTYPE_F32)
-        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "cannot scale a %s image for display",
-                                anchor_dtype_name(image->dtype));
-    anchor_status st = anchor_image_create(out, image->n, image->h, image->w, image->c, ANCHOR_DTYPE_U8, err);
-    if (st)
-        return st;
-    size_t per = (size_t)(image->h * image->w * image->c);
-    unsigned char *dst = (*out)->data;
-    for (int64_t k = 0; k < image->n; k++) {
-        if (image->dtype == ANCHOR_DTYPE_U8) {
-            const unsigned char *x = (const unsigned char *)image->data + (size_t)k * per;
-            unsigned char lo = 255, hi = 0;
-            for (size_t i = 0; i < per; i++) {
-                lo = x[i] < lo ? x[i] : lo;
-                hi = x[i] > hi ? x[i] : hi;
-            }
-            /* numpy: (x - min) stays uint8, / (max - min) is float64, * 255 float64 */
-            double range = (double)(unsigned char)(hi - lo);
-            for (size_t i = 0; i < per; i++) {
-                double v = range > 0 ? (double)(unsigned char)(x[i] - lo) / range * 255.0 + 0.0 : 0.0;
-                dst[(size_t)k * per + i] = v >= 255.0 ? 255 : (unsigned char)v;
-            }
-        } else {
-            const float *x = (const float *)image->data + (size_t)k * per;
-            float lo = INFINITY, hi = -INFINITY;
-            for (size_t i = 0; i < per; i++) {
-                lo = x[i] < lo ? x[i] : lo;
-                hi = x[i] > hi ? x[i] : hi;
-            }
-            float range = hi - lo; /* float32 arithmetic throughout, as numpy */
-            for (size_t i = 0; i < per; i++) {
-                float v = range > 0 && isfinite(range) ? (x[i] - lo) / range * 255.0f + 0.0f : 0.0f;
-                dst[(size_t)k * per + i] = !(v > 0.0f) ? 0 : v >= 255.0f ? 255 : (unsigned char)v;
-            }
-        }
-    }
-    return ANCHOR_OK;
-}
-
-/* ---- overlay -------------------------------------------------------------------------- */
-
-anchor_status anchor_output_overlay(const anchor_image *image, const anchor_image *segments, const int *feature,
-                                    int n_feature, anchor_image **out, anchor_error *err)
-{
-    *out = NULL;
-    if (segments->h != image->h || segments->w != image->w || segments->dtype != ANCHOR_DTYPE_I32)
-        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "overlay: label map does not match the image");
-    anchor_image *base = NULL;
-    anchor_status st;
-    if (image->dtype == ANCHOR_DTYPE_U8)
-        st = anchor_image_clone(&base, image, err);
-    else
-        st = anchor_output_scale_image(image, &base, err);
-    if (st)
-        return st;
-    int64_t H = image->h, W = image->w, C = image->c;
-    const int32_t *lab = segments->data;
-    int32_t maxlab = 0;
-    for (int64_t i = 0; i < H * W; i++)
-        maxlab = lab[i] > maxlab ? lab[i] : maxlab;
-    unsigned char *in_anchor = calloc((size_t)maxlab + 1, 1);
-    if (!in_anchor || (st = anchor_image_create(out, 1, H, W, 3, ANCHOR_DTYPE_U8, err))) {
-        free(in_anchor);
-        anchor_image_destroy(base);
-        return st ? st : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    }
-    for (int i = 0; i < n_feature; i++)
-        if (feature[i] >= 0 && feature[i] <= maxlab)
-            in_anchor[feature[i]] = 1;
-    const unsigned char *src = base->data;
-    unsigned char *dst = (*out)->data;
-    for (int64_t y = 0; y < H; y++)
-        for (int64_t x = 0; x < W; x++) {
-            int64_t i = y * W + x;
-            int32_t l = lab[i];
-            int a = in_anchor[l];
-            /* a boundary pixel differs from one of its 4 neighbours */
-            int edge = 0, anchor_edge = 0;
-            const int64_t dy[4] = {-1, 1, 0, 0}, dx[4] = {0, 0, -1, 1};
-            for (int k = 0; k < 4; k++) {
-                int64_t yy = y + dy[k], xx = x + dx[k];
-                if (yy < 0 || yy >= H || xx < 0 || xx >= W)
-                    continue;
-                int32_t m = lab[yy * W + xx];
-                if (m != l) {
-                    edge = 1;
-                    if (in_anchor[m] != a)
-                        anchor_edge = 1;
-                }
-            }
-            for (int c = 0; c < 3; c++) {
-                double v = src[i * C + (C == 3 ? c : 0)];
-                if (anchor_edge) {
-                    static const double gold[3] = {255, 215, 0};
-                    v = gold[c];
-                } else if (!a) {
-                    v = 0.25 * v + 16; /* dim what the classifier may lose */
-                    if (edge)
-                        v = 0.5 * v + 0.5 * 170;
-                } else if (edge) {
-                    v = 0.6 * v + 0.4 * 255;
-                }
-                dst[i * 3 + c] = (unsigned char)(v + 0.5);
-            }
-        }
-    free(in_anchor);
-    anchor_image_destroy(base);
-    return ANCHOR_OK;
-}
-
 /* ---- directory handling ----------------------------------------------------------------- */
 
 static void remove_tree(const char *path)
@@ -339,7 +224,7 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
         st = save_png(w, pic, "segments.png");
     anchor_image_destroy(pic);
     pic = NULL;
-    if (!st && !(st = anchor_output_overlay(image, seg, feature, n, &pic, err)))
+    if (!st && !(st = anchor_render_overlay(image, seg, feature, n, &pic, err)))
         st = save_png(w, pic, "overlay.png");
     anchor_image_destroy(pic);
     pic = NULL;
@@ -384,7 +269,7 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
             if (!batch)
                 continue;
             anchor_image *scaled = NULL;
-            if ((st = anchor_output_scale_image(batch, &scaled, err)))
+            if ((st = anchor_render_scale_image(batch, &scaled, err)))
                 break;
             for (int64_t k = 0; k < scaled->n && !st; k++) {
                 char name[96];

@@ -7,6 +7,7 @@
  * scale_image is checked on hand-computed values (numpy semantics). */
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,12 +72,12 @@ static void test_scale(void)
     anchor_image_create(&u, 1, 1, 3, 1, ANCHOR_DTYPE_U8, NULL);
     unsigned char *ud = anchor_image_data(u);
     ud[0] = 10, ud[1] = 20, ud[2] = 30;
-    CHECK(anchor_output_scale_image(u, &out, NULL) == ANCHOR_OK);
+    CHECK(anchor_render_scale_image(u, &out, NULL) == ANCHOR_OK);
     const unsigned char *o = anchor_image_cdata(out);
     CHECK(o[0] == 0 && o[1] == 127 && o[2] == 255); /* 10/20*255 = 127.5 -> 127 */
     anchor_image_destroy(out);
     ud[0] = ud[1] = ud[2] = 7; /* constant: alibi NaN, ours 0 */
-    CHECK(anchor_output_scale_image(u, &out, NULL) == ANCHOR_OK);
+    CHECK(anchor_render_scale_image(u, &out, NULL) == ANCHOR_OK);
     o = anchor_image_cdata(out);
     CHECK(o[0] == 0 && o[1] == 0 && o[2] == 0);
     anchor_image_destroy(out);
@@ -84,13 +85,46 @@ static void test_scale(void)
     float *fd = anchor_image_data(f);
     fd[0] = 0.5f, fd[1] = 0.75f, fd[2] = 1.0f;  /* image 0 */
     fd[3] = -1.0f, fd[4] = 0.0f, fd[5] = 0.1f;  /* image 1: scaled on its own */
-    CHECK(anchor_output_scale_image(f, &out, NULL) == ANCHOR_OK);
+    CHECK(anchor_render_scale_image(f, &out, NULL) == ANCHOR_OK);
     o = anchor_image_cdata(out);
     float v = (0.1f - -1.0f);
     unsigned char want4 = (unsigned char)((0.0f - -1.0f) / v * 255.0f);
     CHECK(o[0] == 0 && o[1] == 127 && o[2] == 255);
     CHECKF(o[3] == 0 && o[4] == want4 && o[5] == 255, "%d %d %d", o[3], o[4], o[5]);
     anchor_image_destroy(out);
+
+    /* NaN: the example pictures skip it (black pixel, the rest stretched); alibi's anchor
+     * picture follows numpy, where x.max() is NaN and so is every value: all black */
+    anchor_image *g, *seg;
+    anchor_image_create(&g, 1, 1, 3, 1, ANCHOR_DTYPE_F32, NULL);
+    anchor_image_create(&seg, 1, 1, 3, 1, ANCHOR_DTYPE_I32, NULL);
+    float *gd = anchor_image_data(g);
+    gd[0] = 0.0f, gd[1] = NAN, gd[2] = 2.0f;
+    memset(anchor_image_data(seg), 0, 3 * sizeof(int32_t));
+    CHECK(anchor_render_scale_image(g, &out, NULL) == ANCHOR_OK);
+    o = anchor_image_cdata(out);
+    CHECKF(o[0] == 0 && o[1] == 0 && o[2] == 255, "%d %d %d", o[0], o[1], o[2]);
+    anchor_image_destroy(out);
+    int all[1] = {0};
+    CHECK(anchor_render_anchor(g, seg, all, 1, &out, NULL) == ANCHOR_OK);
+    o = anchor_image_cdata(out);
+    CHECKF(o[0] == 0 && o[1] == 0 && o[2] == 0, "%d %d %d", o[0], o[1], o[2]);
+    anchor_image_destroy(out);
+    /* without the NaN, the anchor picture is the stretch where the anchor is, 0 elsewhere */
+    gd[1] = 1.0f;
+    ((int32_t *)anchor_image_data(seg))[2] = 1;
+    CHECK(anchor_render_anchor(g, seg, all, 1, &out, NULL) == ANCHOR_OK);
+    o = anchor_image_cdata(out);
+    CHECKF(o[0] == 0 && o[1] == 127 && o[2] == 0, "%d %d %d", o[0], o[1], o[2]);
+    anchor_image_destroy(out);
+    /* a label map that was never normalised is refused, not read out of bounds */
+    ((int32_t *)anchor_image_data(seg))[2] = -4;
+    anchor_error err;
+    CHECK(anchor_render_anchor(g, seg, all, 1, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && !out);
+    CHECK(strstr(err.message, "negative label") != NULL);
+    CHECK(anchor_render_overlay(g, seg, all, 1, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && !out);
+    anchor_image_destroy(seg);
+    anchor_image_destroy(g);
     anchor_image_destroy(u);
     anchor_image_destroy(f);
 }
