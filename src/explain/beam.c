@@ -13,9 +13,11 @@
  * 4. Fallback: KL-LUCB with top_n = 1 over every size's beam; success = false.
  * 5. Metadata: walk the anchor's insertion order; prefixes that were never sampled
  *    directly get one extra batch for their examples.
- * Every sampling call goes through ex_draw_one, in alibi's order, so the generator's
- * stream and the predictor's batch sequence are alibi's. */
-#include "explain/explain_internal.h"
+ * Every sampling call goes through draw_samples, in alibi's order, so the generator's
+ * stream and the predictor's batch sequence are alibi's. The sampler returns the rows it
+ * drew and how many agree; draw_samples attributes them to the anchor (alibi's
+ * update_state), so every per-anchor statistic is written here and nowhere else. */
+#include "explain/beam.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +25,11 @@
 
 #include "core/grow.h"
 #include "explain/kl_bounds.h"
+#include "explain/log.h"
 #include "numpy/np_argsort.h"
 #include "numpy/np_pyset.h"
 
-static anchor_status nomem(ex_ctx *c, const char *what)
+static anchor_status nomem(ex_search *c, const char *what)
 {
     return anchor_error_set(c->err, ANCHOR_ERR_NOMEM, "out of memory for %s", what);
 }
@@ -40,7 +43,7 @@ static int items_equal(const ex_anchor *a, const int32_t *items, int size)
     return a->size == size && !memcmp(a->items, items, (size_t)size * sizeof *items);
 }
 
-static anchor_status amap_grow(ex_ctx *c)
+static anchor_status amap_grow(ex_search *c)
 {
     size_t size = c->amap ? 2 * (c->amap_mask + 1) : 1024;
     int64_t *t = malloc(size * sizeof *t);
@@ -60,7 +63,7 @@ static anchor_status amap_grow(ex_ctx *c)
     return ANCHOR_OK;
 }
 
-anchor_status ex_anchor_lookup(ex_ctx *c, const int32_t *items, int size, int create, int64_t *aid)
+static anchor_status anchor_lookup(ex_search *c, const int32_t *items, int size, int create, int64_t *aid)
 {
     anchor_status st;
     if (!c->amap && (st = amap_grow(c)))
@@ -99,14 +102,13 @@ anchor_status ex_anchor_lookup(ex_ctx *c, const int32_t *items, int size, int cr
     return ANCHOR_OK;
 }
 
-void ex_anchors_free(ex_ctx *c)
+void ex_search_free(ex_search *c)
 {
     for (int64_t i = 0; i < c->n_anchors; i++) {
         ex_anchor *a = &c->anchors[i];
         free(a->items);
         free(a->order);
-        if (a->cov_owned)
-            free(a->cov);
+        free(a->cov_buf);
         free(a->rows);
         free(a->ex_true);
         free(a->ex_false);
@@ -115,8 +117,38 @@ void ex_anchors_free(ex_ctx *c)
     free(c->amap);
 }
 
+/* alibi's update_state for one sampler call: the rows count for anchor aid, its examples
+ * are this batch's first n_covered_ex agreeing and disagreeing rows. */
+static anchor_status attribute(ex_search *c, int64_t aid, int64_t r0, int64_t n, int64_t positives)
+{
+    ex_anchor *a = &c->anchors[aid];
+    if (!anchor_grow((void **)&a->rows, &a->caprows, a->nrows + n, sizeof *a->rows, 64))
+        return nomem(c, "an anchor's samples");
+    for (int64_t i = 0; i < n; i++)
+        a->rows[a->nrows++] = r0 + i;
+    if (!a->ex_true) {
+        size_t cap = (size_t)(c->p->n_covered_ex > 0 ? c->p->n_covered_ex : 1);
+        a->ex_true = malloc(cap * sizeof *a->ex_true);
+        a->ex_false = malloc(cap * sizeof *a->ex_false);
+        if (!a->ex_true || !a->ex_false)
+            return nomem(c, "examples");
+    }
+    const uint8_t *agree = c->sampler->agree;
+    a->n_true = a->n_false = 0;
+    for (int64_t row = r0; row < r0 + n; row++) {
+        if (agree[row] && a->n_true < c->p->n_covered_ex)
+            a->ex_true[a->n_true++] = row;
+        else if (!agree[row] && a->n_false < c->p->n_covered_ex)
+            a->ex_false[a->n_false++] = row;
+    }
+    a->has_examples = 1;
+    a->nsamples += (double)n;
+    a->positives += (double)positives;
+    return ANCHOR_OK;
+}
+
 /* draw_samples: for each anchor in list order, one sampler call of n samples. */
-static anchor_status draw_samples(ex_ctx *c, const int64_t *aids, int64_t count, int64_t n, double *pos)
+static anchor_status draw_samples(ex_search *c, const int64_t *aids, int64_t count, int64_t n, double *pos)
 {
     for (int64_t i = 0; i < count; i++) {
         ex_anchor *a = &c->anchors[aids[i]];
@@ -126,9 +158,14 @@ static anchor_status draw_samples(ex_ctx *c, const int64_t *aids, int64_t count,
         }
     }
     for (int64_t i = 0; i < count; i++) {
-        anchor_status st = ex_draw_one(c, aids[i], n, &pos[i]);
+        const ex_anchor *a = &c->anchors[aids[i]];
+        int64_t r0, positives;
+        anchor_status st = ex_sampler_draw(c->sampler, a->items, a->size, n, &r0, &positives);
+        if (!st)
+            st = attribute(c, aids[i], r0, n, positives);
         if (st)
             return st;
+        pos[i] = (double)positives;
     }
     return ANCHOR_OK;
 }
@@ -144,24 +181,25 @@ static int64_t popcount_bits(const uint64_t *b, int words)
 }
 
 /* Make anchor aid's row list complete (see ex_anchor.lazy_parent). */
-static anchor_status materialize_rows(ex_ctx *c, int64_t aid)
+static anchor_status materialize_rows(ex_search *c, int64_t aid)
 {
     ex_anchor *a = &c->anchors[aid];
     if (a->lazy_parent < 0)
         return ANCHOR_OK;
     const ex_anchor *t = &c->anchors[a->lazy_parent];
+    const ex_sampler *s = c->sampler;
     if (t->lazy_parent >= 0)
         return anchor_error_set(c->err, ANCHOR_ERR_INTERNAL, "a parent anchor's samples were never listed");
     int f = a->lazy_f;
     int64_t cnt = 0;
     for (int64_t i = 0; i < a->lazy_parent_n; i++)
-        cnt += (int64_t)(c->masks[(size_t)t->rows[i] * c->words + (f >> 6)] >> (f & 63) & 1);
+        cnt += (int64_t)(s->masks[(size_t)t->rows[i] * s->words + (f >> 6)] >> (f & 63) & 1);
     int64_t *rows = malloc((size_t)(cnt + a->nrows + 1) * sizeof *rows);
     if (!rows)
         return nomem(c, "an anchor's samples");
     int64_t n = 0;
     for (int64_t i = 0; i < a->lazy_parent_n; i++)
-        if (c->masks[(size_t)t->rows[i] * c->words + (f >> 6)] >> (f & 63) & 1)
+        if (s->masks[(size_t)t->rows[i] * s->words + (f >> 6)] >> (f & 63) & 1)
             rows[n++] = t->rows[i];
     if (a->nrows)
         memcpy(rows + n, a->rows, (size_t)a->nrows * sizeof *rows);
@@ -176,15 +214,16 @@ static anchor_status materialize_rows(ex_ctx *c, int64_t aid)
 /* For every feature f: how many of parent t's rows keep f, and how many of those agree.
  * One row-major pass over the parent's masks (each row's set bits), instead of one
  * strided pass per feature. */
-static void count_by_feature(const ex_ctx *c, const ex_anchor *t, int64_t *cnt, int64_t *pos)
+static void count_by_feature(const ex_search *c, const ex_anchor *t, int64_t *cnt, int64_t *pos)
 {
     memset(cnt, 0, (size_t)c->k * sizeof *cnt);
     memset(pos, 0, (size_t)c->k * sizeof *pos);
+    const ex_sampler *s = c->sampler;
     for (int64_t i = 0; i < t->nrows; i++) {
         int64_t r = t->rows[i];
-        const uint64_t *m = c->masks + (size_t)r * c->words;
-        int agree = c->agree[r];
-        for (int w = 0; w < c->words; w++)
+        const uint64_t *m = s->masks + (size_t)r * s->words;
+        int agree = s->agree[r];
+        for (int w = 0; w < s->words; w++)
             for (uint64_t bits = m[w]; bits; bits &= bits - 1) {
                 int f = w * 64 + __builtin_ctzll(bits);
                 cnt[f]++;
@@ -194,7 +233,7 @@ static void count_by_feature(const ex_ctx *c, const ex_anchor *t, int64_t *cnt, 
 }
 
 /* Set candidate aid's samples to parent t's rows that keep f, with their statistics. */
-static void inherit_rows(ex_ctx *c, int64_t aid, int64_t parent, int f, int64_t cnt, int64_t pos)
+static void inherit_rows(ex_search *c, int64_t aid, int64_t parent, int f, int64_t cnt, int64_t pos)
 {
     ex_anchor *a = &c->anchors[aid];
     a->nrows = 0; /* earlier samples of this tuple are overwritten, as in alibi */
@@ -206,7 +245,7 @@ static void inherit_rows(ex_ctx *c, int64_t aid, int64_t parent, int f, int64_t 
 }
 
 /* Candidates for the next size, in alibi's order; *out is malloc'ed. */
-static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int64_t n_prev, int64_t round,
+static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, int64_t n_prev, int64_t round,
                              int64_t **out, int64_t *n_out)
 {
     anchor_status st = ANCHOR_OK;
@@ -214,6 +253,7 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
     *n_out = 0;
     /* Parents: the beam, or for size 1 the empty anchor, whose rows are every sample so far
      * (alibi takes the whole cache, which at that point holds only the empty anchor's). */
+    const ex_sampler *s = c->sampler;
     int64_t n_par = n_prev ? n_prev : 1;
     const int64_t *par = n_prev ? prev : &empty;
     int64_t *cnt = malloc((size_t)n_par * (size_t)c->k * sizeof *cnt);
@@ -239,7 +279,7 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
         for (int x = 0; x < c->k; x++) {
             int32_t item = x;
             int64_t aid;
-            if ((st = ex_anchor_lookup(c, &item, 1, 1, &aid))) {
+            if ((st = anchor_lookup(c, &item, 1, 1, &aid))) {
                 free(list);
                 goto done;
             }
@@ -247,9 +287,8 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
             ex_anchor *a = &c->anchors[aid];
             a->order[0] = x;
             a->has_order = 1;
-            a->cov = c->cov_feature + (size_t)x * c->cov_words; /* borrowed, not copied */
-            a->cov_owned = 0;
-            a->coverage = (double)popcount_bits(a->cov, c->cov_words) / (double)c->n_cov;
+            a->cov = s->cov_feature + (size_t)x * s->cov_words; /* borrowed, not copied */
+            a->coverage = (double)popcount_bits(a->cov, s->cov_words) / (double)s->n_cov;
             a->proposed_round = round;
             list[x] = aid;
         }
@@ -279,7 +318,7 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
             if (!inserted)
                 items[q++] = f;
             int64_t aid;
-            if ((st = ex_anchor_lookup(c, items, size, 1, &aid)))
+            if ((st = anchor_lookup(c, items, size, 1, &aid)))
                 break;
             ex_anchor *a = &c->anchors[aid];
             t = &c->anchors[prev[b]]; /* the table may have moved */
@@ -289,17 +328,16 @@ static anchor_status propose(ex_ctx *c, int64_t empty, const int64_t *prev, int6
             memcpy(a->order, t->order, (size_t)t->size * sizeof *a->order);
             a->order[t->size] = f;
             a->has_order = 1;
-            if (!a->cov) {
-                if (!(a->cov = malloc((size_t)(c->cov_words ? c->cov_words : 1) * sizeof *a->cov))) {
-                    st = nomem(c, "coverage sets");
-                    break;
-                }
-                a->cov_owned = 1;
+            if (!a->cov_buf &&
+                !(a->cov_buf = malloc((size_t)(s->cov_words ? s->cov_words : 1) * sizeof *a->cov_buf))) {
+                st = nomem(c, "coverage sets");
+                break;
             }
-            const uint64_t *cf = c->cov_feature + (size_t)f * c->cov_words;
-            for (int w = 0; w < c->cov_words; w++)
-                a->cov[w] = t->cov[w] & cf[w];
-            a->coverage = (double)popcount_bits(a->cov, c->cov_words) / (double)c->n_cov;
+            const uint64_t *cf = s->cov_feature + (size_t)f * s->cov_words;
+            for (int w = 0; w < s->cov_words; w++)
+                a->cov_buf[w] = t->cov[w] & cf[w];
+            a->cov = a->cov_buf;
+            a->coverage = (double)popcount_bits(a->cov, s->cov_words) / (double)s->n_cov;
             inherit_rows(c, aid, prev[b], f, cnt[b * c->k + f], pos[b * c->k + f]);
             st = np_pyset_add(&set, np_pytuple_hash(items, size), aid, c->err);
         }
@@ -328,7 +366,7 @@ typedef struct lucb_work {
     int64_t *order;
 } lucb_work;
 
-static void select_critical(ex_ctx *c, lucb_work *w, int64_t n, int64_t top_n, int64_t t, int64_t *ut, int64_t *lt)
+static void select_critical(ex_search *c, lucb_work *w, int64_t n, int64_t top_n, int64_t t, int64_t *ut, int64_t *lt)
 {
     np_argsort_f64(w->means, w->order, n);
     double beta = beta_lucb(n, t, c->p->delta);
@@ -354,7 +392,7 @@ static void select_critical(ex_ctx *c, lucb_work *w, int64_t n, int64_t top_n, i
 }
 
 /* Indices (into arms) of the top_n arms, as alibi's kllucb returns them. */
-static anchor_status kllucb(ex_ctx *c, const int64_t *arms, int64_t n, int64_t top_n, int64_t *result)
+static anchor_status kllucb(ex_search *c, const int64_t *arms, int64_t n, int64_t top_n, int64_t *result)
 {
     anchor_status st = ANCHOR_OK;
     lucb_work w = {0};
@@ -410,7 +448,7 @@ static anchor_status kllucb(ex_ctx *c, const int64_t *arms, int64_t n, int64_t t
     while (B > c->p->tau) {
         iter++;
         if (c->p->verbose && iter % c->p->verbose_every == 0)
-            ex_log(c, "Best: %lld (mean:%.10f, n: %lld, lb:%.4f) Worst: %lld (mean:%.4f, n: %lld, ub:%.4f) B = %.2f",
+            ex_log(c->p, "Best: %lld (mean:%.10f, n: %lld, lb:%.4f) Worst: %lld (mean:%.4f, n: %lld, ub:%.4f) B = %.2f",
                    (long long)lt, w.means[lt], (long long)w.ns[lt], w.lb[lt], (long long)ut, w.means[ut],
                    (long long)w.ns[ut], w.ub[ut], B);
         int64_t aids[2] = {arms[ut], arms[lt]};
@@ -450,7 +488,7 @@ static int needs_more(double mean, double lb, double ub, double thr, double eps_
 }
 
 /* Confirmation sampling of one size's beam; fills means/lbs for validity. */
-static anchor_status confirm(ex_ctx *c, const int64_t *beam, int64_t nb, double *means, double *lbs)
+static anchor_status confirm(ex_search *c, const int64_t *beam, int64_t nb, double *means, double *lbs)
 {
     const anchor_explain_params *p = c->p;
     double beta = beta_confirm(p->delta, p->beam_size, c->k);
@@ -470,9 +508,9 @@ static anchor_status confirm(ex_ctx *c, const int64_t *beam, int64_t nb, double 
         ubs[i] = kl_upper_bound(means[i], beta / ns[i]);
     }
     if (p->verbose) {
-        ex_log(c, "Best of size %d:", c->anchors[beam[0]].size);
+        ex_log(c->p, "Best of size %d:", c->anchors[beam[0]].size);
         for (int64_t i = 0; i < nb; i++)
-            ex_log(c, "%lld %.17g %.17g %.17g", (long long)i, means[i], lbs[i], ubs[i]);
+            ex_log(c->p, "%lld %.17g %.17g %.17g", (long long)i, means[i], lbs[i], ubs[i]);
     }
     for (;;) {
         int64_t ns_sel = 0;
@@ -512,7 +550,7 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 /* get_anchor_metadata: prefixes in insertion order, extra draws for unsampled ones. */
-static anchor_status metadata(ex_ctx *c, int64_t best, anchor_explanation *e)
+static anchor_status metadata(ex_search *c, int64_t best, ex_result *e)
 {
     int size = c->anchors[best].size;
     e->size = size;
@@ -539,7 +577,7 @@ static anchor_status metadata(ex_ctx *c, int64_t best, anchor_explanation *e)
         items[i] = order[i];
         qsort(items, (size_t)i + 1, sizeof *items, cmp_i32);
         int64_t aid;
-        if ((st = ex_anchor_lookup(c, items, i + 1, 0, &aid)))
+        if ((st = anchor_lookup(c, items, i + 1, 0, &aid)))
             break;
         if (aid < 0) {
             st = anchor_error_set(c->err, ANCHOR_ERR_INTERNAL, "prefix %d of the anchor has no statistics", i + 1);
@@ -574,11 +612,12 @@ static anchor_status metadata(ex_ctx *c, int64_t best, anchor_explanation *e)
                 if (!cnt)
                     continue;
                 anchor_image *img;
-                if ((st = anchor_image_create(&img, cnt, c->h, c->w, c->c, c->dtype, c->err)))
+                const ex_sampler *s = c->sampler;
+                if ((st = anchor_image_create(&img, cnt, s->h, s->w, s->c, s->dtype, c->err)))
                     break;
                 uint8_t *dst = anchor_image_data(img);
                 for (int64_t r = 0; r < cnt; r++)
-                    ex_render_row(c, rows[r], dst + (size_t)r * c->img_bytes);
+                    ex_sampler_render_row(s, rows[r], dst + (size_t)r * s->img_bytes);
                 if (kind)
                     e->examples_true[i] = img;
                 else
@@ -594,20 +633,18 @@ done:
     return st;
 }
 
-anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
+anchor_status ex_search_run(ex_search *c, ex_result *e)
 {
     const anchor_explain_params *p = c->p;
     anchor_status st;
     int64_t *cands = NULL, *beam_all = NULL, *beam_off = NULL, *picked = NULL;
     double *means = NULL, *lbs = NULL;
 
-    if ((st = ex_draw_coverage(c, p->coverage_samples)))
+    if ((st = ex_sampler_draw_coverage(c->sampler, p->coverage_samples)))
         return st;
-    c->prealloc = p->batch_size * p->binary_cache_size;
-    c->alibi_capacity = c->prealloc;
 
     int64_t empty;
-    if ((st = ex_anchor_lookup(c, NULL, 0, 1, &empty)))
+    if ((st = anchor_lookup(c, NULL, 0, 1, &empty)))
         return st;
     c->anchors[empty].has_order = 1;
     double pos, total;
@@ -701,10 +738,10 @@ anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
                 for (int q = 0; q < a->size && len < (int)sizeof tuple - 16; q++)
                     len += snprintf(tuple + len, sizeof tuple - (size_t)len, q ? ", %d" : "%d", a->items[q]);
                 snprintf(tuple + len, sizeof tuple - (size_t)len, a->size == 1 ? ",)" : ")");
-                ex_log(c, "%s mean = %.2f lb = %.2f coverage: %.2f n: %lld", tuple, means[i], lbs[i], cov,
+                ex_log(c->p, "%s mean = %.2f lb = %.2f coverage: %.2f n: %lld", tuple, means[i], lbs[i], cov,
                        (long long)a->nsamples);
                 if (valid)
-                    ex_log(c, "Found eligible result %s Coverage: %.17g Is best? %s", tuple, cov,
+                    ex_log(c->p, "Found eligible result %s Coverage: %.17g Is best? %s", tuple, cov,
                            cov > best_cov ? "True" : "False");
             }
             if (valid && cov > best_cov && (bi < 0 || cov > c->anchors[beam[bi]].coverage))
@@ -722,7 +759,7 @@ anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
     if (best < 0) {
         e->success = 0;
         e->status = ANCHOR_RESULT_BELOW_THRESHOLD;
-        ex_log(c, "warning: could not find an anchor satisfying the %g precision constraint; returning the best "
+        ex_log(c->p, "warning: could not find an anchor satisfying the %g precision constraint; returning the best "
                   "non-eligible anchor", p->threshold);
         int64_t n_fb = beam_off[size]; /* best_of_size[0 .. size-1] */
         if (n_fb == 0) {
@@ -737,7 +774,7 @@ anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
         e->success = 1;
         e->status = ANCHOR_RESULT_FOUND;
     }
-    e->num_preds = c->alibi_capacity; /* read by alibi before the metadata draws */
+    e->num_preds = c->sampler->alibi_capacity; /* read by alibi before the metadata draws */
     st = metadata(c, best, e);
     if (!st && e->size) {
         e->precision_all = e->precision[e->size - 1];
@@ -751,4 +788,20 @@ done:
     free(means);
     free(lbs);
     return st;
+}
+
+void ex_result_free(ex_result *r)
+{
+    free(r->feature);
+    free(r->precision);
+    free(r->coverage);
+    for (int i = 0; i < r->size; i++) {
+        if (r->examples_true)
+            anchor_image_destroy(r->examples_true[i]);
+        if (r->examples_false)
+            anchor_image_destroy(r->examples_false[i]);
+    }
+    free(r->examples_true);
+    free(r->examples_false);
+    memset(r, 0, sizeof *r);
 }

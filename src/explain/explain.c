@@ -1,6 +1,7 @@
 /* The explainer's public face (include/anchor/explain.h): parameters, input checks, one
  * anchor_explain call that owns all of its state (generator, cache, memo), and the
- * explanation accessors. The search itself is beam.c; the sampler is sampler.c. */
+ * explanation accessors. The sampler (sampler.c) and the search (beam.c) each own their
+ * state; this file creates both, hands the search its sampler, and collects the result. */
 #include "explain/explain_internal.h"
 
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "anchor/segment.h"
+#include "explain/log.h"
 #include "image/image_internal.h"
 
 void anchor_explain_params_default(anchor_explain_params *p)
@@ -125,17 +127,7 @@ void anchor_explanation_destroy(anchor_explanation *e)
     if (!e)
         return;
     anchor_image_destroy(e->segments);
-    free(e->feature);
-    free(e->precision);
-    free(e->coverage);
-    for (int i = 0; i < e->size; i++) {
-        if (e->examples_true)
-            anchor_image_destroy(e->examples_true[i]);
-        if (e->examples_false)
-            anchor_image_destroy(e->examples_false[i]);
-    }
-    free(e->examples_true);
-    free(e->examples_false);
+    ex_result_free(&e->found);
     free(e->batch_sizes);
     free(e);
 }
@@ -152,11 +144,8 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     if (st || (st = check_inputs(image, segments, backgrounds, predictor, err)))
         return st;
 
-    ex_ctx c;
-    memset(&c, 0, sizeof c);
-    c.p = params;
-    c.err = err;
-    c.predictor = predictor;
+    ex_sampler sampler = {0};
+    ex_search search = {0};
     anchor_explanation *e = calloc(1, sizeof *e);
     if (!e)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
@@ -165,73 +154,73 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
         anchor_error_prefix(err, "label map");
         goto fail;
     }
-    c.k = k;
     e->k = k;
     e->remapped = changed;
     if (changed)
-        ex_log(&c, "warning: the label map's labels are not 0..%d; remapped to 0..%d by sorted value "
-                   "(alibi would mis-perturb them, alibi#748)", k - 1, k - 1);
-    np_mt_seed(&c.rng, params->seed);
-    if ((st = ex_sampler_setup(&c, image, e->segments, backgrounds)))
+        ex_log(params, "warning: the label map's labels are not 0..%d; remapped to 0..%d by sorted value "
+                       "(alibi would mis-perturb them, alibi#748)", k - 1, k - 1);
+    if ((st = ex_sampler_setup(&sampler, params, image, e->segments, k, backgrounds, predictor, err)))
         goto fail;
-    if ((st = ex_predict_instance(&c)))
+    if ((st = ex_sampler_predict_instance(&sampler)))
         goto fail;
-    e->instance_label = c.instance_label;
-    if ((st = ex_anchor_beam(&c, e)))
+    e->instance_label = sampler.instance_label;
+    search.p = params;
+    search.err = err;
+    search.sampler = &sampler;
+    search.k = k;
+    if ((st = ex_search_run(&search, &e->found)))
         goto fail;
 
-    e->batch_sizes = c.batch_sizes;
-    e->n_batches = c.n_batches;
-    c.batch_sizes = NULL;
+    e->batch_sizes = ex_sampler_take_batch_log(&sampler, &e->n_batches);
     e->stats.predictor_calls = e->n_batches;
-    e->stats.images_sampled = c.images_sampled;
-    e->stats.images_predicted = c.images_predicted;
-    e->stats.model_calls = c.model_calls;
-    e->stats.seconds_predictor = c.seconds_predictor;
-    ex_anchors_free(&c);
-    ex_sampler_free(&c);
+    e->stats.images_sampled = sampler.images_sampled;
+    e->stats.images_predicted = sampler.images_predicted;
+    e->stats.model_calls = sampler.model_calls;
+    e->stats.seconds_predictor = sampler.seconds_predictor;
+    ex_search_free(&search);
+    ex_sampler_free(&sampler);
     e->stats.seconds_total = ex_now() - t0;
     *out = e;
     return ANCHOR_OK;
 fail:
-    ex_anchors_free(&c);
-    ex_sampler_free(&c);
+    ex_search_free(&search);
+    ex_sampler_free(&sampler);
     anchor_explanation_destroy(e);
     return st;
 }
 
-anchor_result_status anchor_explanation_status(const anchor_explanation *e) { return e->status; }
-int anchor_explanation_success(const anchor_explanation *e) { return e->success; }
+anchor_result_status anchor_explanation_status(const anchor_explanation *e) { return e->found.status; }
+int anchor_explanation_success(const anchor_explanation *e) { return e->found.success; }
 int64_t anchor_explanation_instance_label(const anchor_explanation *e) { return e->instance_label; }
 int anchor_explanation_n_segments(const anchor_explanation *e) { return e->k; }
 const anchor_image *anchor_explanation_segments(const anchor_explanation *e) { return e->segments; }
 int anchor_explanation_labels_remapped(const anchor_explanation *e) { return e->remapped; }
-int anchor_explanation_size(const anchor_explanation *e) { return e->size; }
+int anchor_explanation_size(const anchor_explanation *e) { return e->found.size; }
 
 int anchor_explanation_feature(const anchor_explanation *e, int i)
 {
-    return i >= 0 && i < e->size ? e->feature[i] : -1;
+    return i >= 0 && i < e->found.size ? e->found.feature[i] : -1;
 }
 
 double anchor_explanation_prefix_precision(const anchor_explanation *e, int i)
 {
-    return i >= 0 && i < e->size ? e->precision[i] : NAN;
+    return i >= 0 && i < e->found.size ? e->found.precision[i] : NAN;
 }
 
 double anchor_explanation_prefix_coverage(const anchor_explanation *e, int i)
 {
-    return i >= 0 && i < e->size ? e->coverage[i] : NAN;
+    return i >= 0 && i < e->found.size ? e->found.coverage[i] : NAN;
 }
 
-double anchor_explanation_precision(const anchor_explanation *e) { return e->precision_all; }
-double anchor_explanation_coverage(const anchor_explanation *e) { return e->coverage_all; }
-int64_t anchor_explanation_num_preds(const anchor_explanation *e) { return e->num_preds; }
+double anchor_explanation_precision(const anchor_explanation *e) { return e->found.precision_all; }
+double anchor_explanation_coverage(const anchor_explanation *e) { return e->found.coverage_all; }
+int64_t anchor_explanation_num_preds(const anchor_explanation *e) { return e->found.num_preds; }
 
 const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, int kept)
 {
-    if (i < 0 || i >= e->size)
+    if (i < 0 || i >= e->found.size)
         return NULL;
-    return kept ? e->examples_true[i] : e->examples_false[i];
+    return kept ? e->found.examples_true[i] : e->found.examples_false[i];
 }
 
 const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64_t *count)

@@ -15,49 +15,31 @@
  * Memo: identical (mask, background) keys give identical images, so within one
  * explanation a key is predicted once; a batch sends only its unseen keys, deduplicated, in
  * one call, and the answers are scattered back. An all-ones mask is the original image,
- * whose label is the instance label by definition. Statistics count every sample. */
+ * whose label is the instance label by definition. Statistics count every sample.
+ *
+ * Ownership: this file alone writes the sampler's state (sampler.h). A draw returns its
+ * cache rows and how many agree; attributing them to an anchor is the search's job. */
 #define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) where Linux offers it */
-#include "explain/explain_internal.h"
+#include "explain/sampler.h"
 
 #include <math.h>
 #include <sys/mman.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/grow.h"
-#include "numpy/np_sum.h"
+#include "explain/log.h"
 #include "image/image_internal.h"
+#include "numpy/np_sum.h"
 
-double ex_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-void ex_log(const ex_ctx *c, const char *fmt, ...)
-{
-    if (!c->p->log)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    c->p->log(c->p->log_user, line);
-}
-
-static anchor_status nomem(ex_ctx *c, const char *what)
+static anchor_status nomem(ex_sampler *c, const char *what)
 {
     return anchor_error_set(c->err, ANCHOR_ERR_NOMEM, "out of memory for %s", what);
 }
 
 /* ---- Setup: runs, fudged image, backgrounds ------------------------------------------ */
 
-static void build_fudged_u8(ex_ctx *c, const int32_t *lab)
+static void build_fudged_u8(ex_sampler *c, const int32_t *lab)
 {
     const uint8_t *img = c->image->data;
     int64_t np = c->h * c->w;
@@ -76,7 +58,7 @@ static void build_fudged_u8(ex_ctx *c, const int32_t *lab)
     free(mean);
 }
 
-static anchor_status build_fudged_f32(ex_ctx *c, const int32_t *lab)
+static anchor_status build_fudged_f32(ex_sampler *c, const int32_t *lab)
 {
     const float *img = c->image->data;
     float *out = (float *)c->fudged;
@@ -108,9 +90,18 @@ static anchor_status build_fudged_f32(ex_ctx *c, const int32_t *lab)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_setup(ex_ctx *c, const anchor_image *image, const anchor_image *labels,
-                               const anchor_image *backgrounds)
+anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, const anchor_image *image,
+                               const anchor_image *labels, int k, const anchor_image *backgrounds,
+                               anchor_predictor *predictor, anchor_error *err)
 {
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->err = err;
+    c->predictor = predictor;
+    c->k = k;
+    np_mt_seed(&c->rng, p->seed);
+    c->prealloc = p->batch_size * p->binary_cache_size;
+    c->alibi_capacity = c->prealloc;
     c->image = image;
     c->h = image->h;
     c->w = image->w;
@@ -192,7 +183,7 @@ anchor_status ex_sampler_setup(ex_ctx *c, const anchor_image *image, const ancho
     return anchor_prediction_create(&c->prediction, c->err);
 }
 
-void ex_sampler_free(ex_ctx *c)
+void ex_sampler_free(ex_sampler *c)
 {
     free(c->seg_size);
     free(c->seg_run);
@@ -219,7 +210,7 @@ void ex_sampler_free(ex_ctx *c)
 /* One pass over the runs in raster order, each byte written once: kept runs from the
  * image, perturbed runs from the segment-mean image or the drawn background. Runs are
  * contiguous in raster order, so neighbours with the same source merge into one copy. */
-void ex_render_row(const ex_ctx *c, int64_t row, uint8_t *dst)
+void ex_sampler_render_row(const ex_sampler *c, int64_t row, uint8_t *dst)
 {
     const uint8_t *img = c->image->data;
     const uint64_t *m = c->masks + (size_t)row * c->words;
@@ -245,7 +236,7 @@ void ex_render_row(const ex_ctx *c, int64_t row, uint8_t *dst)
 
 /* ---- Predictions ---------------------------------------------------------------------- */
 
-static anchor_status record_batch(ex_ctx *c, int64_t n)
+static anchor_status record_batch(ex_sampler *c, int64_t n)
 {
     if (!anchor_grow((void **)&c->batch_sizes, &c->cap_batches, c->n_batches + 1, sizeof *c->batch_sizes, 64))
         return nomem(c, "the batch log");
@@ -255,7 +246,7 @@ static anchor_status record_batch(ex_ctx *c, int64_t n)
 }
 
 /* Run the predictor on n images held in c->scratch. */
-static anchor_status call_predictor(ex_ctx *c, int64_t n)
+static anchor_status call_predictor(ex_sampler *c, int64_t n)
 {
     struct anchor_image view = {n, c->h, c->w, c->c, c->dtype, c->scratch};
     double t0 = ex_now();
@@ -296,7 +287,7 @@ static void label_of(const anchor_prediction *pr, int64_t i, int64_t *label, dou
 
 /* The batch buffer: a batch of 100 photos is tens of MB, and touching it page by page
  * costs more than filling it, so ask for huge pages where the kernel offers them. */
-static anchor_status ensure_scratch(ex_ctx *c, int64_t n)
+static anchor_status ensure_scratch(ex_sampler *c, int64_t n)
 {
     size_t need = (size_t)(n ? n : 1) * c->img_bytes;
     if (need > c->scratch_cap) {
@@ -327,7 +318,7 @@ static anchor_status ensure_scratch(ex_ctx *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_predict_instance(ex_ctx *c)
+anchor_status ex_sampler_predict_instance(ex_sampler *c)
 {
     /* one buffer for the largest batch the search makes, allocated once */
     int64_t largest = c->p->batch_size > c->p->min_samples_start ? c->p->batch_size : c->p->min_samples_start;
@@ -346,7 +337,7 @@ anchor_status ex_predict_instance(ex_ctx *c)
 
 /* ---- The memo ------------------------------------------------------------------------- */
 
-static int row_all_ones(const ex_ctx *c, int64_t row)
+static int row_all_ones(const ex_sampler *c, int64_t row)
 {
     const uint64_t *m = c->masks + (size_t)row * c->words;
     for (int w = 0; w < c->words; w++) {
@@ -357,7 +348,7 @@ static int row_all_ones(const ex_ctx *c, int64_t row)
     return 1;
 }
 
-static uint64_t row_key_hash(const ex_ctx *c, int64_t row)
+static uint64_t row_key_hash(const ex_sampler *c, int64_t row)
 {
     const uint64_t *m = c->masks + (size_t)row * c->words;
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)(int64_t)c->bg_index[row];
@@ -369,14 +360,14 @@ static uint64_t row_key_hash(const ex_ctx *c, int64_t row)
     return h;
 }
 
-static int rows_equal(const ex_ctx *c, int64_t a, int64_t b)
+static int rows_equal(const ex_sampler *c, int64_t a, int64_t b)
 {
     return c->bg_index[a] == c->bg_index[b] &&
            !memcmp(c->masks + (size_t)a * c->words, c->masks + (size_t)b * c->words, (size_t)c->words * 8);
 }
 
 /* Find the first row with row's key, or insert row itself. Returns the row found. */
-static anchor_status memo_find_or_insert(ex_ctx *c, int64_t row, int64_t *found)
+static anchor_status memo_find_or_insert(ex_sampler *c, int64_t row, int64_t *found)
 {
     if ((c->memo_used + 1) * 2 > c->memo_mask + 1 || !c->memo) {
         size_t size = c->memo ? 2 * (c->memo_mask + 1) : 1024;
@@ -413,7 +404,7 @@ static anchor_status memo_find_or_insert(ex_ctx *c, int64_t row, int64_t *found)
 
 /* Labels for cache rows [r0, r0+n): one alibi call of n images, of which only unseen
  * keys reach the model (all of them with the memo off). */
-static anchor_status predict_rows(ex_ctx *c, int64_t r0, int64_t n)
+static anchor_status predict_rows(ex_sampler *c, int64_t r0, int64_t n)
 {
     anchor_status st = record_batch(c, n);
     if (!st)
@@ -441,7 +432,7 @@ static anchor_status predict_rows(ex_ctx *c, int64_t r0, int64_t n)
     }
     if (n_send) {
         for (int64_t s = 0; s < n_send; s++)
-            ex_render_row(c, c->send_rows[s], c->scratch + (size_t)s * c->img_bytes);
+            ex_sampler_render_row(c, c->send_rows[s], c->scratch + (size_t)s * c->img_bytes);
         if ((st = call_predictor(c, n_send)))
             return st;
         int mode = label_mode_of(c->prediction);
@@ -470,7 +461,7 @@ static anchor_status predict_rows(ex_ctx *c, int64_t r0, int64_t n)
 
 /* ---- Draws ---------------------------------------------------------------------------- */
 
-static anchor_status ensure_rows(ex_ctx *c, int64_t n)
+static anchor_status ensure_rows(ex_sampler *c, int64_t n)
 {
     if (c->n_rows + n <= c->cap_rows)
         return ANCHOR_OK;
@@ -492,7 +483,7 @@ static anchor_status ensure_rows(ex_ctx *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_draw_coverage(ex_ctx *c, int64_t n)
+anchor_status ex_sampler_draw_coverage(ex_sampler *c, int64_t n)
 {
     c->n_cov = n;
     c->cov_words = (int)((n + 63) / 64);
@@ -510,31 +501,22 @@ anchor_status ex_draw_coverage(ex_ctx *c, int64_t n)
     return ANCHOR_OK;
 }
 
-static anchor_status append_rows(ex_ctx *c, ex_anchor *a, int64_t r0, int64_t n)
-{
-    if (!anchor_grow((void **)&a->rows, &a->caprows, a->nrows + n, sizeof *a->rows, 64))
-        return nomem(c, "an anchor's samples");
-    for (int64_t i = 0; i < n; i++)
-        a->rows[a->nrows++] = r0 + i;
-    return ANCHOR_OK;
-}
-
-anchor_status ex_draw_one(ex_ctx *c, int64_t aid, int64_t n, double *positives)
+anchor_status ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, int64_t n, int64_t *first,
+                              int64_t *positives)
 {
     anchor_status st = ensure_rows(c, n);
     if (st)
         return st;
     int64_t r0 = c->n_rows;
-    /* 1. the mask: n*K choices, then the anchor's columns set to 1 */
+    /* 1. the mask: n*K choices, then the kept columns set to 1 */
     for (int64_t i = 0; i < n; i++) {
         uint64_t *m = c->masks + (size_t)(r0 + i) * c->words;
         memset(m, 0, (size_t)c->words * sizeof *m);
         for (int j = 0; j < c->k; j++)
             if (!(np_mt_random_double(&c->rng) < c->cut_labelled))
                 m[j >> 6] |= 1ULL << (j & 63);
-        const ex_anchor *a = &c->anchors[aid];
-        for (int q = 0; q < a->size; q++)
-            m[a->items[q] >> 6] |= 1ULL << (a->items[q] & 63);
+        for (int q = 0; q < n_keep; q++)
+            m[keep[q] >> 6] |= 1ULL << (keep[q] & 63);
     }
     /* 2. the backgrounds, after the whole mask */
     for (int64_t i = 0; i < n; i++)
@@ -542,34 +524,24 @@ anchor_status ex_draw_one(ex_ctx *c, int64_t aid, int64_t n, double *positives)
     /* 3. labels */
     if ((st = predict_rows(c, r0, n)))
         return st;
-    /* 4. update_state */
-    ex_anchor *a = &c->anchors[aid];
-    if ((st = append_rows(c, a, r0, n)))
-        return st;
-    if (!a->ex_true) {
-        size_t cap = (size_t)(c->p->n_covered_ex > 0 ? c->p->n_covered_ex : 1);
-        a->ex_true = malloc(cap * sizeof *a->ex_true);
-        a->ex_false = malloc(cap * sizeof *a->ex_false);
-        if (!a->ex_true || !a->ex_false)
-            return nomem(c, "examples");
-    }
+    /* 4. the cache grows as alibi's would (update_state's preallocation) */
     int64_t pos = 0;
-    a->n_true = a->n_false = 0;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t row = r0 + i;
-        pos += c->agree[row];
-        if (c->agree[row] && a->n_true < c->p->n_covered_ex)
-            a->ex_true[a->n_true++] = row;
-        else if (!c->agree[row] && a->n_false < c->p->n_covered_ex)
-            a->ex_false[a->n_false++] = row;
-    }
-    a->has_examples = 1;
-    a->nsamples += (double)n;
-    a->positives += (double)pos;
+    for (int64_t i = 0; i < n; i++)
+        pos += c->agree[r0 + i];
     c->n_rows += n;
     int64_t margin = c->p->cache_margin > n ? c->p->cache_margin : n;
     if (c->n_rows >= c->alibi_capacity - margin)
         c->alibi_capacity += c->prealloc;
-    *positives = (double)pos;
+    *first = r0;
+    *positives = pos;
     return ANCHOR_OK;
+}
+
+int64_t *ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
+{
+    int64_t *log = c->batch_sizes;
+    *n_batches = c->n_batches;
+    c->batch_sizes = NULL;
+    c->n_batches = c->cap_batches = 0;
+    return log;
 }
