@@ -102,6 +102,15 @@ static anchor_status anchor_lookup(ex_search *c, const int32_t *items, int size,
     return ANCHOR_OK;
 }
 
+void ex_search_init(ex_search *c, const anchor_explain_params *p, ex_sampler *sampler, anchor_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->p = p;
+    c->err = err;
+    c->sampler = sampler;
+    c->k = sampler->k;
+}
+
 void ex_search_free(ex_search *c)
 {
     for (int64_t i = 0; i < c->n_anchors; i++) {

@@ -64,7 +64,8 @@ typedef struct ex_result {
     anchor_image **examples_true, **examples_false; /* per prefix, NULL when none */
 } ex_result;
 
-/* Run the search with a sampler that has made the instance call. */
+/* An empty search that will draw from `sampler` (set up, instance call made). */
+void ex_search_init(ex_search *q, const anchor_explain_params *p, ex_sampler *sampler, anchor_error *err);
 anchor_status ex_search_run(ex_search *q, ex_result *r);
 void ex_search_free(ex_search *q);
 void ex_result_free(ex_result *r);

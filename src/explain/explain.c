@@ -164,10 +164,7 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     if ((st = ex_sampler_predict_instance(&sampler)))
         goto fail;
     e->instance_label = sampler.instance_label;
-    search.p = params;
-    search.err = err;
-    search.sampler = &sampler;
-    search.k = k;
+    ex_search_init(&search, params, &sampler, err);
     if ((st = ex_search_run(&search, &e->found)))
         goto fail;
 
