@@ -1,10 +1,11 @@
 /* Private to the ONNX engine: the loaded graph, constant tensors, and the per-batch plan.
  *
  * Loading (load.c) parses the file with protobuf-c, converts every initializer to a
- * constant tensor (float32, float16 widened to float32, or int64 for shapes and indices)
- * and checks that every operator is one we run, so that a bad model fails at load time.
- * Planning (plan.c) turns the graph into a list of oneDNN primitives and small C kernels
- * for one batch size: shapes are resolved, shape arithmetic is folded into constants,
+ * constant tensor (tensor.c: float32, float16 widened to float32, or int64 for shapes and
+ * indices) and checks that every operator is one we run (ops.c), so that a bad model fails
+ * at load time. Planning (plan.c, one op_*.c file per operator family, plan_build.c,
+ * kernels.c, plan_memory.c) turns the graph into a list of oneDNN primitives and small C
+ * kernels for one batch size: shapes are resolved, shape arithmetic is folded into constants,
  * BatchNormalization is folded into the Conv before it, activations and residual sums
  * become post-ops, and activations live in a few reused buffers. */
 #ifndef ANCHOR_ONNX_INTERNAL_H
@@ -83,6 +84,8 @@ struct anchor_model {
 /* load.c */
 anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err);
 void ox_graph_free(ox_graph *g);
+
+/* tensor.c */
 const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name);
 int64_t ox_attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt);
 float ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt);
@@ -95,6 +98,17 @@ const char *ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size);
 
 /* plan.c */
 typedef struct ox_plan ox_plan;
+struct nctx;
+
+/* ops.c: an operator we run, and the planner (op_*.c) that plans its nodes. */
+typedef struct ox_op {
+    const char *name;
+    anchor_status (*plan)(ox_plan *p, const struct nctx *c);
+    int variant; /* passed to the planner in nctx.variant */
+} ox_op;
+/* The row for an ai.onnx operator name, or NULL when we do not run it. */
+const ox_op *anc_ox_op_find(const char *op_type);
+
 anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
 void ox_plan_destroy(ox_plan *p);
 /* The plan's input buffer (batch x the model's input shape, float32, model layout) and
