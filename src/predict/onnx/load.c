@@ -74,6 +74,7 @@ void ox_graph_free(ox_graph *g)
             free(g->node_out[i]);
     free(g->node_in);
     free(g->node_out);
+    free(g->node_op);
     if (g->proto)
         onnx__model_proto__free_unpacked(g->proto, NULL);
     memset(g, 0, sizeof *g);
@@ -92,6 +93,102 @@ static anchor_status check_value_type(const Onnx__ValueInfoProto *v, const char 
     return ANCHOR_OK;
 }
 
+/* One node against its operator's row in ops.c: known operator, arity, required inputs
+ * present (an empty name is ONNX's mark for an omitted optional input), a named first
+ * output, no value defined twice, known attributes, and no training-time behaviour. */
+static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error *err)
+{
+    const Onnx__NodeProto *n = g->g->node[i];
+    char label[256];
+    ox_node_label(n, label, sizeof label);
+    const ox_op *op = anc_ox_op_find(n->op_type);
+    if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
+        op = NULL;
+    if (!op)
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "unsupported operator %s%s%s in %s",
+                                n->domain && n->domain[0] ? n->domain : "", n->domain && n->domain[0] ? "." : "",
+                                n->op_type ? n->op_type : "(none)", label);
+    g->node_op[i] = op;
+    int nin = (int)n->n_input, need = op->max_in < 0 ? nin : op->min_in;
+    if (nin < op->min_in || (op->max_in >= 0 && nin > op->max_in)) {
+        if (op->max_in < 0)
+            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has %d inputs (at least %d)", label, nin, op->min_in);
+        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has %d inputs (%d to %d)", label, nin, op->min_in,
+                                op->max_in);
+    }
+    for (int k = 0; k < need; k++)
+        if (g->node_in[i][k] < 0)
+            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: input %d is required but its name is empty", label, k);
+    if (n->n_output < 1 || g->node_out[i][0] < 0)
+        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has no output", label);
+    for (size_t k = 0; k < n->n_output; k++) {
+        int id = g->node_out[i][k];
+        if (id < 0)
+            continue;
+        if ((int)k >= op->max_out)
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s declares output %zu ('%s'): %s takes at most %d "
+                                    "(more are training-mode outputs)", label, k, g->names[id], op->name, op->max_out);
+        if (produced[id])
+            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s defines '%s', which is already defined", label,
+                                    g->names[id]);
+        produced[id] = 1;
+    }
+    for (size_t k = 0; k < n->n_attribute; k++) {
+        const char *a = n->attribute[k]->name;
+        size_t len = a ? strlen(a) : 0;
+        const char *hit = len ? strstr(op->attrs, a) : NULL;
+        while (hit && ((hit > op->attrs && hit[-1] != ' ') || (hit[len] && hit[len] != ' ')))
+            hit = strstr(hit + 1, a);
+        if (!hit)
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: attribute '%s' is not supported", label,
+                                    a ? a : "");
+    }
+    if (ox_attr_int(n, "training_mode", 0))
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode=1 is not supported (inference only)",
+                                label);
+    if (!strcmp(op->name, "BatchNormalization") && !ox_attr_int(n, "spatial", 1))
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: spatial=0 is not supported", label);
+    for (int k = 0; k < nin; k++)
+        if (g->node_in[i][k] >= 0)
+            g->consumers[g->node_in[i][k]]++;
+    return ANCHOR_OK;
+}
+
+/* Outputs past the first (MaxPool's indices, Dropout's mask) are never computed: no node
+ * and no graph output may read them. */
+static anchor_status check_extra_outputs(const ox_graph *g, int i, anchor_error *err)
+{
+    const Onnx__NodeProto *n = g->g->node[i];
+    for (size_t k = 1; k < n->n_output; k++) {
+        int id = g->node_out[i][k];
+        int is_output = 0;
+        for (size_t o = 0; o < g->g->n_output && id >= 0; o++)
+            is_output |= g->g->output[o]->name && !strcmp(g->g->output[o]->name, g->names[id]);
+        if (id >= 0 && (g->consumers[id] || is_output)) {
+            char label[256];
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: its output %zu ('%s') is read, but only the "
+                                    "first output is computed", ox_node_label(n, label, sizeof label), k,
+                                    g->names[id]);
+        }
+    }
+    return ANCHOR_OK;
+}
+
+/* Dropout's training_mode input (opset 12 on) must be a constant false. */
+static anchor_status check_dropout(const ox_graph *g, int i, anchor_error *err)
+{
+    const Onnx__NodeProto *n = g->g->node[i];
+    if (strcmp(n->op_type, "Dropout") || n->n_input < 3 || g->node_in[i][2] < 0)
+        return ANCHOR_OK;
+    const ox_tensor *t = g->init[g->node_in[i][2]];
+    int is_false = t && t->count == 1 && (t->type == OX_I64 ? ((int64_t *)t->data)[0] == 0 : ((float *)t->data)[0] == 0);
+    if (is_false)
+        return ANCHOR_OK;
+    char label[256];
+    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode must be a constant false (inference only)",
+                            ox_node_label(n, label, sizeof label));
+}
+
 anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
 {
     memset(g, 0, sizeof *g);
@@ -100,8 +197,20 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
     anchor_status st = anchor_read_file(path, &bytes, &size, OX_MAX_FILE_BYTES, err);
     if (st)
         return st;
-    g->proto = onnx__model_proto__unpack(NULL, size, bytes);
+    st = anc_ox_graph_parse(g, bytes, size, path, err);
     free(bytes);
+    return st;
+}
+
+anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t size, const char *path,
+                                 anchor_error *err)
+{
+    memset(g, 0, sizeof *g);
+    if (size > OX_MAX_FILE_BYTES)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT, "%s: more than %zu bytes", path, OX_MAX_FILE_BYTES);
+    g->budget.file_bytes = size;
+    g->budget.limit = OX_MEM_FLOOR + OX_MEM_PER_FILE_BYTE * (int64_t)size;
+    g->proto = onnx__model_proto__unpack(NULL, size, bytes);
     if (!g->proto || !g->proto->graph)
         return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: not an ONNX model (corrupt or truncated protobuf)",
                                 path);
@@ -153,7 +262,7 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
         name_add(&t, gp->input[i]->name ? gp->input[i]->name : empty);
     for (size_t i = 0; i < gp->n_initializer; i++)
         name_add(&t, gp->initializer[i]->name ? gp->initializer[i]->name : empty);
-    st = ANCHOR_OK;
+    anchor_status st = ANCHOR_OK;
     for (size_t i = 0; i < gp->n_node && !st; i++) {
         const Onnx__NodeProto *n = gp->node[i];
         g->node_in[i] = malloc((n->n_input + 1) * sizeof(int));
@@ -176,26 +285,32 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
     if (!st && (!g->init || !g->consumers))
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory reading %s", path);
 
-    /* Operators, checked before any weight is converted. */
+    /* Operators and the graph's structure, checked once here and before any weight is
+     * converted, so that the planner can trust them. */
+    g->node_op = calloc(gp->n_node + 1, sizeof *g->node_op);
+    char *produced = calloc((size_t)t.n + 1, 1);
+    if (!st && (!g->node_op || !produced))
+        st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory reading %s", path);
+    for (size_t i = 0; i < gp->n_input && !st; i++)
+        produced[name_find(&t, gp->input[i]->name ? gp->input[i]->name : empty)] = 1;
+    for (size_t i = 0; i < gp->n_initializer && !st; i++)
+        produced[name_find(&t, gp->initializer[i]->name ? gp->initializer[i]->name : empty)] = 1;
     for (size_t i = 0; i < gp->n_node && !st; i++) {
-        const Onnx__NodeProto *n = gp->node[i];
-        char label[256];
-        int known = anc_ox_op_find(n->op_type) != NULL;
-        if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
-            known = 0;
-        if (!known)
-            st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: unsupported operator %s%s%s in %s", path,
-                                  n->domain && n->domain[0] ? n->domain : "", n->domain && n->domain[0] ? "." : "",
-                                  n->op_type ? n->op_type : "(none)", ox_node_label(n, label, sizeof label));
-        for (size_t k = 0; k < n->n_input && !st; k++)
-            if (g->node_in[i][k] >= 0)
-                g->consumers[g->node_in[i][k]]++;
+        st = check_node(g, (int)i, produced, err);
+        if (st)
+            anchor_error_prefix(err, "%s", path);
     }
+    for (size_t i = 0; i < gp->n_node && !st; i++) {
+        st = check_extra_outputs(g, (int)i, err);
+        if (st)
+            anchor_error_prefix(err, "%s", path);
+    }
+    free(produced);
     for (size_t i = 0; i < gp->n_initializer && !st; i++) {
         const Onnx__TensorProto *tp = gp->initializer[i];
         int id = name_find(&t, tp->name ? tp->name : empty);
         ox_tensor *x;
-        st = ox_tensor_from_proto(&x, tp, tp->name ? tp->name : "?", err);
+        st = ox_tensor_from_proto(&x, tp, tp->name ? tp->name : "?", &g->budget, err);
         if (st)
             anchor_error_prefix(err, "%s", path);
         else {
@@ -262,13 +377,18 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
             g->input_shape.d[k] = v64;
         }
         if (!st) {
-            int64_t per = 1;
-            for (int k = 1; k < g->input_shape.ndims; k++)
-                per *= g->input_shape.d[k];
-            if (per > OX_MAX_TENSOR_ELEMS / 4)
-                st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "%s: input '%s' declares %lld values per image", path,
-                                      v->name, (long long)per);
+            ox_shape one = g->input_shape;
+            one.d[0] = 1;
+            int64_t per = anc_ox_shape_elems(&one); /* checked at each product: no overflow */
+            if (per < 0 || per > OX_MAX_TENSOR_ELEMS / 4)
+                st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "%s: input '%s' declares more than %lld values per image",
+                                      path, v->name, (long long)OX_MAX_TENSOR_ELEMS / 4);
         }
+    }
+    for (size_t i = 0; i < gp->n_node && !st; i++) {
+        st = check_dropout(g, (int)i, err);
+        if (st)
+            anchor_error_prefix(err, "%s", path);
     }
     if (!st && g->input < 0)
         st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: the model has no runtime input", path);

@@ -111,7 +111,7 @@ static anchor_status fold_binary(ox_plan *p, int op, int a, int b, int out, cons
     if (st)
         return st;
     ox_tensor *t;
-    if ((st = ox_tensor_new(&t, ta->type == OX_I64 && tb->type == OX_I64 ? OX_I64 : OX_F32, &sh, p->err)))
+    if ((st = ox_tensor_new(&t, ta->type == OX_I64 && tb->type == OX_I64 ? OX_I64 : OX_F32, &sh, &p->budget, p->err)))
         return st;
     int64_t sa[OX_MAX_DIMS], sb[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
     anc_plan_broadcast_strides(&ta->shape, &sh, sa);

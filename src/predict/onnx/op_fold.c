@@ -21,18 +21,18 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
     if (!strcmp(op, "Constant")) {
         const Onnx__AttributeProto *a;
         if ((a = ox_attr(c->n, "value")) && a->t) {
-            if ((st = ox_tensor_from_proto(&t, a->t, ctx, p->err)))
+            if ((st = ox_tensor_from_proto(&t, a->t, ctx, &p->budget, p->err)))
                 return st;
         } else if ((a = ox_attr(c->n, "value_float")) || (a = ox_attr(c->n, "value_int"))) {
             ox_shape s0 = {0};
             int isf = !strcmp(a->name, "value_float");
-            if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s0, p->err)))
+            if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s0, &p->budget, p->err)))
                 return st;
             tset(t, 0, isf ? a->f : (double)a->i);
         } else if ((a = ox_attr(c->n, "value_floats")) || (a = ox_attr(c->n, "value_ints"))) {
             int isf = !strcmp(a->name, "value_floats");
             ox_shape s1 = {.ndims = 1, .d = {isf ? (int64_t)a->n_floats : (int64_t)a->n_ints}};
-            if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s1, p->err)))
+            if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s1, &p->budget, p->err)))
                 return st;
             for (int64_t i = 0; i < s1.d[0]; i++)
                 tset(t, i, isf ? a->floats[i] : (double)a->ints[i]);
@@ -46,7 +46,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
         start = start < 0 ? 0 : start > xs->ndims ? xs->ndims : start;
         end = end < start ? start : end > xs->ndims ? xs->ndims : end;
         ox_shape s1 = {.ndims = 1, .d = {end - start}};
-        if ((st = ox_tensor_new(&t, OX_I64, &s1, p->err)))
+        if ((st = ox_tensor_new(&t, OX_I64, &s1, &p->budget, p->err)))
             return st;
         for (int64_t i = start; i < end; i++)
             ((int64_t *)t->data)[i - start] = xs->d[i];
@@ -59,9 +59,9 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
         memcpy(s.d, dims, sizeof(int64_t) * (size_t)nd);
         const Onnx__AttributeProto *a = ox_attr(c->n, "value");
         ox_tensor *v = NULL;
-        if (a && a->t && (st = ox_tensor_from_proto(&v, a->t, ctx, p->err)))
+        if (a && a->t && (st = ox_tensor_from_proto(&v, a->t, ctx, &p->budget, p->err)))
             return st;
-        st = ox_tensor_new(&t, v ? v->type : OX_F32, &s, p->err);
+        st = ox_tensor_new(&t, v ? v->type : OX_F32, &s, &p->budget, p->err);
         if (!st)
             for (int64_t i = 0; i < t->count; i++)
                 tset(t, i, v && v->count ? tget(v, 0) : 0.0);
@@ -84,7 +84,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
             return ANCHOR_OK;
         }
         const ox_tensor *s = p->v[x].c;
-        if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s->shape, p->err)))
+        if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s->shape, &p->budget, p->err)))
             return st;
         for (int64_t i = 0; i < t->count; i++) {
             double v = tget(s, i);
@@ -117,12 +117,12 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
                 ys.d[ys.ndims++] = xs->d[i];
                 inner *= xs->d[i];
             }
-            if ((st = ox_tensor_new(&t, s->type, &ys, p->err)))
+            if ((st = ox_tensor_new(&t, s->type, &ys, &p->budget, p->err)))
                 return st;
             int64_t e = 0, n = xs->d[axis];
             for (int64_t o = 0; o < outer; o++)
                 for (int64_t k = 0; k < it->count; k++) {
-                    int64_t j = (int64_t)tget(it, k);
+                    int64_t j = ox_sat_i64(tget(it, k));
                     j = j < 0 ? j + n : j;
                     if (j < 0 || j >= n) {
                         ox_tensor_free(t);
@@ -175,7 +175,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
                 step[a] = stp;
                 ys.d[a] = len > 0 ? len : 0;
             }
-            if ((st = ox_tensor_new(&t, s->type, &ys, p->err)))
+            if ((st = ox_tensor_new(&t, s->type, &ys, &p->budget, p->err)))
                 return st;
             for (int64_t e = 0; e < t->count; e++) {
                 int64_t r = e, off = 0, mul = 1;

@@ -96,7 +96,7 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
         if (!bias)
             return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory", ctx);
         for (int64_t i = 0; i < N; i++)
-            bias[i] = beta * (float)tget(ct, row ? i : 0);
+            bias[i] = beta * ox_sat_f32(tget(ct, row ? i : 0));
     }
     dnnl_primitive_attr_t attr;
     dnnl_primitive_attr_create(&attr);
@@ -109,7 +109,7 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
             return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory", ctx);
         }
         for (int64_t i = 0; i < cnt; i++)
-            wts[i] = alpha * (float)tget(p->v[b].c, i);
+            wts[i] = alpha * ox_sat_f32(tget(p->v[b].c, i));
     } else if (alpha != 1.f) {
         dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha);
     }

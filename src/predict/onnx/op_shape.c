@@ -40,7 +40,7 @@ anchor_status anc_op_concat(ox_plan *p, const nctx *c)
         int any_f = 0;
         for (int k = 0; k < c->nin; k++)
             any_f |= p->v[c->in[k]].c->type == OX_F32;
-        if ((st = ox_tensor_new(&t, any_f ? OX_F32 : OX_I64, &ys, p->err)))
+        if ((st = ox_tensor_new(&t, any_f ? OX_F32 : OX_I64, &ys, &p->budget, p->err)))
             return st;
         int64_t outer = 1, inner = 1;
         for (int i = 0; i < axis; i++)
@@ -203,7 +203,7 @@ anchor_status anc_op_transpose(ox_plan *p, const nctx *c)
     if (is_const) { /* shape arithmetic: permute now */
         ox_tensor *t;
         const ox_tensor *src = p->v[x].c;
-        if ((st = ox_tensor_new(&t, src->type, &ys, p->err)))
+        if ((st = ox_tensor_new(&t, src->type, &ys, &p->budget, p->err)))
             return st;
         for (int64_t e = 0; e < t->count; e++) {
             int64_t r = e, off = 0;

@@ -68,6 +68,7 @@ anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anch
     p->eng = m->engine;
     p->stream = m->stream;
     p->err = err;
+    p->budget = g->budget;
     p->done = calloc((size_t)g->n_nodes + 1, 1);
     anchor_status st = p->done ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     for (int i = 0; i < g->n_values && !st; i++) {
@@ -103,13 +104,10 @@ anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anch
         if (!st && c.nin < 1 && strcmp(c.n->op_type, "Constant"))
             st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has no input", c.ctx);
         if (!st) {
-            const ox_op *op = anc_ox_op_find(c.n->op_type);
-            if (!op) {
-                st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: unsupported operator %s", c.ctx, c.n->op_type);
-                break;
-            }
-            c.variant = op->variant;
-            st = op->plan(p, &c);
+            c.variant = g->node_op[i]->variant;
+            st = g->node_op[i]->plan(p, &c);
+            if (st && !strstr(err->message, c.ctx)) /* every message names its node */
+                anchor_error_prefix(err, "%s", c.ctx);
         }
     }
     if (!st && p->v[g->output].kind != PV_RT)

@@ -132,6 +132,9 @@ anchor_status anc_plan_const_arg(ox_plan *p, pstep *s, int kind, const float *da
                                  const dnnl_memory_desc_t *dst_md, const char *ctx)
 {
     size_t size = dnnl_memory_desc_get_size(dst_md);
+    anchor_status st = anc_ox_budget_charge(&p->budget, (int64_t)size, p->err);
+    if (st)
+        return anchor_error_prefix(p->err, "%s", ctx);
     void *buf = aligned_alloc(64, (size + 63) / 64 * 64 + 64);
     if (!buf)
         return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory for weights", ctx);
@@ -184,6 +187,8 @@ anchor_status anc_plan_materialize(ox_plan *p, int id, int *out, const char *ctx
     if (st)
         return st;
     v = &p->v[id];
+    if ((st = anc_ox_budget_charge(&p->budget, v->c->count * 4, p->err)))
+        return anchor_error_prefix(p->err, "%s", ctx);
     float *buf = aligned_alloc(64, ((size_t)v->c->count * 4 + 63) / 64 * 64 + 64);
     if (!buf)
         return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory", ctx);
@@ -304,7 +309,7 @@ int anc_plan_const_ints(ox_plan *p, int id, int64_t *out, int max)
     if (t->count > max)
         return -1;
     for (int64_t i = 0; i < t->count; i++)
-        out[i] = t->type == OX_I64 ? ((int64_t *)t->data)[i] : (int64_t)((float *)t->data)[i];
+        out[i] = t->type == OX_I64 ? ((int64_t *)t->data)[i] : ox_sat_i64(((float *)t->data)[i]);
     return (int)t->count;
 }
 
@@ -313,7 +318,7 @@ int anc_plan_const_float(ox_plan *p, int id, float *out)
     if (id < 0 || p->v[id].kind != PV_CONST || p->v[id].c->count != 1)
         return 0;
     const ox_tensor *t = p->v[id].c;
-    *out = t->type == OX_F32 ? ((float *)t->data)[0] : (float)((int64_t *)t->data)[0];
+    *out = t->type == OX_F32 ? ((float *)t->data)[0] : (float)((int64_t *)t->data)[0]; /* int64 -> float is defined */
     return 1;
 }
 
@@ -393,13 +398,14 @@ anchor_status anc_plan_fold_reshaped(ox_plan *p, int src, int out, const ox_shap
 {
     ox_tensor *t;
     const ox_tensor *s = p->v[src].c;
-    anchor_status st = ox_tensor_new(&t, s->type, sh, p->err);
+    anchor_status st = ox_tensor_new(&t, s->type, sh, &p->budget, p->err);
     if (st)
         return st;
     if (t->count != s->count) {
+        int64_t want = t->count;
         ox_tensor_free(t);
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "cannot reshape %lld elements to %lld",
-                                (long long)s->count, (long long)t->count);
+                                (long long)s->count, (long long)want);
     }
     memcpy(t->data, s->data, (size_t)s->count * (s->type == OX_F32 ? 4 : 8));
     anc_plan_set_const(p, out, t);

@@ -70,6 +70,7 @@ struct ox_plan {
     double flops;
     int64_t out_per_image;
     anchor_error *err;
+    ox_budget budget; /* starts from the graph's; charged for folded constants, weights and activations */
 };
 
 /* ---- small helpers -------------------------------------------------------------------- */
@@ -119,9 +120,9 @@ static inline double tget(const ox_tensor *t, int64_t i)
 static inline void tset(ox_tensor *t, int64_t i, double v)
 {
     if (t->type == OX_F32)
-        ((float *)t->data)[i] = (float)v;
-    else /* out-of-range conversions are undefined in C: saturate */
-        ((int64_t *)t->data)[i] = v != v ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+        ((float *)t->data)[i] = ox_sat_f32(v);
+    else
+        ((int64_t *)t->data)[i] = ox_sat_i64(v);
 }
 
 /* plan_build.c */

@@ -109,8 +109,17 @@ anchor_status anc_plan_finalize(ox_plan *p)
     }
     free(order);
     free(owner_last);
+    /* one image's share of the activations counts against the model's budget */
+    int64_t per_image = 0;
+    for (int b = 0; b < p->nblocks; b++)
+        per_image += (int64_t)((p->block_size[b] + 63) / 64 * 64 + 64);
+    per_image /= p->batch > 0 ? p->batch : 1;
+    anchor_status st = anc_ox_budget_charge(&p->budget, per_image, err);
+    if (st) {
+        free(need);
+        return anchor_error_prefix(err, "activations of %lld bytes per image", (long long)per_image);
+    }
     size_t total = 0;
-    anchor_status st = ANCHOR_OK;
     for (int b = 0; b < p->nblocks && !st; b++) {
         size_t sz = (p->block_size[b] + 63) / 64 * 64 + 64;
         total += sz;

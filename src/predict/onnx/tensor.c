@@ -11,12 +11,37 @@
 #include "onnx.pb-c.h"
 #include "predict/onnx/onnx_internal.h"
 
-int64_t ox_shape_count(const ox_shape *s)
+int64_t anc_ox_shape_elems(const ox_shape *s)
 {
     int64_t c = 1;
-    for (int i = 0; i < s->ndims; i++)
-        c *= s->d[i];
+    for (int i = 0; i < s->ndims; i++) {
+        if (s->d[i] < 0 || s->d[i] > OX_MAX_DIM_VALUE)
+            return -1;
+        c *= s->d[i]; /* at most 2^30 * 2^28: no overflow */
+        if (c > OX_MAX_TENSOR_ELEMS)
+            return -1;
+    }
     return c;
+}
+
+int64_t ox_shape_count(const ox_shape *s)
+{
+    int64_t c = anc_ox_shape_elems(s);
+    return c < 0 ? 0 : c;
+}
+
+anchor_status anc_ox_budget_charge(ox_budget *b, int64_t bytes, anchor_error *err)
+{
+    if (!b)
+        return ANCHOR_OK;
+    if (bytes < 0 || bytes > b->limit - b->used)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT,
+                                "the model would make the loader allocate more than %lld MiB (the limit for a "
+                                "%zu-byte file: %lld MiB + %d bytes per byte of the file)",
+                                (long long)(b->limit >> 20), b->file_bytes, (long long)(OX_MEM_FLOOR >> 20),
+                                OX_MEM_PER_FILE_BYTE);
+    b->used += bytes;
+    return ANCHOR_OK;
 }
 
 const char *ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size)
@@ -49,21 +74,22 @@ float ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt)
     return a ? a->f : dflt;
 }
 
-anchor_status ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, anchor_error *err)
+anchor_status ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, ox_budget *b, anchor_error *err)
 {
     *out = NULL;
-    int64_t count = 1;
-    for (int i = 0; i < shape->ndims; i++) {
+    for (int i = 0; i < shape->ndims; i++)
         if (shape->d[i] < 0 || shape->d[i] > OX_MAX_DIM_VALUE)
             return anchor_error_set(err, ANCHOR_ERR_LIMIT, "tensor dimension %d is %lld (limit %lld)", i,
                                     (long long)shape->d[i], (long long)OX_MAX_DIM_VALUE);
-        count *= shape->d[i];
-        if (count > OX_MAX_TENSOR_ELEMS)
-            return anchor_error_set(err, ANCHOR_ERR_LIMIT, "tensor has more than %lld elements",
-                                    (long long)OX_MAX_TENSOR_ELEMS);
-    }
-    ox_tensor *t = calloc(1, sizeof *t);
+    int64_t count = anc_ox_shape_elems(shape);
+    if (count < 0)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT, "tensor has more than %lld elements",
+                                (long long)OX_MAX_TENSOR_ELEMS);
     size_t esize = type == OX_F32 ? sizeof(float) : sizeof(int64_t);
+    anchor_status st = anc_ox_budget_charge(b, count * (int64_t)esize, err);
+    if (st)
+        return st;
+    ox_tensor *t = calloc(1, sizeof *t);
     if (t)
         t->data = calloc((size_t)(count ? count : 1), esize);
     if (!t || !t->data) {
@@ -111,7 +137,7 @@ static float half_to_float(uint16_t h)
     return f;
 }
 
-anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what,
+anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what, ox_budget *b,
                                    anchor_error *err)
 {
     *out = NULL;
@@ -139,19 +165,34 @@ anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, 
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "tensor '%s' has data type %d (only float32, "
                                 "float16, double and integer tensors are supported)", what, dt);
     }
+    /* the data must be there before anything is allocated for it */
+    int64_t count = anc_ox_shape_elems(&shape);
+    if (count < 0)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT, "tensor '%s' has a dimension outside 0..%lld or more than "
+                                "%lld elements", what, (long long)OX_MAX_DIM_VALUE, (long long)OX_MAX_TENSOR_ELEMS);
+    size_t n = (size_t)count;
+    if (t->has_raw_data && t->raw_data.len != n * raw_esize)
+        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "tensor '%s' declares %zu elements but holds %zu bytes",
+                                what, n, t->raw_data.len);
+    if (!t->has_raw_data) {
+        size_t have;
+        switch (dt) {
+        case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: have = t->n_float_data; break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: have = t->n_double_data; break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: have = t->n_int64_data; break;
+        default: have = t->n_int32_data; break; /* float16, int32, uint8, bool */
+        }
+        if (have != n)
+            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "tensor '%s' declares %zu elements but holds %zu",
+                                    what, n, have);
+    }
     ox_tensor *x;
-    anchor_status st = ox_tensor_new(&x, type, &shape, err);
+    anchor_status st = ox_tensor_new(&x, type, &shape, b, err);
     if (st)
         return anchor_error_prefix(err, "tensor '%s'", what);
-    size_t n = (size_t)x->count;
     float *f = x->data;
     int64_t *l = x->data;
     if (t->has_raw_data) {
-        if (t->raw_data.len != n * raw_esize) {
-            ox_tensor_free(x);
-            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "tensor '%s' declares %zu elements but holds %zu bytes",
-                                    what, n, t->raw_data.len);
-        }
         const uint8_t *r = t->raw_data.data;
         for (size_t i = 0; i < n; i++) {
             switch (dt) { /* little-endian on disk, as is this machine */
@@ -165,7 +206,7 @@ anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, 
             case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: {
                 double d;
                 memcpy(&d, r + 8 * i, 8);
-                f[i] = (float)d;
+                f[i] = ox_sat_f32(d);
                 break;
             }
             case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: memcpy(&l[i], r + 8 * i, 8); break;
@@ -179,22 +220,10 @@ anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, 
             }
         }
     } else {
-        size_t have;
-        switch (dt) {
-        case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: have = t->n_float_data; break;
-        case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: have = t->n_double_data; break;
-        case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: have = t->n_int64_data; break;
-        default: have = t->n_int32_data; break; /* float16, int32, uint8, bool */
-        }
-        if (have != n) {
-            ox_tensor_free(x);
-            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "tensor '%s' declares %zu elements but holds %zu",
-                                    what, n, have);
-        }
         for (size_t i = 0; i < n; i++) {
             switch (dt) {
             case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: f[i] = t->float_data[i]; break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: f[i] = (float)t->double_data[i]; break;
+            case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: f[i] = ox_sat_f32(t->double_data[i]); break;
             case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: f[i] = half_to_float((uint16_t)t->int32_data[i]); break;
             case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: l[i] = t->int64_data[i]; break;
             default: l[i] = t->int32_data[i]; break;
