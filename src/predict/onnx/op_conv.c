@@ -30,6 +30,9 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
     if (nsp < 1 || nsp > 3 || ws.ndims != nd)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Conv input of rank %d with weights of rank %d", ctx,
                                 nd, ws.ndims);
+    for (int i = 0; i < ws.ndims; i++)
+        if (ws.d[i] < 1)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Conv weights have a zero dimension", ctx);
     int64_t group = ox_attr_int(c->n, "group", 1), M = ws.d[0], C = xs.d[1];
     if (group < 1 || C != ws.d[1] * group || M % group)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: %lld input channels do not fit weights %lldx%lld in %lld groups",

@@ -64,42 +64,41 @@ int anc_op_as_eltwise(ox_plan *p, int node, eltwise_op *e)
     return 1;
 }
 
+/* Standalone activations. A two-part one (HardSigmoid: linear, then clip) is two eltwise
+ * primitives rather than one with a post-op: oneDNN 2.6 drops the post-op on rank-1
+ * tensors (HardSigmoid returned zeros), and the arithmetic is the same. */
 anchor_status anc_op_eltwise(ox_plan *p, const nctx *c)
 {
     eltwise_op e;
     int x = IN(c, 0);
-    anchor_status st = anc_plan_materialize(p, x, &x, c->ctx);
+    const char *ctx = c->ctx;
+    anchor_status st = anc_plan_materialize(p, x, &x, ctx);
     if (st)
         return st;
     if (!anc_op_as_eltwise(p, c->node, &e))
-        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: parameters must be constants", c->ctx);
-    const char *ctx = c->ctx;
-    dnnl_eltwise_desc_t ed;
-    DN(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, e.alg[0], &p->v[x].md, e.alpha[0], e.beta[0]),
-       "an activation");
-    dnnl_primitive_attr_t attr;
-    dnnl_primitive_attr_create(&attr);
-    if (e.n > 1) {
-        dnnl_post_ops_t po;
-        dnnl_post_ops_create(&po);
-        dnnl_post_ops_append_eltwise(po, 1.0f, e.alg[1], e.alpha[1], e.beta[1]);
-        dnnl_primitive_attr_set_post_ops(attr, po);
-        dnnl_post_ops_destroy(po);
-    }
-    dnnl_primitive_desc_t pd;
-    dnnl_status_t d = dnnl_primitive_desc_create(&pd, &ed, attr, p->eng, NULL);
-    dnnl_primitive_attr_destroy(attr);
-    DN(d, "an activation");
-    pstep *s;
-    if ((st = anc_plan_prim_step(p, pd, &s, ctx)))
-        return st;
-    int y = c->out[0];
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: parameters must be constants", ctx);
     ox_shape sh = p->v[x].shape;
     dnnl_memory_desc_t md = p->v[x].md;
-    if ((st = anc_plan_set_rt(p, y, &sh, &md, ctx)))
-        return st;
-    step_arg(s, DNNL_ARG_SRC, x);
-    step_arg(s, DNNL_ARG_DST, y);
+    for (int q = 0; q < e.n; q++) {
+        dnnl_eltwise_desc_t ed;
+        DN(dnnl_eltwise_forward_desc_init(&ed, dnnl_forward_inference, e.alg[q], &md, e.alpha[q], e.beta[q]),
+           "an activation");
+        dnnl_primitive_desc_t pd;
+        DN(dnnl_primitive_desc_create(&pd, &ed, NULL, p->eng, NULL), "an activation");
+        pstep *s;
+        int y = c->out[0];
+        if ((st = anc_plan_prim_step(p, pd, &s, ctx)))
+            return st;
+        if (q + 1 < e.n)
+            st = anc_plan_new_rt(p, &y, &sh, &md, ctx);
+        else
+            st = anc_plan_set_rt(p, y, &sh, &md, ctx);
+        if (st)
+            return st;
+        step_arg(s, DNNL_ARG_SRC, x);
+        step_arg(s, DNNL_ARG_DST, y);
+        x = y;
+    }
     return ANCHOR_OK;
 }
 

@@ -58,6 +58,8 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
         }
     }
     (void)batch;
+    if (M < 1 || K < 1 || N < 1)
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: an operand has a zero dimension", ctx);
     dnnl_dims_t da = {M, K}, dbb = {K, N}, dyy = {M, N}, sa, sb, d1n = {1, N};
     if (transA) {
         sa[0] = 1;
