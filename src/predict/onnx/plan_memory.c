@@ -109,15 +109,19 @@ anchor_status anc_plan_finalize(ox_plan *p)
     }
     free(order);
     free(owner_last);
-    /* one image's share of the activations counts against the model's budget */
-    int64_t per_image = 0;
+    /* The activations count against the model's budget: all of them at the batch size the
+     * file declares (the file chose it), one image's share at a batch size the caller chose. */
+    int64_t bytes = 0;
     for (int b = 0; b < p->nblocks; b++)
-        per_image += (int64_t)((p->block_size[b] + 63) / 64 * 64 + 64);
-    per_image /= p->batch > 0 ? p->batch : 1;
-    anchor_status st = anc_ox_budget_charge(&p->budget, per_image, err);
+        bytes += (int64_t)((p->block_size[b] + 63) / 64 * 64 + 64);
+    int by_file = p->batch == p->g->input_shape.d[0];
+    if (!by_file)
+        bytes /= p->batch > 0 ? p->batch : 1;
+    anchor_status st = anc_ox_budget_charge(&p->budget, bytes, err);
     if (st) {
         free(need);
-        return anchor_error_prefix(err, "activations of %lld bytes per image", (long long)per_image);
+        return anchor_error_prefix(err, "activations of %lld bytes %s", (long long)bytes,
+                                   by_file ? "for the declared batch" : "per image");
     }
     size_t total = 0;
     for (int b = 0; b < p->nblocks && !st; b++) {
