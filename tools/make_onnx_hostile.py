@@ -154,6 +154,12 @@ bad("unknown_attribute", "UNSUPPORTED", "node 'relu_attr' (Relu)", "attribute 'a
 bad("batchnorm_not_spatial", "UNSUPPORTED", "node 'bn_ps' (BatchNormalization)", "spatial=0",
     [helper.make_node("BatchNormalization", ["x", "s", "s", "s", "s"], ["y"], name="bn_ps", spatial=0)],
     inits=bn_inits, opset=8)
+bad("auto_pad_unknown", "UNSUPPORTED", "node 'conv_pad' (Conv)", "auto_pad is not",
+    [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_pad", auto_pad="SAME_MIDDLE")], inits=[w3])
+bad("conv_kernel_shape_mismatch", "FORMAT", "node 'conv_ks' (Conv)", "kernel_shape does not match",
+    [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_ks", kernel_shape=[5, 5])], inits=[w3])
+bad("lrn_even_size", "UNSUPPORTED", "node 'lrn4' (LRN)", "only odd sizes",
+    [helper.make_node("LRN", ["x"], ["y"], name="lrn4", size=4)])
 bad("add_three_inputs", "FORMAT", "node 'add3' (Add)", "has 3 inputs (2 to 2)",
     [helper.make_node("Add", ["x", "x", "x"], ["y"], name="add3")])
 bad("gemm_one_input", "FORMAT", "node 'gemm1' (Gemm)", "has 1 inputs (2 to 3)",

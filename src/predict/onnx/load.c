@@ -146,6 +146,20 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
     if (ox_attr_int(n, "training_mode", 0))
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode=1 is not supported (inference only)",
                                 label);
+    const Onnx__AttributeProto *ap = ox_attr(n, "auto_pad");
+    if (ap) {
+        static const char *const modes[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+        int ok = 0;
+        for (int k = 0; k < 4; k++)
+            ok |= ap->s.len == strlen(modes[k]) && ap->s.data && !memcmp(ap->s.data, modes[k], ap->s.len);
+        if (!ok)
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: auto_pad is not NOTSET, SAME_UPPER, SAME_LOWER "
+                                    "or VALID", label);
+    }
+    int64_t lrn_size = ox_attr_int(n, "size", 1);
+    if (!strcmp(op->name, "LRN") && (lrn_size < 1 || lrn_size % 2 == 0 || lrn_size > OX_MAX_DIM_VALUE))
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: size %lld (only odd sizes are computed exactly)",
+                                label, (long long)lrn_size);
     if (!strcmp(op->name, "BatchNormalization") && !ox_attr_int(n, "spatial", 1))
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: spatial=0 is not supported", label);
     for (int k = 0; k < nin; k++)

@@ -47,6 +47,12 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
     anc_plan_attr_ints(c->n, "strides", s, 3);
     anc_plan_attr_ints(c->n, "dilations", d, 3);
     anc_plan_attr_ints(c->n, "pads", pads, 6);
+    int64_t ks[3];
+    int nks = anc_plan_attr_ints(c->n, "kernel_shape", ks, 3), ks_ok = nks < 0 || nks == nsp;
+    for (int i = 0; i < nsp && nks >= 0 && ks_ok; i++)
+        ks_ok = ks[i] == k[i];
+    if (!ks_ok)
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: kernel_shape does not match the weights", ctx);
     char ap[32];
     anc_plan_attr_str(c->n, "auto_pad", ap, sizeof ap, "NOTSET");
     anchor_status wst = anc_plan_check_window(p, ctx, nsp, k, s, d, pads);
