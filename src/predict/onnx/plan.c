@@ -93,16 +93,12 @@ anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anch
         c.nin = (int)c.n->n_input;
         c.nout = (int)c.n->n_output;
         ox_node_label(c.n, c.ctx, sizeof c.ctx);
-        if (c.nout < 1 || c.out[0] < 0) {
-            st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has no output", c.ctx);
-            break;
-        }
+        /* arities, required inputs and the first output were checked at load (load.c);
+         * what only planning knows is whether an input has been computed yet */
         for (int k = 0; k < c.nin && !st; k++)
             if (c.in[k] >= 0 && p->v[c.in[k]].kind == PV_NONE)
                 st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s reads '%s', which nothing before it produces", c.ctx,
                                       g->names[c.in[k]]);
-        if (!st && c.nin < 1 && strcmp(c.n->op_type, "Constant"))
-            st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has no input", c.ctx);
         if (!st) {
             c.variant = g->node_op[i]->variant;
             st = g->node_op[i]->plan(p, &c);
