@@ -31,8 +31,12 @@ void anchor_onnx_options_default(anchor_onnx_options *opt);
 
 typedef struct anchor_model anchor_model;
 
-/* Load and plan a model. Fails with a message naming the problem (unsupported operator
- * and its node, malformed file, absurd sizes). */
+/* Load and plan a model. A model file is treated as untrusted input: the graph is checked
+ * once here (known operators and attributes, arities, omitted inputs, outputs, shapes), and
+ * what it may make the loader allocate is bounded (256 MiB plus 16 bytes per byte of the
+ * file; activations per image at batch sizes the caller chooses). Training-mode
+ * attributes and anything not computed exactly are refused by name. Fails with a one-line
+ * message naming the file, the node or tensor, and the problem. */
 anchor_status anchor_model_load(anchor_model **out, const char *path, const anchor_onnx_options *opt,
                                 anchor_error *err);
 void anchor_model_destroy(anchor_model *m);

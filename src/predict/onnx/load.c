@@ -17,207 +17,6 @@
 #include "onnx.pb-c.h"
 #include "predict/onnx/onnx_internal.h"
 
-static const char *const supported_ops[] = {
-    "Conv", "BatchNormalization", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish",
-    "Mul", "Add", "Sub", "Div", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Concat",
-    "Flatten", "Reshape", "Transpose", "Gemm", "MatMul", "Softmax", "Dropout", "Identity", "Pad",
-    "ReduceMean", "Squeeze", "Unsqueeze", "LRN", "Shape", "Gather", "Constant", "ConstantOfShape", "Cast",
-    "Slice", "Tanh", "Abs", NULL};
-
-int64_t ox_shape_count(const ox_shape *s)
-{
-    int64_t c = 1;
-    for (int i = 0; i < s->ndims; i++)
-        c *= s->d[i];
-    return c;
-}
-
-const char *ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size)
-{
-    if (n->name && n->name[0])
-        snprintf(buf, size, "node '%s' (%s)", n->name, n->op_type ? n->op_type : "?");
-    else
-        snprintf(buf, size, "unnamed %s node with output '%s'", n->op_type ? n->op_type : "?",
-                 n->n_output ? n->output[0] : "?");
-    return buf;
-}
-
-const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name)
-{
-    for (size_t i = 0; i < n->n_attribute; i++)
-        if (n->attribute[i]->name && !strcmp(n->attribute[i]->name, name))
-            return n->attribute[i];
-    return NULL;
-}
-
-int64_t ox_attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt)
-{
-    const Onnx__AttributeProto *a = ox_attr(n, name);
-    return a ? a->i : dflt;
-}
-
-float ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt)
-{
-    const Onnx__AttributeProto *a = ox_attr(n, name);
-    return a ? a->f : dflt;
-}
-
-anchor_status ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, anchor_error *err)
-{
-    *out = NULL;
-    int64_t count = 1;
-    for (int i = 0; i < shape->ndims; i++) {
-        if (shape->d[i] < 0 || shape->d[i] > OX_MAX_DIM_VALUE)
-            return anchor_error_set(err, ANCHOR_ERR_LIMIT, "tensor dimension %d is %lld (limit %lld)", i,
-                                    (long long)shape->d[i], (long long)OX_MAX_DIM_VALUE);
-        count *= shape->d[i];
-        if (count > OX_MAX_TENSOR_ELEMS)
-            return anchor_error_set(err, ANCHOR_ERR_LIMIT, "tensor has more than %lld elements",
-                                    (long long)OX_MAX_TENSOR_ELEMS);
-    }
-    ox_tensor *t = calloc(1, sizeof *t);
-    size_t esize = type == OX_F32 ? sizeof(float) : sizeof(int64_t);
-    if (t)
-        t->data = calloc((size_t)(count ? count : 1), esize);
-    if (!t || !t->data) {
-        free(t);
-        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for a tensor of %lld elements",
-                                (long long)count);
-    }
-    t->type = type;
-    t->shape = *shape;
-    t->count = count;
-    *out = t;
-    return ANCHOR_OK;
-}
-
-void ox_tensor_free(ox_tensor *t)
-{
-    if (t) {
-        free(t->data);
-        free(t);
-    }
-}
-
-/* IEEE binary16 to binary32, exactly (every half is a float). */
-static float half_to_float(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-    if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else { /* subnormal: renormalise */
-            int e = -1;
-            do {
-                e++;
-                mant <<= 1;
-            } while (!(mant & 0x400));
-            bits = sign | (uint32_t)(127 - 15 - e) << 23 | (mant & 0x3ff) << 13;
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | mant << 13;
-    } else {
-        bits = sign | (exp + 127 - 15) << 23 | mant << 13;
-    }
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
-anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what,
-                                   anchor_error *err)
-{
-    *out = NULL;
-    if (t->n_external_data || (t->has_data_location && t->data_location == 1))
-        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "tensor '%s' keeps its data in an external file",
-                                what);
-    if (t->n_dims > OX_MAX_DIMS)
-        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "tensor '%s' has %zu dimensions (at most %d)", what,
-                                t->n_dims, OX_MAX_DIMS);
-    ox_shape shape = {.ndims = (int)t->n_dims};
-    for (size_t i = 0; i < t->n_dims; i++)
-        shape.d[i] = t->dims[i];
-    int dt = t->data_type;
-    ox_type type;
-    size_t raw_esize;
-    switch (dt) {
-    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: type = OX_F32; raw_esize = 4; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: type = OX_F32; raw_esize = 2; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: type = OX_F32; raw_esize = 8; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: type = OX_I64; raw_esize = 8; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: type = OX_I64; raw_esize = 4; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
-    case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: type = OX_I64; raw_esize = 1; break;
-    default:
-        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "tensor '%s' has data type %d (only float32, "
-                                "float16, double and integer tensors are supported)", what, dt);
-    }
-    ox_tensor *x;
-    anchor_status st = ox_tensor_new(&x, type, &shape, err);
-    if (st)
-        return anchor_error_prefix(err, "tensor '%s'", what);
-    size_t n = (size_t)x->count;
-    float *f = x->data;
-    int64_t *l = x->data;
-    if (t->has_raw_data) {
-        if (t->raw_data.len != n * raw_esize) {
-            ox_tensor_free(x);
-            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "tensor '%s' declares %zu elements but holds %zu bytes",
-                                    what, n, t->raw_data.len);
-        }
-        const uint8_t *r = t->raw_data.data;
-        for (size_t i = 0; i < n; i++) {
-            switch (dt) { /* little-endian on disk, as is this machine */
-            case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: memcpy(&f[i], r + 4 * i, 4); break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: {
-                uint16_t h;
-                memcpy(&h, r + 2 * i, 2);
-                f[i] = half_to_float(h);
-                break;
-            }
-            case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: {
-                double d;
-                memcpy(&d, r + 8 * i, 8);
-                f[i] = (float)d;
-                break;
-            }
-            case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: memcpy(&l[i], r + 8 * i, 8); break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: {
-                int32_t v;
-                memcpy(&v, r + 4 * i, 4);
-                l[i] = v;
-                break;
-            }
-            default: l[i] = r[i]; break;
-            }
-        }
-    } else {
-        size_t have;
-        switch (dt) {
-        case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: have = t->n_float_data; break;
-        case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: have = t->n_double_data; break;
-        case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: have = t->n_int64_data; break;
-        default: have = t->n_int32_data; break; /* float16, int32, uint8, bool */
-        }
-        if (have != n) {
-            ox_tensor_free(x);
-            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "tensor '%s' declares %zu elements but holds %zu",
-                                    what, n, have);
-        }
-        for (size_t i = 0; i < n; i++) {
-            switch (dt) {
-            case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: f[i] = t->float_data[i]; break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: f[i] = (float)t->double_data[i]; break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: f[i] = half_to_float((uint16_t)t->int32_data[i]); break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: l[i] = t->int64_data[i]; break;
-            default: l[i] = t->int32_data[i]; break;
-            }
-        }
-    }
-    *out = x;
-    return ANCHOR_OK;
-}
-
 /* ---- name -> id --------------------------------------------------------------------- */
 typedef struct name_table {
     char **names;
@@ -275,6 +74,7 @@ void ox_graph_free(ox_graph *g)
             free(g->node_out[i]);
     free(g->node_in);
     free(g->node_out);
+    free(g->node_op);
     if (g->proto)
         onnx__model_proto__free_unpacked(g->proto, NULL);
     memset(g, 0, sizeof *g);
@@ -293,6 +93,116 @@ static anchor_status check_value_type(const Onnx__ValueInfoProto *v, const char 
     return ANCHOR_OK;
 }
 
+/* One node against its operator's row in ops.c: known operator, arity, required inputs
+ * present (an empty name is ONNX's mark for an omitted optional input), a named first
+ * output, no value defined twice, known attributes, and no training-time behaviour. */
+static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error *err)
+{
+    const Onnx__NodeProto *n = g->g->node[i];
+    char label[256];
+    ox_node_label(n, label, sizeof label);
+    const ox_op *op = anc_ox_op_find(n->op_type);
+    if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
+        op = NULL;
+    if (!op)
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "unsupported operator %s%s%s in %s",
+                                n->domain && n->domain[0] ? n->domain : "", n->domain && n->domain[0] ? "." : "",
+                                n->op_type ? n->op_type : "(none)", label);
+    g->node_op[i] = op;
+    int nin = (int)n->n_input, need = op->max_in < 0 ? nin : op->min_in;
+    if (nin < op->min_in || (op->max_in >= 0 && nin > op->max_in)) {
+        if (op->max_in < 0)
+            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has %d inputs (at least %d)", label, nin, op->min_in);
+        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has %d inputs (%d to %d)", label, nin, op->min_in,
+                                op->max_in);
+    }
+    for (int k = 0; k < need; k++)
+        if (g->node_in[i][k] < 0)
+            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: input %d is required but its name is empty", label, k);
+    if (n->n_output < 1 || g->node_out[i][0] < 0)
+        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s has no output", label);
+    for (size_t k = 0; k < n->n_output; k++) {
+        int id = g->node_out[i][k];
+        if (id < 0)
+            continue;
+        if ((int)k >= op->max_out)
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s declares output %zu ('%s'): %s takes at most %d "
+                                    "(more are training-mode outputs)", label, k, g->names[id], op->name, op->max_out);
+        if (produced[id])
+            return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s defines '%s', which is already defined", label,
+                                    g->names[id]);
+        produced[id] = 1;
+    }
+    for (size_t k = 0; k < n->n_attribute; k++) {
+        const char *a = n->attribute[k]->name;
+        size_t len = a ? strlen(a) : 0;
+        const char *hit = len ? strstr(op->attrs, a) : NULL;
+        while (hit && ((hit > op->attrs && hit[-1] != ' ') || (hit[len] && hit[len] != ' ')))
+            hit = strstr(hit + 1, a);
+        if (!hit)
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: attribute '%s' is not supported", label,
+                                    a ? a : "");
+    }
+    if (ox_attr_int(n, "training_mode", 0))
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode=1 is not supported (inference only)",
+                                label);
+    const Onnx__AttributeProto *ap = ox_attr(n, "auto_pad");
+    if (ap) {
+        static const char *const modes[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
+        int ok = 0;
+        for (int k = 0; k < 4; k++)
+            ok |= ap->s.len == strlen(modes[k]) && ap->s.data && !memcmp(ap->s.data, modes[k], ap->s.len);
+        if (!ok)
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: auto_pad is not NOTSET, SAME_UPPER, SAME_LOWER "
+                                    "or VALID", label);
+    }
+    int64_t lrn_size = ox_attr_int(n, "size", 1);
+    if (!strcmp(op->name, "LRN") && (lrn_size < 1 || lrn_size % 2 == 0 || lrn_size > OX_MAX_DIM_VALUE))
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: size %lld (only odd sizes are computed exactly)",
+                                label, (long long)lrn_size);
+    if (!strcmp(op->name, "BatchNormalization") && !ox_attr_int(n, "spatial", 1))
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: spatial=0 is not supported", label);
+    for (int k = 0; k < nin; k++)
+        if (g->node_in[i][k] >= 0)
+            g->consumers[g->node_in[i][k]]++;
+    return ANCHOR_OK;
+}
+
+/* Outputs past the first (MaxPool's indices, Dropout's mask) are never computed: no node
+ * and no graph output may read them. */
+static anchor_status check_extra_outputs(const ox_graph *g, int i, anchor_error *err)
+{
+    const Onnx__NodeProto *n = g->g->node[i];
+    for (size_t k = 1; k < n->n_output; k++) {
+        int id = g->node_out[i][k];
+        int is_output = 0;
+        for (size_t o = 0; o < g->g->n_output && id >= 0; o++)
+            is_output |= g->g->output[o]->name && !strcmp(g->g->output[o]->name, g->names[id]);
+        if (id >= 0 && (g->consumers[id] || is_output)) {
+            char label[256];
+            return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: its output %zu ('%s') is read, but only the "
+                                    "first output is computed", ox_node_label(n, label, sizeof label), k,
+                                    g->names[id]);
+        }
+    }
+    return ANCHOR_OK;
+}
+
+/* Dropout's training_mode input (opset 12 on) must be a constant false. */
+static anchor_status check_dropout(const ox_graph *g, int i, anchor_error *err)
+{
+    const Onnx__NodeProto *n = g->g->node[i];
+    if (strcmp(n->op_type, "Dropout") || n->n_input < 3 || g->node_in[i][2] < 0)
+        return ANCHOR_OK;
+    const ox_tensor *t = g->init[g->node_in[i][2]];
+    int is_false = t && t->count == 1 && (t->type == OX_I64 ? ((int64_t *)t->data)[0] == 0 : ((float *)t->data)[0] == 0);
+    if (is_false)
+        return ANCHOR_OK;
+    char label[256];
+    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode must be a constant false (inference only)",
+                            ox_node_label(n, label, sizeof label));
+}
+
 anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
 {
     memset(g, 0, sizeof *g);
@@ -301,8 +211,20 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
     anchor_status st = anchor_read_file(path, &bytes, &size, OX_MAX_FILE_BYTES, err);
     if (st)
         return st;
-    g->proto = onnx__model_proto__unpack(NULL, size, bytes);
+    st = anc_ox_graph_parse(g, bytes, size, path, err);
     free(bytes);
+    return st;
+}
+
+anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t size, const char *path,
+                                 anchor_error *err)
+{
+    memset(g, 0, sizeof *g);
+    if (size > OX_MAX_FILE_BYTES)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT, "%s: more than %zu bytes", path, OX_MAX_FILE_BYTES);
+    g->budget.file_bytes = size;
+    g->budget.limit = OX_MEM_FLOOR + OX_MEM_PER_FILE_BYTE * (int64_t)size;
+    g->proto = onnx__model_proto__unpack(NULL, size, bytes);
     if (!g->proto || !g->proto->graph)
         return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: not an ONNX model (corrupt or truncated protobuf)",
                                 path);
@@ -354,7 +276,7 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
         name_add(&t, gp->input[i]->name ? gp->input[i]->name : empty);
     for (size_t i = 0; i < gp->n_initializer; i++)
         name_add(&t, gp->initializer[i]->name ? gp->initializer[i]->name : empty);
-    st = ANCHOR_OK;
+    anchor_status st = ANCHOR_OK;
     for (size_t i = 0; i < gp->n_node && !st; i++) {
         const Onnx__NodeProto *n = gp->node[i];
         g->node_in[i] = malloc((n->n_input + 1) * sizeof(int));
@@ -377,29 +299,32 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
     if (!st && (!g->init || !g->consumers))
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory reading %s", path);
 
-    /* Operators, checked before any weight is converted. */
+    /* Operators and the graph's structure, checked once here and before any weight is
+     * converted, so that the planner can trust them. */
+    g->node_op = calloc(gp->n_node + 1, sizeof *g->node_op);
+    char *produced = calloc((size_t)t.n + 1, 1);
+    if (!st && (!g->node_op || !produced))
+        st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory reading %s", path);
+    for (size_t i = 0; i < gp->n_input && !st; i++)
+        produced[name_find(&t, gp->input[i]->name ? gp->input[i]->name : empty)] = 1;
+    for (size_t i = 0; i < gp->n_initializer && !st; i++)
+        produced[name_find(&t, gp->initializer[i]->name ? gp->initializer[i]->name : empty)] = 1;
     for (size_t i = 0; i < gp->n_node && !st; i++) {
-        const Onnx__NodeProto *n = gp->node[i];
-        char label[256];
-        int known = 0;
-        if (n->op_type)
-            for (const char *const *o = supported_ops; *o; o++)
-                known |= !strcmp(*o, n->op_type);
-        if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
-            known = 0;
-        if (!known)
-            st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: unsupported operator %s%s%s in %s", path,
-                                  n->domain && n->domain[0] ? n->domain : "", n->domain && n->domain[0] ? "." : "",
-                                  n->op_type ? n->op_type : "(none)", ox_node_label(n, label, sizeof label));
-        for (size_t k = 0; k < n->n_input && !st; k++)
-            if (g->node_in[i][k] >= 0)
-                g->consumers[g->node_in[i][k]]++;
+        st = check_node(g, (int)i, produced, err);
+        if (st)
+            anchor_error_prefix(err, "%s", path);
     }
+    for (size_t i = 0; i < gp->n_node && !st; i++) {
+        st = check_extra_outputs(g, (int)i, err);
+        if (st)
+            anchor_error_prefix(err, "%s", path);
+    }
+    free(produced);
     for (size_t i = 0; i < gp->n_initializer && !st; i++) {
         const Onnx__TensorProto *tp = gp->initializer[i];
         int id = name_find(&t, tp->name ? tp->name : empty);
         ox_tensor *x;
-        st = ox_tensor_from_proto(&x, tp, tp->name ? tp->name : "?", err);
+        st = ox_tensor_from_proto(&x, tp, tp->name ? tp->name : "?", &g->budget, err);
         if (st)
             anchor_error_prefix(err, "%s", path);
         else {
@@ -466,13 +391,18 @@ anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
             g->input_shape.d[k] = v64;
         }
         if (!st) {
-            int64_t per = 1;
-            for (int k = 1; k < g->input_shape.ndims; k++)
-                per *= g->input_shape.d[k];
-            if (per > OX_MAX_TENSOR_ELEMS / 4)
-                st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "%s: input '%s' declares %lld values per image", path,
-                                      v->name, (long long)per);
+            ox_shape one = g->input_shape;
+            one.d[0] = 1;
+            int64_t per = anc_ox_shape_elems(&one); /* checked at each product: no overflow */
+            if (per < 0 || per > OX_MAX_TENSOR_ELEMS / 4)
+                st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "%s: input '%s' declares more than %lld values per image",
+                                      path, v->name, (long long)OX_MAX_TENSOR_ELEMS / 4);
         }
+    }
+    for (size_t i = 0; i < gp->n_node && !st; i++) {
+        st = check_dropout(g, (int)i, err);
+        if (st)
+            anchor_error_prefix(err, "%s", path);
     }
     if (!st && g->input < 0)
         st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: the model has no runtime input", path);

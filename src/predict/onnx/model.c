@@ -79,8 +79,9 @@ anchor_status ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, ancho
     return ANCHOR_OK;
 }
 
-anchor_status anchor_model_load(anchor_model **out, const char *path, const anchor_onnx_options *opt,
-                                anchor_error *err)
+/* From a file (path) or from bytes in memory (bytes, size; path names them). */
+static anchor_status model_load(anchor_model **out, const char *path, const unsigned char *bytes, size_t size,
+                                const anchor_onnx_options *opt, anchor_error *err)
 {
     *out = NULL;
     anchor_onnx_options dflt;
@@ -107,7 +108,7 @@ anchor_status anchor_model_load(anchor_model **out, const char *path, const anch
     m->path = strdup(path);
     anchor_status st = m->path ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     if (!st)
-        st = ox_graph_load(&m->graph, path, err);
+        st = bytes ? anc_ox_graph_parse(&m->graph, bytes, size, path, err) : ox_graph_load(&m->graph, path, err);
     if (!st && (dnnl_engine_create(&m->engine, dnnl_cpu, 0) != dnnl_success ||
                 dnnl_stream_create(&m->stream, m->engine, dnnl_stream_default_flags) != dnnl_success))
         st = anchor_error_set(err, ANCHOR_ERR_INTERNAL, "oneDNN cannot create a CPU engine");
@@ -135,6 +136,19 @@ anchor_status anchor_model_load(anchor_model **out, const char *path, const anch
     }
     *out = m;
     return ANCHOR_OK;
+}
+
+anchor_status anchor_model_load(anchor_model **out, const char *path, const anchor_onnx_options *opt,
+                                anchor_error *err)
+{
+    return model_load(out, path, NULL, 0, opt, err);
+}
+
+anchor_status anc_ox_model_load_bytes(anchor_model **out, const unsigned char *bytes, size_t size, const char *name,
+                                      const anchor_onnx_options *opt, anchor_error *err)
+{
+    static const unsigned char none[1];
+    return model_load(out, name, bytes ? bytes : none, size, opt, err);
 }
 
 int64_t anchor_model_input_height(const anchor_model *m) { return m->in_h; }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Seeds for fuzz_onnx_load: the small ONNX fixtures (tests/fixtures/onnx) and, when Debian's
+# python3-onnx and torch are there, the hand-made hostile files of tools/make_onnx_hostile.py.
+# Usage: fuzz/onnx_corpus.sh DIR   (DIR is created; nothing is committed)
+set -eu
+dir=${1:?usage: onnx_corpus.sh DIR}
+src=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$dir"
+for f in "$src"/tests/fixtures/onnx/*.onnx; do
+  [ "$(stat -c %s "$f")" -le 200000 ] && cp "$f" "$dir/"
+done
+if /usr/bin/python3 -c 'import onnx, torch' 2>/dev/null; then
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  /usr/bin/python3 "$src/tools/make_onnx_hostile.py" "$tmp" >/dev/null
+  for f in "$tmp"/*.onnx; do cp "$f" "$dir/hostile_$(basename "$f")"; done
+fi
+echo "$(ls "$dir" | wc -l) seeds in $dir"

@@ -1,0 +1,185 @@
+/* Linear operators: Gemm and MatMul, on oneDNN's matmul primitive with constant weights
+ * reordered once to the layout it prefers. Gemm's alpha and beta are folded into the
+ * weights and the bias, which is exact for the usual alpha = beta = 1. */
+#include <dnnl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "predict/onnx/ops.h"
+#include "predict/onnx/plan_build.h"
+
+/* Gemm and MatMul on oneDNN's matmul: src (M x K) row-major or transposed through strides,
+ * weights in the layout oneDNN prefers when constant. */
+anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
+{
+    int gemm = c->variant;
+    const char *ctx = c->ctx;
+    anchor_status st;
+    int a = IN(c, 0), b = IN(c, 1), cc = IN(c, 2), y = c->out[0];
+    if ((st = anc_plan_materialize(p, a, &a, ctx)) || (st = anc_plan_plain(p, a, &a, ctx)))
+        return st;
+    ox_shape as = p->v[a].shape, bs = p->v[b].shape;
+    int transA = gemm ? (int)ox_attr_int(c->n, "transA", 0) : 0, transB = gemm ? (int)ox_attr_int(c->n, "transB", 0) : 0;
+    float alpha = gemm ? ox_attr_float(c->n, "alpha", 1.f) : 1.f, beta = gemm ? ox_attr_float(c->n, "beta", 1.f) : 1.f;
+    int64_t M, K, N, batch = 1;
+    ox_shape ys;
+    if (gemm) {
+        if (as.ndims != 2 || bs.ndims != 2)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Gemm needs 2-D inputs", ctx);
+        M = transA ? as.d[1] : as.d[0];
+        K = transA ? as.d[0] : as.d[1];
+        N = transB ? bs.d[0] : bs.d[1];
+        if ((transB ? bs.d[1] : bs.d[0]) != K)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: inner dimensions differ", ctx);
+        ys.ndims = 2;
+        ys.d[0] = M;
+        ys.d[1] = N;
+    } else {
+        if (bs.ndims != 2 && bs.ndims != 1)
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: MatMul with a batched right operand", ctx);
+        if (as.ndims < 1)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: empty operand", ctx);
+        K = as.d[as.ndims - 1];
+        N = bs.ndims == 2 ? bs.d[1] : 1;
+        if (bs.d[0] != K)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: inner dimensions differ (%lld vs %lld)", ctx,
+                                    (long long)K, (long long)bs.d[0]);
+        M = ox_shape_count(&as) / K;
+        ys = as;
+        if (bs.ndims == 2)
+            ys.d[ys.ndims - 1] = N;
+        else
+            ys.ndims--;
+        if (ys.ndims == 0) {
+            ys.ndims = 1;
+            ys.d[0] = 1;
+        }
+    }
+    (void)batch;
+    if (M < 1 || K < 1 || N < 1)
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: an operand has a zero dimension", ctx);
+    dnnl_dims_t da = {M, K}, dbb = {K, N}, dyy = {M, N}, sa, sb, d1n = {1, N};
+    if (transA) {
+        sa[0] = 1;
+        sa[1] = M;
+    } else {
+        sa[0] = K;
+        sa[1] = 1;
+    }
+    if (transB) {
+        sb[0] = 1;
+        sb[1] = K;
+    } else {
+        sb[0] = N;
+        sb[1] = 1;
+    }
+    dnnl_memory_desc_t ma, mb, mb_any, my, mbias;
+    dnnl_memory_desc_init_by_strides(&ma, 2, da, dnnl_f32, sa);
+    dnnl_memory_desc_init_by_strides(&mb, 2, dbb, dnnl_f32, sb);
+    dnnl_memory_desc_init_by_tag(&my, 2, dyy, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&mbias, 2, d1n, dnnl_f32, dnnl_ab);
+    int bconst = p->v[b].kind == PV_CONST;
+    if (bconst)
+        dnnl_memory_desc_init_by_tag(&mb_any, 2, dbb, dnnl_f32, dnnl_format_tag_any);
+    else
+        mb_any = mb;
+    float *bias = NULL, *wts = NULL;
+    if (cc >= 0) {
+        if (p->v[cc].kind != PV_CONST)
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: Gemm with a runtime C", ctx);
+        const ox_tensor *ct = p->v[cc].c;
+        int row = ct->count == N && (ct->shape.ndims == 1 || (ct->shape.ndims == 2 && ct->shape.d[0] == 1));
+        if (!row && ct->count != 1)
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: Gemm C must be a row of %lld values or a scalar",
+                                    ctx, (long long)N);
+        bias = malloc((size_t)N * sizeof *bias);
+        if (!bias)
+            return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory", ctx);
+        for (int64_t i = 0; i < N; i++)
+            bias[i] = beta * ox_sat_f32(tget(ct, row ? i : 0));
+    }
+    dnnl_primitive_attr_t attr;
+    dnnl_primitive_attr_create(&attr);
+    if (bconst) {
+        int64_t cnt = p->v[b].c->count;
+        wts = malloc((size_t)cnt * sizeof *wts);
+        if (!wts) {
+            free(bias);
+            dnnl_primitive_attr_destroy(attr);
+            return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory", ctx);
+        }
+        for (int64_t i = 0; i < cnt; i++)
+            wts[i] = alpha * ox_sat_f32(tget(p->v[b].c, i));
+    } else if (alpha != 1.f) {
+        dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha);
+    }
+    dnnl_matmul_desc_t md;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t d = dnnl_matmul_desc_init(&md, &ma, &mb_any, bias ? &mbias : NULL, &my);
+    if (d == dnnl_success)
+        d = dnnl_primitive_desc_create(&pd, &md, attr, p->eng, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    pstep *sp = NULL;
+    if (d != dnnl_success)
+        st = anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: oneDNN has no matmul for this shape (status %d)",
+                              ctx, (int)d);
+    else
+        st = anc_plan_prim_step(p, pd, &sp, ctx);
+    if (st) {
+        free(bias);
+        free(wts);
+        return st;
+    }
+    /* primitive_desc was consumed by prim_step; ask the primitive for the weights layout */
+    if (bconst) {
+        const_dnnl_primitive_desc_t cpd;
+        dnnl_primitive_get_primitive_desc(sp->prim, &cpd);
+        dnnl_memory_desc_t want = *dnnl_primitive_desc_query_md(cpd, dnnl_query_weights_md, 0);
+        st = anc_plan_const_arg(p, sp, DNNL_ARG_WEIGHTS, wts, &mb, &want, ctx);
+    }
+    if (!st && bias)
+        st = anc_plan_const_arg(p, sp, DNNL_ARG_BIAS, bias, &mbias, &mbias, ctx);
+    free(bias);
+    free(wts);
+    if (st)
+        return st;
+    int step_index = (int)(sp - p->s);
+    int bin = -1;
+    if (!bconst) {
+        int bp, b2;
+        if ((st = anc_plan_plain(p, b, &bp, ctx)) || (st = anc_plan_new_value(p, &b2)))
+            return st;
+        ox_shape s2 = {.ndims = 2, .d = {K, N}};
+        if ((st = anc_plan_set_rt(p, b2, &s2, &mb, ctx)))
+            return st;
+        p->v[b2].alias = bp;
+        bin = b2;
+        if (p->ns - 1 != step_index) { /* a reorder was added after the matmul: move it before */
+            pstep tmp = p->s[p->ns - 1];
+            memmove(&p->s[step_index + 1], &p->s[step_index], (size_t)(p->ns - 1 - step_index) * sizeof *p->s);
+            p->s[step_index] = tmp;
+            step_index++;
+        }
+    }
+    /* the matmul sees A as M x K (transposed through strides) and Y as M x N */
+    int a2, y2;
+    ox_shape s_a = {.ndims = 2, .d = {transA ? K : M, transA ? M : K}};
+    if ((st = anc_plan_new_value(p, &a2)) || (st = anc_plan_set_rt(p, a2, &s_a, &ma, ctx)))
+        return st;
+    p->v[a2].alias = a;
+    if ((st = anc_plan_set_rt(p, y, &ys, NULL, ctx)) || (st = anc_plan_new_value(p, &y2)))
+        return st;
+    ox_shape s_y = {.ndims = 2, .d = {M, N}};
+    if ((st = anc_plan_set_rt(p, y2, &s_y, &my, ctx)))
+        return st;
+    p->v[y2].alias = y;
+    sp = &p->s[step_index];
+    step_arg(sp, DNNL_ARG_SRC, a2);
+    if (bin >= 0)
+        step_arg(sp, DNNL_ARG_WEIGHTS, bin);
+    step_arg(sp, DNNL_ARG_DST, y2);
+    p->flops += 2.0 * (double)M * (double)N * (double)K;
+    return ANCHOR_OK;
+}

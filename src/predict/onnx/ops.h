@@ -1,0 +1,53 @@
+/* Private to the ONNX planner: the operator planners (op_*.c), one function per operator
+ * family, each reading its node from an nctx and adding steps to the plan. ops.c maps
+ * operator names to them; adding an operator means one planner and one row there. */
+#ifndef ANCHOR_ONNX_OPS_H
+#define ANCHOR_ONNX_OPS_H
+
+#include "predict/onnx/plan_build.h"
+
+/* Variants of one planner, from the dispatch row. */
+enum { OX_BIN_ADD = 0, OX_BIN_SUB = 1, OX_BIN_MUL = 2, OX_BIN_DIV = 3 };
+enum { OX_POOL_MAX = 1, OX_POOL_GLOBAL = 2 };
+enum { OX_MATMUL = 0, OX_GEMM = 1 };
+
+/* op_conv.c */
+anchor_status anc_op_conv(ox_plan *p, const nctx *c);
+anchor_status anc_op_pool(ox_plan *p, const nctx *c);
+/* pre_pads: the begin and end zero padding of a Pad node folded into an AveragePool. */
+anchor_status anc_op_pool_ex(ox_plan *p, const nctx *c, int is_max, int global, const int64_t *pre_pads, int x,
+                             int y_out);
+anchor_status anc_op_lrn(ox_plan *p, const nctx *c);
+anchor_status anc_op_batchnorm(ox_plan *p, const nctx *c);
+
+/* op_eltwise.c */
+typedef struct eltwise_op {
+    int n;
+    dnnl_alg_kind_t alg[2];
+    float alpha[2], beta[2];
+} eltwise_op;
+
+/* The node as one or two oneDNN eltwise operations, or 0 when it is not an activation
+ * (or has runtime parameters). */
+int anc_op_as_eltwise(ox_plan *p, int node, eltwise_op *e);
+anchor_status anc_op_eltwise(ox_plan *p, const nctx *c);
+anchor_status anc_op_binary(ox_plan *p, const nctx *c);
+
+/* op_linear.c */
+anchor_status anc_op_matmul(ox_plan *p, const nctx *c);
+
+/* op_reduce.c */
+anchor_status anc_op_softmax(ox_plan *p, const nctx *c);
+anchor_status anc_op_reduce_mean(ox_plan *p, const nctx *c);
+
+/* op_shape.c */
+anchor_status anc_op_concat(ox_plan *p, const nctx *c);
+anchor_status anc_op_reshape(ox_plan *p, const nctx *c);
+anchor_status anc_op_transpose(ox_plan *p, const nctx *c);
+anchor_status anc_op_pad(ox_plan *p, const nctx *c);
+anchor_status anc_op_identity(ox_plan *p, const nctx *c);
+
+/* op_fold.c */
+anchor_status anc_op_fold(ox_plan *p, const nctx *c);
+
+#endif

@@ -1,0 +1,10 @@
+/* Private to the ONNX planner: placing a finished plan's runtime values in memory. */
+#ifndef ANCHOR_ONNX_PLAN_MEMORY_H
+#define ANCHOR_ONNX_PLAN_MEMORY_H
+
+#include "predict/onnx/plan_build.h"
+
+/* Lifetimes, blocks, oneDNN memories and bound primitive arguments for plan p. */
+anchor_status anc_plan_finalize(ox_plan *p);
+
+#endif
