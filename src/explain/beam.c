@@ -574,7 +574,7 @@ static anchor_status metadata(ex_ctx *c, int64_t best, anchor_explanation *e)
                 if (!cnt)
                     continue;
                 anchor_image *img;
-                if ((st = anchor_image_create(&img, cnt, c->h, c->w, c->c, c->dtype, c->err)))
+                if ((st = anchor_image_create(cnt, c->h, c->w, c->c, c->dtype, &img, c->err)))
                     break;
                 uint8_t *dst = anchor_image_data(img);
                 for (int64_t r = 0; r < cnt; r++)

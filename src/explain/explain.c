@@ -122,7 +122,7 @@ static anchor_status check_inputs(const anchor_image *image, const anchor_image 
 
 /* The label map as INT32 0..K-1. Maps that already are 0..K-1 (the usual case) are
  * copied in one pass; anything else goes through anchor_labels_normalize (a sort). */
-static anchor_status labels_0_to_k(const anchor_image *seg, anchor_image **out, int *k, int *changed,
+static anchor_status labels_0_to_k(const anchor_image *seg, anchor_image **out, int *k, bool *changed,
                                    anchor_error *err)
 {
     size_t np = (size_t)(seg->h * seg->w);
@@ -134,17 +134,17 @@ static anchor_status labels_0_to_k(const anchor_image *seg, anchor_image **out, 
         case ANCHOR_DTYPE_U16: v = ((const uint16_t *)seg->data)[i]; break;
         case ANCHOR_DTYPE_I32: v = ((const int32_t *)seg->data)[i]; break;
         case ANCHOR_DTYPE_I64: v = ((const int64_t *)seg->data)[i]; break;
-        default: return anchor_labels_normalize(seg, out, k, changed, err); /* reports the dtype */
+        default: return anchor_labels_normalize(seg, k, changed, out, err); /* reports the dtype */
         }
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
     }
     if (mn != 0 || mx >= ANCHOR_MAX_SEGMENTS)
-        return anchor_labels_normalize(seg, out, k, changed, err);
+        return anchor_labels_normalize(seg, k, changed, out, err);
     uint8_t *seen = calloc((size_t)mx + 1, 1);
     if (!seen)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    anchor_status st = anchor_image_create(out, 1, seg->h, seg->w, 1, ANCHOR_DTYPE_I32, err);
+    anchor_status st = anchor_image_create(1, seg->h, seg->w, 1, ANCHOR_DTYPE_I32, out, err);
     if (st) {
         free(seen);
         return st;
@@ -166,10 +166,10 @@ static anchor_status labels_0_to_k(const anchor_image *seg, anchor_image **out, 
     if (!all) { /* gaps: remap by sorted value */
         anchor_image_destroy(*out);
         *out = NULL;
-        return anchor_labels_normalize(seg, out, k, changed, err);
+        return anchor_labels_normalize(seg, k, changed, out, err);
     }
     *k = (int)(mx + 1);
-    *changed = 0;
+    *changed = false;
     return ANCHOR_OK;
 }
 
@@ -213,7 +213,8 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     anchor_explanation *e = calloc(1, sizeof *e);
     if (!e)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    int k = 0, changed = 0;
+    int k = 0;
+    bool changed = false;
     if ((st = labels_0_to_k(segments, &e->segments, &k, &changed, err))) {
         anchor_error_prefix(err, "label map");
         goto fail;
@@ -254,11 +255,11 @@ fail:
 }
 
 anchor_result_status anchor_explanation_status(const anchor_explanation *e) { return e->status; }
-int anchor_explanation_success(const anchor_explanation *e) { return e->success; }
+bool anchor_explanation_success(const anchor_explanation *e) { return e->success; }
 int64_t anchor_explanation_instance_label(const anchor_explanation *e) { return e->instance_label; }
 int anchor_explanation_n_segments(const anchor_explanation *e) { return e->k; }
 const anchor_image *anchor_explanation_segments(const anchor_explanation *e) { return e->segments; }
-int anchor_explanation_labels_remapped(const anchor_explanation *e) { return e->remapped; }
+bool anchor_explanation_labels_remapped(const anchor_explanation *e) { return e->remapped; }
 int anchor_explanation_size(const anchor_explanation *e) { return e->size; }
 
 int anchor_explanation_feature(const anchor_explanation *e, int i)
@@ -280,7 +281,7 @@ double anchor_explanation_precision(const anchor_explanation *e) { return e->pre
 double anchor_explanation_coverage(const anchor_explanation *e) { return e->coverage_all; }
 int64_t anchor_explanation_num_preds(const anchor_explanation *e) { return e->num_preds; }
 
-const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, int kept)
+const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, bool kept)
 {
     if (i < 0 || i >= e->size)
         return NULL;
@@ -309,7 +310,7 @@ anchor_status anchor_explanation_anchor_image(const anchor_explanation *e, const
     if (image->dtype != ANCHOR_DTYPE_U8 && image->dtype != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "anchor image: uint8 or float32 image needed, not %s",
                                 anchor_dtype_name(image->dtype));
-    anchor_status st = anchor_image_create(out, 1, image->h, image->w, image->c, ANCHOR_DTYPE_U8, err);
+    anchor_status st = anchor_image_create(1, image->h, image->w, image->c, ANCHOR_DTYPE_U8, out, err);
     if (st)
         return st;
     uint8_t *in_anchor = calloc((size_t)(e->k ? e->k : 1), 1);

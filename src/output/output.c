@@ -39,7 +39,7 @@ anchor_status anchor_output_scale_image(const anchor_image *image, anchor_image 
     if (image->dtype != ANCHOR_DTYPE_U8 && image->dtype != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "cannot scale a %s image for display",
                                 anchor_dtype_name(image->dtype));
-    anchor_status st = anchor_image_create(out, image->n, image->h, image->w, image->c, ANCHOR_DTYPE_U8, err);
+    anchor_status st = anchor_image_create(image->n, image->h, image->w, image->c, ANCHOR_DTYPE_U8, out, err);
     if (st)
         return st;
     size_t per = (size_t)(image->h * image->w * image->c);
@@ -86,7 +86,7 @@ anchor_status anchor_output_overlay(const anchor_image *image, const anchor_imag
     anchor_image *base = NULL;
     anchor_status st;
     if (image->dtype == ANCHOR_DTYPE_U8)
-        st = anchor_image_clone(&base, image, err);
+        st = anchor_image_clone(image, &base, err);
     else
         st = anchor_output_scale_image(image, &base, err);
     if (st)
@@ -97,7 +97,7 @@ anchor_status anchor_output_overlay(const anchor_image *image, const anchor_imag
     for (int64_t i = 0; i < H * W; i++)
         maxlab = lab[i] > maxlab ? lab[i] : maxlab;
     unsigned char *in_anchor = calloc((size_t)maxlab + 1, 1);
-    if (!in_anchor || (st = anchor_image_create(out, 1, H, W, 3, ANCHOR_DTYPE_U8, err))) {
+    if (!in_anchor || (st = anchor_image_create(1, H, W, 3, ANCHOR_DTYPE_U8, out, err))) {
         free(in_anchor);
         anchor_image_destroy(base);
         return st ? st : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");

@@ -30,7 +30,7 @@ static int64_t label_at(const anchor_image *m, size_t i)
     }
 }
 
-anchor_status anchor_labels_normalize(const anchor_image *labels, anchor_image **out, int *n_segments, int *changed,
+anchor_status anchor_labels_normalize(const anchor_image *labels, int *n_segments, bool *changed, anchor_image **out,
                                       anchor_error *err)
 {
     *out = NULL;
@@ -57,7 +57,7 @@ anchor_status anchor_labels_normalize(const anchor_image *labels, anchor_image *
         return anchor_error_set(err, ANCHOR_ERR_LIMIT, "the label map has %zu segments, beyond the limit of %d", k,
                                 ANCHOR_MAX_SEGMENTS);
     }
-    anchor_status st = anchor_image_create(out, 1, labels->h, labels->w, 1, ANCHOR_DTYPE_I32, err);
+    anchor_status st = anchor_image_create(1, labels->h, labels->w, 1, ANCHOR_DTYPE_I32, out, err);
     if (st) {
         free(sorted);
         return st;
@@ -96,7 +96,7 @@ anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor
     static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     anchor_status st;
     if (got >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0) {
-        st = anchor_npy_load(labels, path, err);
+        st = anchor_npy_load(path, labels, err);
     } else if (got == 8 && memcmp(magic, png_sig, 8) == 0) {
         st = anchor_png_load_raw(labels, path, err);
     } else {
