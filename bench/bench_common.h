@@ -25,7 +25,7 @@ static int bench_setup(const char *path, const char *method, char **kv, int n_kv
                        anchor_segmenter **s)
 {
     anchor_error err = {0};
-    if (anchor_npy_load(img, path, &err) || anchor_segmenter_create(s, method, &err)) {
+    if (anchor_npy_load(path, img, &err) || anchor_segmenter_create(method, s, &err)) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     double seconds = atof(argv[4]);
     anchor_model *m;
     anchor_error err;
-    if (anchor_model_load(&m, argv[1], &opt, &err)) {
+    if (anchor_model_load(argv[1], &opt, &m, &err)) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
             best = t;
     }
     int k = 0;
-    if (anchor_labels_normalize(labels, &norm, &k, NULL, &err)) {
+    if (anchor_labels_normalize(labels, &k, NULL, &norm, &err)) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }

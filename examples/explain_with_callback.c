@@ -56,12 +56,12 @@ int main(int argc, char **argv)
     centre_classifier cc;
     int rc = 1;
 
-    if (anchor_image_load(&photo, argv[1], ANCHOR_COLOR_RGB, &err) ||
-        anchor_segmenter_create(&seg, "slic", &err) || /* alibi's defaults */
+    if (anchor_image_load(argv[1], ANCHOR_COLOR_RGB, &photo, &err) ||
+        anchor_segmenter_create("slic", &seg, &err) || /* alibi's defaults */
         anchor_segmenter_run(seg, photo, &labels, &err))
         goto done;
     cc.photo = photo;
-    if (anchor_predictor_create_callback(&model, classify, &cc, NULL, &err))
+    if (anchor_predictor_create_callback(classify, &cc, NULL, &model, &err))
         goto done;
     anchor_explain_params_default(&params); /* alibi's defaults, seed 0 */
     if (anchor_explain(photo, labels, NULL, model, &params, &e, &err))

@@ -11,6 +11,8 @@
 #ifndef ANCHOR_EXPLAIN_H
 #define ANCHOR_EXPLAIN_H
 
+#include <stdbool.h>
+
 #include "anchor/image.h"
 #include "anchor/predict.h"
 
@@ -28,7 +30,7 @@ typedef struct anchor_explain_params {
     int64_t batch_size;        /* 100 */
     int64_t coverage_samples;  /* 10000 */
     int64_t beam_size;         /* 1 */
-    int stop_on_first;         /* 0 */
+    bool stop_on_first;        /* false */
     int64_t max_anchor_size;   /* 0 = K (alibi's None) */
     int64_t min_samples_start; /* 100 */
     int64_t n_covered_ex;      /* 10: examples kept per prefix, per kind */
@@ -36,12 +38,12 @@ typedef struct anchor_explain_params {
     int64_t cache_margin;      /* 1000 */
     double epsilon_stop;       /* 0.05: alibi's hidden anchor_beam kwarg */
     uint32_t seed;             /* 0: np.random.seed(seed) */
-    int memoize;               /* 1: never send the same perturbation twice */
+    bool memoize;              /* true: never send the same perturbation twice */
     /* Optional trace and warnings, one line per call (alibi's verbose output and the
      * label-remap warning). NULL = quiet. */
     void (*log)(void *user, const char *line);
     void *log_user;
-    int verbose;               /* 0: warnings only; 1: also the LUCB/beam trace */
+    bool verbose;              /* false: warnings only; true: also the LUCB/beam trace */
     int64_t verbose_every;     /* 1 */
 } anchor_explain_params;
 
@@ -78,7 +80,7 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
 void anchor_explanation_destroy(anchor_explanation *e);
 
 anchor_result_status anchor_explanation_status(const anchor_explanation *e);
-int anchor_explanation_success(const anchor_explanation *e);
+bool anchor_explanation_success(const anchor_explanation *e);
 /* The unperturbed image's label (argmax of its scores, first index on ties; the label
  * itself for a labels predictor). A predictor answering N x 1 scores is taken to answer
  * labels, as alibi does (SPEC §2 step 3): samples agree when their score equals the
@@ -87,7 +89,7 @@ int64_t anchor_explanation_instance_label(const anchor_explanation *e);
 /* K, and the 0..K-1 label map the search used. */
 int anchor_explanation_n_segments(const anchor_explanation *e);
 const anchor_image *anchor_explanation_segments(const anchor_explanation *e);
-int anchor_explanation_labels_remapped(const anchor_explanation *e);
+bool anchor_explanation_labels_remapped(const anchor_explanation *e);
 
 /* The anchor: its features in the order the search added them (alibi's raw['feature']),
  * and per prefix feature[0..i] its precision and coverage. */
@@ -102,9 +104,9 @@ double anchor_explanation_coverage(const anchor_explanation *e);
 int64_t anchor_explanation_num_preds(const anchor_explanation *e);
 
 /* Covered examples of prefix i, from the last batch drawn for it: the perturbed images
- * (image dtype, unscaled) that kept the label (`kept` = 1, alibi's covered_true) or lost it
- * (0, covered_false). NULL when there are none. */
-const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, int kept);
+ * (image dtype, unscaled) that kept the label (`kept` true, alibi's covered_true) or lost
+ * it (false, covered_false). NULL when there are none. */
+const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, bool kept);
 
 /* The sizes of the predictor batches in call order, as alibi would make them (the first is
  * the 1-image instance call), whatever the memo saved. */

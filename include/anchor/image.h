@@ -3,7 +3,11 @@
  * An anchor_image is an N x H x W x C array in C order (NHWC), the layout alibi and NumPy
  * use: a photo is N = 1, a label map is N = 1, C = 1, dtype INT32, and a batch of
  * perturbed images or background photos has N > 1. It is an opaque handle that owns its
- * pixels; anchor_image_destroy frees both. */
+ * pixels (anchor_image_destroy frees both) or borrows the caller's (anchor_image_wrap).
+ *
+ * Conventions of the whole API: sizes are given as (height, width), the NHWC order; a
+ * call that creates or returns an object takes its out-parameter last but one, right
+ * before the anchor_error, which is always last. */
 #ifndef ANCHOR_IMAGE_H
 #define ANCHOR_IMAGE_H
 
@@ -40,11 +44,29 @@ typedef struct anchor_image anchor_image;
 
 /* A zero-filled image. Fails with ANCHOR_ERR_LIMIT when a dimension is < 1 or beyond the
  * limits above (n is bounded only by ANCHOR_MAX_BYTES). */
-anchor_status anchor_image_create(anchor_image **out, int64_t n, int64_t height, int64_t width,
-                                  int64_t channels, anchor_dtype dtype, anchor_error *err);
-anchor_status anchor_image_clone(anchor_image **out, const anchor_image *src, anchor_error *err);
+anchor_status anchor_image_create(int64_t n, int64_t height, int64_t width, int64_t channels, anchor_dtype dtype,
+                                  anchor_image **out, anchor_error *err);
+/* A handle over the caller's own pixels, without a copy: n x height x width x channels
+ * elements of `dtype` in C order (a C-contiguous NumPy array), aligned for the dtype.
+ * The handle borrows `data`: anchor_image_destroy frees only the handle, and `data` must
+ * stay valid, and unchanged while a call uses the image, until the handle is destroyed.
+ * anchor_image_data returns `data` itself, so writes go to the caller's memory. The same
+ * limits as anchor_image_create apply; a NULL or misaligned buffer is
+ * ANCHOR_ERR_INVALID_ARGUMENT. */
+anchor_status anchor_image_wrap(void *data, int64_t n, int64_t height, int64_t width, int64_t channels,
+                                anchor_dtype dtype, anchor_image **out, anchor_error *err);
+anchor_status anchor_image_clone(const anchor_image *src, anchor_image **out, anchor_error *err);
 /* Image i of a batch as a new single image (a copy). */
-anchor_status anchor_image_slice(anchor_image **out, const anchor_image *batch, int64_t index,
+anchor_status anchor_image_slice(const anchor_image *batch, int64_t index, anchor_image **out, anchor_error *err);
+/* A copy in another dtype, as NumPy's astype(float32 / float64) gives it: each value
+ * rounded once to the nearest float. The same dtype gives a copy; integer targets are
+ * ANCHOR_ERR_UNSUPPORTED (NumPy would wrap or truncate silently). */
+anchor_status anchor_image_convert(const anchor_image *src, anchor_dtype dtype, anchor_image **out,
+                                   anchor_error *err);
+/* Images and batches one after the other as one batch, np.concatenate(axis=0): every
+ * part must have the same height, width, channels and dtype (else
+ * ANCHOR_ERR_INVALID_ARGUMENT naming the first part that differs). */
+anchor_status anchor_image_stack(const anchor_image *const *images, int64_t count, anchor_image **out,
                                  anchor_error *err);
 void anchor_image_destroy(anchor_image *image);
 
@@ -88,10 +110,9 @@ typedef enum anchor_color_mode {
 } anchor_color_mode;
 
 /* Read a PNG or JPEG file (recognised by its first bytes, not its name). */
-anchor_status anchor_image_load(anchor_image **out, const char *path, anchor_color_mode mode,
-                                anchor_error *err);
-anchor_status anchor_image_decode(anchor_image **out, const void *bytes, size_t size,
-                                  anchor_color_mode mode, anchor_error *err);
+anchor_status anchor_image_load(const char *path, anchor_color_mode mode, anchor_image **out, anchor_error *err);
+anchor_status anchor_image_decode(const void *bytes, size_t size, anchor_color_mode mode, anchor_image **out,
+                                  anchor_error *err);
 
 /* Write a PNG: uint8 with 1 or 3 channels (gray, RGB), or uint16 with 1 channel (for
  * label maps). N must be 1. The file appears whole or not at all: it is written to a
@@ -104,12 +125,12 @@ anchor_status anchor_png_save(const anchor_image *image, const char *path, ancho
  *   (H, W) -> 1,H,W,1    (H, W, C) -> 1,H,W,C    (N, H, W, C) -> N,H,W,C.
  * anchor_npy_save writes version 1.0 with ndim 2 (needs N = C = 1), 3 (needs N = 1) or 4,
  * atomically like anchor_png_save. */
-anchor_status anchor_npy_load(anchor_image **out, const char *path, anchor_error *err);
+anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err);
 anchor_status anchor_npy_save(const anchor_image *image, int ndim, const char *path,
                               anchor_error *err);
 
 /* Read any input the CLI accepts: .npy (by its magic) as stored, otherwise a photo. */
-anchor_status anchor_image_load_any(anchor_image **out, const char *path, anchor_color_mode mode,
+anchor_status anchor_image_load_any(const char *path, anchor_color_mode mode, anchor_image **out,
                                     anchor_error *err);
 
 #ifdef __cplusplus

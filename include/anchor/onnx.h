@@ -14,6 +14,8 @@
 #ifndef ANCHOR_ONNX_H
 #define ANCHOR_ONNX_H
 
+#include <stdbool.h>
+
 #include "anchor/predict.h"
 #include "anchor/resize.h"
 
@@ -23,7 +25,7 @@ extern "C" {
 
 typedef struct anchor_onnx_options {
     const char *preprocess; /* "raw" (default), "raw-bgr", "inception", "caffe", "torch" */
-    int softmax;            /* apply softmax to the model's output (for logits) */
+    bool softmax;           /* apply softmax to the model's output (for logits) */
     int threads;            /* 0 = all cores */
     int64_t max_batch;      /* images per engine run; 0 = engine's choice (32) */
 } anchor_onnx_options;
@@ -37,7 +39,7 @@ typedef struct anchor_model anchor_model;
  * file; activations per image at batch sizes the caller chooses). Training-mode
  * attributes and anything not computed exactly are refused by name. Fails with a one-line
  * message naming the file, the node or tensor, and the problem. */
-anchor_status anchor_model_load(anchor_model **out, const char *path, const anchor_onnx_options *opt,
+anchor_status anchor_model_load(const char *path, const anchor_onnx_options *opt, anchor_model **out,
                                 anchor_error *err);
 void anchor_model_destroy(anchor_model *m);
 /* The image size the model takes (from its input shape). */
@@ -54,7 +56,7 @@ anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, a
                                    anchor_error *err);
 
 /* A predictor handle that owns the model (destroyed with the predictor). */
-anchor_status anchor_predictor_create_model(anchor_predictor **out, anchor_model *model, anchor_error *err);
+anchor_status anchor_predictor_create_model(anchor_model *model, anchor_predictor **out, anchor_error *err);
 
 #ifdef __cplusplus
 }

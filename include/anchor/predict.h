@@ -34,6 +34,25 @@ int64_t anchor_prediction_classes(const anchor_prediction *p);
 const double *anchor_prediction_scores(const anchor_prediction *p);
 /* The given labels, or NULL for scores. */
 const int64_t *anchor_prediction_labels(const anchor_prediction *p);
+/* The k best classes of image `row`, best first, as indices into its scores: descending
+ * score, equal scores by ascending index (a stable sort of the negated scores). Writes
+ * min(k, L) indices into `top` (room for k) and returns that count; 0 when the predictor
+ * answered labels or `row` is not in 0..N-1. */
+int64_t anchor_prediction_top_k(const anchor_prediction *p, int64_t row, int64_t k, int64_t *top);
+
+/* ---- Class names ---------------------------------------------------------------------
+ * The names a classifier's outputs stand for, read from a text file with one name per
+ * line (line i names class i; a final newline does not start another name; "\r\n" line
+ * ends are accepted) or from Keras's imagenet_class_index.json ({"0": ["n01440764",
+ * "tench"], ...}: keys 0..N-1 in any order, each naming its class by the last string of
+ * its value, or by the value itself when that is a string). A file whose first non-blank
+ * byte is '{' is read as JSON. Files over 64 MiB are refused. */
+typedef struct anchor_class_names anchor_class_names;
+anchor_status anchor_class_names_load(const char *path, anchor_class_names **out, anchor_error *err);
+int64_t anchor_class_names_count(const anchor_class_names *names);
+/* The name of class `index`, or NULL when index is not in 0..count-1. */
+const char *anchor_class_names_get(const anchor_class_names *names, int64_t index);
+void anchor_class_names_destroy(anchor_class_names *names);
 
 /* ---- The predictor handle ------------------------------------------------------------ */
 typedef struct anchor_predictor anchor_predictor;
@@ -46,9 +65,8 @@ typedef anchor_status (*anchor_predict_fn)(void *user, const anchor_image *batch
 
 /* Wrap a callback. destroy_user (may be NULL) is called on `user` by
  * anchor_predictor_destroy, which lets a wrapper own its state. */
-anchor_status anchor_predictor_create_callback(anchor_predictor **out, anchor_predict_fn fn,
-                                               void *user, void (*destroy_user)(void *user),
-                                               anchor_error *err);
+anchor_status anchor_predictor_create_callback(anchor_predict_fn fn, void *user, void (*destroy_user)(void *user),
+                                               anchor_predictor **out, anchor_error *err);
 
 /* A program over a pipe, started once (by /bin/sh -c COMMAND) and kept running. Each
  * request is one .npy (N,H,W,C) on its stdin; each answer one .npy on its stdout, (N,L)
@@ -58,8 +76,8 @@ typedef struct anchor_pipe_options {
     int64_t max_batch;      /* split larger batches into requests of at most this many; 0 = never */
 } anchor_pipe_options;
 void anchor_pipe_options_default(anchor_pipe_options *opt);
-anchor_status anchor_predictor_create_command(anchor_predictor **out, const char *command,
-                                              const anchor_pipe_options *opt, anchor_error *err);
+anchor_status anchor_predictor_create_command(const char *command, const anchor_pipe_options *opt,
+                                              anchor_predictor **out, anchor_error *err);
 
 /* Run one batch. Checks that the answer has N rows and finite scores. */
 anchor_status anchor_predictor_predict(anchor_predictor *p, const anchor_image *batch,

@@ -11,6 +11,8 @@
 #ifndef ANCHOR_SEGMENT_H
 #define ANCHOR_SEGMENT_H
 
+#include <stdbool.h>
+
 #include "anchor/image.h"
 
 #ifdef __cplusplus
@@ -27,15 +29,17 @@ typedef struct anchor_slic_params {
     int max_num_iter;         /* >= 0 */
     double sigma;             /* >= 0; Gaussian pre-smoothing, scipy.ndimage semantics */
     double spacing[2];        /* row and column spacing, > 0 (skimage default 1, 1) */
-    int convert2lab;          /* -1 = auto (True for 3 channels), 0, 1 */
-    int enforce_connectivity; /* 0 or 1 */
-    double min_size_factor;   /* >= 0 */
-    double max_size_factor;   /* > 0 */
-    int slic_zero;            /* 0 or 1 */
-    int start_label;          /* 0 or 1 */
+    int convert2lab;           /* -1 = auto (skimage's None: True for 3 channels), 0, 1 */
+    bool enforce_connectivity;
+    double min_size_factor;    /* >= 0 */
+    double max_size_factor;    /* > 0 */
+    bool slic_zero;
+    int start_label;           /* 0 or 1 */
 } anchor_slic_params;
 
-/* skimage's own defaults: n_segments 100, compactness 10, max_num_iter 10, sigma 0, ... */
+/* skimage's own defaults: n_segments 100, compactness 10, max_num_iter 10, sigma 0, ...
+ * anchor_slic_params_default and anchor_slic_params_skimage are the same preset. */
+void anchor_slic_params_default(anchor_slic_params *p);
 void anchor_slic_params_skimage(anchor_slic_params *p);
 /* alibi's defaults: skimage's with n_segments 10, compactness 10, sigma 0.5, start_label 0. */
 void anchor_slic_params_alibi(anchor_slic_params *p);
@@ -49,9 +53,11 @@ typedef struct anchor_quickshift_params {
     double kernel_size; /* > 0 */
     double max_dist;    /* > 0 */
     double sigma;       /* >= 0 */
-    int convert2lab;    /* 0 or 1 */
+    bool convert2lab;
     int64_t random_seed;
 } anchor_quickshift_params;
+/* skimage's defaults (the same preset under two names, as for slic). */
+void anchor_quickshift_params_default(anchor_quickshift_params *p);
 void anchor_quickshift_params_skimage(anchor_quickshift_params *p);
 anchor_status anchor_quickshift(const anchor_image *image, const anchor_quickshift_params *p,
                                 anchor_image **labels, anchor_error *err);
@@ -62,6 +68,8 @@ typedef struct anchor_felzenszwalb_params {
     double sigma; /* >= 0 */
     int min_size; /* >= 0 */
 } anchor_felzenszwalb_params;
+/* skimage's defaults (the same preset under two names, as for slic). */
+void anchor_felzenszwalb_params_default(anchor_felzenszwalb_params *p);
 void anchor_felzenszwalb_params_skimage(anchor_felzenszwalb_params *p);
 anchor_status anchor_felzenszwalb(const anchor_image *image, const anchor_felzenszwalb_params *p,
                                   anchor_image **labels, anchor_error *err);
@@ -70,6 +78,8 @@ anchor_status anchor_felzenszwalb(const anchor_image *image, const anchor_felzen
 typedef struct anchor_grid_params {
     int rows, cols; /* 1 .. image height / width */
 } anchor_grid_params;
+/* 4 x 4, the segmenter's default grid. */
+void anchor_grid_params_default(anchor_grid_params *p);
 anchor_status anchor_grid(int64_t height, int64_t width, const anchor_grid_params *p,
                           anchor_image **labels, anchor_error *err);
 
@@ -82,10 +92,16 @@ anchor_status anchor_grid(int64_t height, int64_t width, const anchor_grid_param
  * resets every parameter to skimage's default before applying the value. Unknown keys,
  * malformed values and out-of-range values fail with a message naming the key. */
 typedef struct anchor_segmenter anchor_segmenter;
-anchor_status anchor_segmenter_create(anchor_segmenter **out, const char *method, anchor_error *err);
+anchor_status anchor_segmenter_create(const char *method, anchor_segmenter **out, anchor_error *err);
 anchor_status anchor_segmenter_set(anchor_segmenter *s, const char *key, const char *value,
                                    anchor_error *err);
 const char *anchor_segmenter_method(const anchor_segmenter *s);
+/* The segmentation kwargs as alibi records them in meta.params, as a JSON object: the
+ * set() calls in order (values that read as numbers become JSON numbers, the rest
+ * strings; a key set twice keeps its last value), or when there were none alibi's default
+ * table ({"n_segments": 10, "compactness": 10, "sigma": 0.5, "start_label": 0} for slic,
+ * {} for the others). *out is malloc'd: release it with free(). */
+anchor_status anchor_segmenter_kwargs_json(const anchor_segmenter *s, char **out, anchor_error *err);
 /* Run on an image (gray is repeated to 3 channels for the pixel-based methods). The
  * labels are returned as the method produces them (slic with start_label 1 gives 1..K). */
 anchor_status anchor_segmenter_run(const anchor_segmenter *s, const anchor_image *image,
@@ -94,10 +110,10 @@ void anchor_segmenter_destroy(anchor_segmenter *s);
 
 /* ---- Label maps ----------------------------------------------------------------------
  * Remap any integer label map (INT32, INT64, UINT8 or UINT16, N = 1, C = 1) to INT32 labels
- * 0..K-1 by sorted value. *n_segments receives K; *changed (may be NULL) is set when the
- * input was not already 0..K-1. Fails beyond ANCHOR_MAX_SEGMENTS. */
-anchor_status anchor_labels_normalize(const anchor_image *labels, anchor_image **out,
-                                      int *n_segments, int *changed, anchor_error *err);
+ * 0..K-1 by sorted value. *n_segments receives K; *changed (may be NULL) is set to true when
+ * the input was not already 0..K-1. Fails beyond ANCHOR_MAX_SEGMENTS. */
+anchor_status anchor_labels_normalize(const anchor_image *labels, int *n_segments, bool *changed, anchor_image **out,
+                                      anchor_error *err);
 
 /* Load a user label map: .npy (integer dtypes) or a 16-bit/8-bit gray PNG. */
 anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor_error *err);

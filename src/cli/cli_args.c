@@ -6,8 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "anchor/image.h"
-#include "cli/cli.h"
+#include <anchor/image.h>
+
+#include "cli.h"
 
 int cli_parse_size(const char *s, int64_t *w, int64_t *h)
 {

@@ -6,7 +6,6 @@
  * images, start the predictor (a program over a pipe, or the built-in ONNX engine), run
  * the explainer and write OUTDIR atomically. Every problem is found before the
  * classifier is started where possible, reported in one line, and leaves no OUTDIR. */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -15,11 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "anchor/anchor.h"
-#include "anchor/explain.h"
-#include "anchor/onnx.h"
-#include "anchor/output.h"
-#include "cli/cli.h"
+#include <anchor/anchor.h>
+
+#include "cli.h"
 
 #define CMD "explain"
 #define MAX_LIST 256
@@ -88,7 +85,7 @@ typedef struct options {
     const char *backgrounds[MAX_LIST];
     int n_backgrounds;
     const char *predict_cmd, *model, *preprocess;
-    int softmax;
+    bool softmax;
     double timeout;
     int64_t max_batch;
     anchor_explain_params params;
@@ -172,13 +169,13 @@ static int parse_args(int argc, char **argv, options *o)
                 return 2;
             }
             if (!strcmp(flag, "--stop-on-first"))
-                o->params.stop_on_first = 1;
+                o->params.stop_on_first = true;
             else if (!strcmp(flag, "--no-memo"))
-                o->params.memoize = 0;
+                o->params.memoize = false;
             else if (!strcmp(flag, "--verbose"))
-                o->params.verbose = 1;
+                o->params.verbose = true;
             else
-                o->softmax = 1;
+                o->softmax = true;
             continue;
         }
         static const char *const valued[] = {
@@ -326,17 +323,11 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--resize: expected WIDTHxHEIGHT, got '%s'",
                                 o->resize);
     anchor_resize_filter f = ANCHOR_RESIZE_BICUBIC;
-    anchor_status st;
-    if (o->resize_filter && (st = anchor_resize_filter_parse(o->resize_filter, &f, err)))
+    if (o->resize_filter && anchor_resize_filter_parse(o->resize_filter, &f, err))
         return anchor_error_prefix(err, "--resize-filter");
-    if (anchor_image_width(*img) == w && anchor_image_height(*img) == h)
-        return ANCHOR_OK; /* Pillow returns an identical copy */
-    if (anchor_image_dtype(*img) != ANCHOR_DTYPE_U8)
-        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--resize: %s is %s; only uint8 images are resized",
-                                what, anchor_dtype_name(anchor_image_dtype(*img)));
     anchor_image *r;
-    if ((st = anchor_resize(*img, w, h, f, &r, err)))
-        return anchor_error_prefix(err, "%s", what);
+    if (anchor_resize(*img, h, w, f, &r, err))
+        return anchor_error_prefix(err, "%s: --resize %s", what, o->resize);
     anchor_image_destroy(*img);
     *img = r;
     return ANCHOR_OK;
@@ -355,7 +346,7 @@ static int is_npy(const char *path)
 
 static anchor_status load_image(const options *o, anchor_image **out, anchor_error *err)
 {
-    anchor_status st = anchor_image_load_any(out, o->image, ANCHOR_COLOR_ASIS, err);
+    anchor_status st = anchor_image_load_any(o->image, ANCHOR_COLOR_ASIS, out, err);
     if (st)
         return st;
     anchor_image *img = *out;
@@ -369,33 +360,8 @@ static anchor_status load_image(const options *o, anchor_image **out, anchor_err
     return resize_if_asked(o, out, o->image, err);
 }
 
-/* A JSON object of the --seg-arg values (numbers stay numbers), for meta.params. */
-static char *seg_kwargs_json(const options *o)
-{
-    cJSON *kw = cJSON_CreateObject();
-    if (!o->segments && !o->n_seg_args && (!o->segmentation || !strcmp(o->segmentation, "slic"))) {
-        cJSON_AddNumberToObject(kw, "n_segments", 10);
-        cJSON_AddNumberToObject(kw, "compactness", 10);
-        cJSON_AddNumberToObject(kw, "sigma", 0.5);
-        cJSON_AddNumberToObject(kw, "start_label", 0);
-    }
-    for (int k = 0; k < o->n_seg_args; k++) {
-        const char *eq = strchr(o->seg_args[k], '=');
-        char key[128];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - o->seg_args[k]), o->seg_args[k]);
-        char *end;
-        double v = strtod(eq + 1, &end);
-        if (end != eq + 1 && !*end && isfinite(v))
-            cJSON_AddNumberToObject(kw, key, v);
-        else
-            cJSON_AddStringToObject(kw, key, eq + 1);
-    }
-    char *s = cJSON_PrintUnformatted(kw);
-    cJSON_Delete(kw);
-    return s;
-}
-
-static anchor_status make_segments(const options *o, const anchor_image *img, anchor_image **labels,
+/* The label map, and for a segmenter the kwargs it ran with as alibi records them. */
+static anchor_status make_segments(const options *o, const anchor_image *img, anchor_image **labels, char **kwargs,
                                    anchor_error *err)
 {
     anchor_status st;
@@ -411,7 +377,7 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
         return ANCHOR_OK;
     }
     anchor_segmenter *s;
-    if ((st = anchor_segmenter_create(&s, o->segmentation ? o->segmentation : "slic", err)))
+    if ((st = anchor_segmenter_create(o->segmentation ? o->segmentation : "slic", &s, err)))
         return anchor_error_prefix(err, "--segmentation");
     for (int k = 0; k < o->n_seg_args && !st; k++) {
         char key[128];
@@ -422,6 +388,8 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
     }
     if (!st && (st = anchor_segmenter_run(s, img, labels, err)))
         anchor_error_prefix(err, "segmenting %s", o->image);
+    if (!st)
+        st = anchor_segmenter_kwargs_json(s, kwargs, err);
     anchor_segmenter_destroy(s);
     return st;
 }
@@ -436,16 +404,15 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
         return ANCHOR_OK;
     anchor_image *parts[MAX_LIST] = {0};
     anchor_status st = ANCHOR_OK;
-    int64_t total = 0;
     anchor_dtype dt = ANCHOR_DTYPE_U8;
     int64_t H = anchor_image_height(img), W = anchor_image_width(img), C = anchor_image_channels(img);
     for (int k = 0; k < o->n_backgrounds && !st; k++) {
         const char *f = o->backgrounds[k];
         if (is_npy(f)) {
-            st = anchor_npy_load(&parts[k], f, err);
+            st = anchor_npy_load(f, &parts[k], err);
         } else {
             anchor_color_mode mode = C == 3 ? ANCHOR_COLOR_RGB : C == 1 ? ANCHOR_COLOR_GRAY : ANCHOR_COLOR_ASIS;
-            st = anchor_image_load(&parts[k], f, mode, err);
+            st = anchor_image_load(f, mode, &parts[k], err);
             if (!st)
                 st = resize_if_asked(o, &parts[k], f, err);
         }
@@ -468,18 +435,9 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
                                   anchor_dtype_name(bd), o->backgrounds[0], anchor_dtype_name(dt));
         }
         dt = bd;
-        total += anchor_image_count(b);
     }
-    if (!st)
-        st = anchor_image_create(out, total, H, W, C, dt, err);
-    if (!st) {
-        unsigned char *dst = anchor_image_data(*out);
-        for (int k = 0; k < o->n_backgrounds; k++) {
-            memcpy(dst, anchor_image_cdata(parts[k]), anchor_image_nbytes(parts[k]));
-            dst += anchor_image_nbytes(parts[k]);
-        }
-        *count = total;
-    }
+    if (!st && !(st = anchor_image_stack((const anchor_image *const *)parts, o->n_backgrounds, out, err)))
+        *count = anchor_image_count(*out);
     for (int k = 0; k < o->n_backgrounds; k++)
         anchor_image_destroy(parts[k]);
     return st;
@@ -495,7 +453,7 @@ static anchor_status load_model(const options *o, anchor_model **out, anchor_err
     if (o->preprocess)
         mo.preprocess = o->preprocess;
     mo.softmax = o->softmax;
-    return anchor_model_load(out, o->model, &mo, err);
+    return anchor_model_load(o->model, &mo, out, err);
 }
 
 /* Takes ownership of *model (set to NULL) when the predictor is the ONNX engine. */
@@ -507,7 +465,7 @@ static anchor_status make_predictor(const options *o, const anchor_image *img, a
         anchor_pipe_options_default(&po);
         po.timeout_seconds = o->timeout;
         po.max_batch = o->max_batch;
-        return anchor_predictor_create_command(out, o->predict_cmd, &po, err);
+        return anchor_predictor_create_command(o->predict_cmd, &po, out, err);
     }
     anchor_model *m = *model;
     int64_t mh = anchor_model_input_height(m), mw = anchor_model_input_width(m);
@@ -516,7 +474,7 @@ static anchor_status make_predictor(const options *o, const anchor_image *img, a
                                 "%s takes %lld x %lld images but the image is %lld x %lld (H x W): use --resize %lldx%lld",
                                 o->model, (long long)mh, (long long)mw, (long long)anchor_image_height(img),
                                 (long long)anchor_image_width(img), (long long)mw, (long long)mh);
-    anchor_status st = anchor_predictor_create_model(out, m, err);
+    anchor_status st = anchor_predictor_create_model(m, out, err);
     if (st == ANCHOR_OK)
         *model = NULL;
     return st;
@@ -588,7 +546,7 @@ int cmd_explain(int argc, char **argv)
     if (!st)
         st = load_image(&o, &img, &err);
     if (!st)
-        st = make_segments(&o, img, &labels, &err);
+        st = make_segments(&o, img, &labels, &kwargs, &err);
     if (!st)
         st = load_backgrounds(&o, img, &bg, &n_bg, &err);
     if (!st)
@@ -610,7 +568,6 @@ int cmd_explain(int argc, char **argv)
         else
             snprintf(segdesc, sizeof segdesc, "%s", o.segmentation ? o.segmentation : "slic");
         info.segmentation = segdesc;
-        kwargs = o.segments ? NULL : seg_kwargs_json(&o);
         info.segmentation_kwargs = kwargs;
         info.predictor = o.predict_cmd ? o.predict_cmd : o.model;
         info.backgrounds = o.backgrounds;

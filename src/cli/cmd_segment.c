@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "anchor/anchor.h"
-#include "cli/cli.h"
+#include <anchor/anchor.h>
+
+#include "cli.h"
 
 #define CMD "segment"
 #define MAX_SEG_ARGS 64
@@ -119,7 +120,7 @@ int cmd_segment(int argc, char **argv)
     int rc = 1, k = 0;
 
     /* check every argument before reading anything */
-    if ((st = anchor_segmenter_create(&seg, method, &err))) {
+    if ((st = anchor_segmenter_create(method, &seg, &err))) {
         cli_error(CMD, "--method: %s", err.message);
         return 2;
     }
@@ -152,19 +153,14 @@ int cmd_segment(int argc, char **argv)
         goto done;
     }
 
-    if ((st = anchor_image_load_any(&img, input, ANCHOR_COLOR_ASIS, &err))) {
+    if ((st = anchor_image_load_any(input, ANCHOR_COLOR_ASIS, &img, &err))) {
         cli_error(CMD, "%s", err.message);
         goto done;
     }
     if (resize) {
-        if (anchor_image_dtype(img) != ANCHOR_DTYPE_U8) {
-            cli_error(CMD, "%s: --resize needs a uint8 image, not %s", input,
-                      anchor_dtype_name(anchor_image_dtype(img)));
-            goto done;
-        }
         anchor_image *resized = NULL;
-        if ((st = anchor_resize(img, rw, rh, rf, &resized, &err))) {
-            cli_error(CMD, "%s: %s", input, err.message);
+        if ((st = anchor_resize(img, rh, rw, rf, &resized, &err))) {
+            cli_error(CMD, "%s: --resize %s: %s", input, resize, err.message);
             goto done;
         }
         anchor_image_destroy(img);
@@ -174,7 +170,7 @@ int cmd_segment(int argc, char **argv)
         cli_error(CMD, "%s: %s", input, err.message);
         goto done;
     }
-    if ((st = anchor_labels_normalize(labels, &norm, &k, NULL, &err))) {
+    if ((st = anchor_labels_normalize(labels, &k, NULL, &norm, &err))) {
         cli_error(CMD, "%s: %s", input, err.message);
         goto done;
     }

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "anchor/anchor.h"
-#include "cli/cli.h"
+#include <anchor/anchor.h>
+
+#include "cli.h"
 
 static const struct {
     const char *name;

@@ -622,7 +622,7 @@ static anchor_status metadata(ex_search *c, int64_t best, ex_result *e)
                     continue;
                 anchor_image *img;
                 const ex_sampler *s = c->sampler;
-                if ((st = anchor_image_create(&img, cnt, s->h, s->w, s->c, s->dtype, c->err)))
+                if ((st = anchor_image_create(cnt, s->h, s->w, s->c, s->dtype, &img, c->err)))
                     break;
                 uint8_t *dst = anchor_image_data(img);
                 for (int64_t r = 0; r < cnt; r++)

@@ -149,8 +149,9 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     anchor_explanation *e = calloc(1, sizeof *e);
     if (!e)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    int k = 0, changed = 0;
-    if ((st = anchor_labels_normalize(segments, &e->segments, &k, &changed, err))) {
+    int k = 0;
+    bool changed = false;
+    if ((st = anchor_labels_normalize(segments, &k, &changed, &e->segments, err))) {
         anchor_error_prefix(err, "label map");
         goto fail;
     }
@@ -187,11 +188,11 @@ fail:
 }
 
 anchor_result_status anchor_explanation_status(const anchor_explanation *e) { return e->found.status; }
-int anchor_explanation_success(const anchor_explanation *e) { return e->found.success; }
+bool anchor_explanation_success(const anchor_explanation *e) { return e->found.success; }
 int64_t anchor_explanation_instance_label(const anchor_explanation *e) { return e->instance_label; }
 int anchor_explanation_n_segments(const anchor_explanation *e) { return e->k; }
 const anchor_image *anchor_explanation_segments(const anchor_explanation *e) { return e->segments; }
-int anchor_explanation_labels_remapped(const anchor_explanation *e) { return e->remapped; }
+bool anchor_explanation_labels_remapped(const anchor_explanation *e) { return e->remapped; }
 int anchor_explanation_size(const anchor_explanation *e) { return e->found.size; }
 
 int anchor_explanation_feature(const anchor_explanation *e, int i)
@@ -213,7 +214,7 @@ double anchor_explanation_precision(const anchor_explanation *e) { return e->fou
 double anchor_explanation_coverage(const anchor_explanation *e) { return e->found.coverage_all; }
 int64_t anchor_explanation_num_preds(const anchor_explanation *e) { return e->found.num_preds; }
 
-const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, int kept)
+const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, bool kept)
 {
     if (i < 0 || i >= e->found.size)
         return NULL;

@@ -248,7 +248,7 @@ static anchor_status record_batch(ex_sampler *c, int64_t n)
 /* Run the predictor on n images held in c->scratch. */
 static anchor_status call_predictor(ex_sampler *c, int64_t n)
 {
-    struct anchor_image view = {n, c->h, c->w, c->c, c->dtype, c->scratch};
+    struct anchor_image view = {n, c->h, c->w, c->c, c->dtype, c->scratch, false};
     double t0 = ex_now();
     anchor_status st = anchor_predictor_predict(c->predictor, &view, c->prediction, c->err);
     c->seconds_predictor += ex_now() - t0;

@@ -1,7 +1,11 @@
 /* The NHWC image/array handle (include/anchor/image.h). Sizes are validated against the
- * documented limits before any allocation, so absurd headers fail cleanly. */
+ * documented limits before any allocation, so absurd headers fail cleanly. A handle
+ * either owns its pixels or borrows the caller's (anchor_image_wrap, so a front end such
+ * as the Python package hands over a NumPy buffer without a copy); every stage reads
+ * both alike, only destroy tells them apart. */
 #include "image/image_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,8 +59,8 @@ anchor_status anchor_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t 
     return ANCHOR_OK;
 }
 
-anchor_status anchor_image_create(anchor_image **out, int64_t n, int64_t h, int64_t w, int64_t c,
-                                  anchor_dtype dtype, anchor_error *err)
+anchor_status anchor_image_create(int64_t n, int64_t h, int64_t w, int64_t c, anchor_dtype dtype, anchor_image **out,
+                                  anchor_error *err)
 {
     *out = NULL;
     anchor_status st = anchor_image_check_shape(n, h, w, c, dtype, err);
@@ -80,22 +84,43 @@ anchor_status anchor_image_create(anchor_image **out, int64_t n, int64_t h, int6
     return ANCHOR_OK;
 }
 
-anchor_status anchor_image_clone(anchor_image **out, const anchor_image *src, anchor_error *err)
+anchor_status anchor_image_wrap(void *data, int64_t n, int64_t h, int64_t w, int64_t c, anchor_dtype dtype,
+                                anchor_image **out, anchor_error *err)
 {
-    anchor_status st = anchor_image_create(out, src->n, src->h, src->w, src->c, src->dtype, err);
+    *out = NULL;
+    if (!data)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "image wrap: no pixel buffer (NULL)");
+    anchor_status st = anchor_image_check_shape(n, h, w, c, dtype, err);
+    if (st)
+        return st;
+    /* the stages read pixels through typed pointers */
+    if ((uintptr_t)data % anchor_dtype_size(dtype))
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "image wrap: a %s buffer must be aligned to %zu bytes, this one is at %p",
+                                anchor_dtype_name(dtype), anchor_dtype_size(dtype), data);
+    anchor_image *img = calloc(1, sizeof *img);
+    if (!img)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for an image handle");
+    *img = (anchor_image){n, h, w, c, dtype, data, true};
+    *out = img;
+    return ANCHOR_OK;
+}
+
+anchor_status anchor_image_clone(const anchor_image *src, anchor_image **out, anchor_error *err)
+{
+    anchor_status st = anchor_image_create(src->n, src->h, src->w, src->c, src->dtype, out, err);
     if (st == ANCHOR_OK)
         memcpy((*out)->data, src->data, anchor_image_nbytes(src));
     return st;
 }
 
-anchor_status anchor_image_slice(anchor_image **out, const anchor_image *batch, int64_t index,
-                                 anchor_error *err)
+anchor_status anchor_image_slice(const anchor_image *batch, int64_t index, anchor_image **out, anchor_error *err)
 {
     *out = NULL;
     if (index < 0 || index >= batch->n)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "image %lld of a batch of %lld",
                                 (long long)index, (long long)batch->n);
-    anchor_status st = anchor_image_create(out, 1, batch->h, batch->w, batch->c, batch->dtype, err);
+    anchor_status st = anchor_image_create(1, batch->h, batch->w, batch->c, batch->dtype, out, err);
     if (st)
         return st;
     size_t one = anchor_image_nbytes(*out);
@@ -103,10 +128,88 @@ anchor_status anchor_image_slice(anchor_image **out, const anchor_image *batch, 
     return ANCHOR_OK;
 }
 
+/* One element of any dtype as a double: exact for every integer dtype we hold and for
+ * both float dtypes, so converting through it rounds once, like NumPy's astype. */
+static double element(const void *data, anchor_dtype dtype, size_t i)
+{
+    switch (dtype) {
+    case ANCHOR_DTYPE_U8: return ((const uint8_t *)data)[i];
+    case ANCHOR_DTYPE_U16: return ((const uint16_t *)data)[i];
+    case ANCHOR_DTYPE_I32: return ((const int32_t *)data)[i];
+    case ANCHOR_DTYPE_I64: return (double)((const int64_t *)data)[i];
+    case ANCHOR_DTYPE_F32: return ((const float *)data)[i];
+    case ANCHOR_DTYPE_F64: return ((const double *)data)[i];
+    }
+    return 0;
+}
+
+anchor_status anchor_image_convert(const anchor_image *src, anchor_dtype dtype, anchor_image **out,
+                                   anchor_error *err)
+{
+    *out = NULL;
+    if (dtype == src->dtype)
+        return anchor_image_clone(src, out, err);
+    if (dtype != ANCHOR_DTYPE_F32 && dtype != ANCHOR_DTYPE_F64)
+        return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED,
+                                "image convert: %s to %s is not supported (only to float32 or float64)",
+                                anchor_dtype_name(src->dtype), anchor_dtype_name(dtype));
+    anchor_status st = anchor_image_create(src->n, src->h, src->w, src->c, dtype, out, err);
+    if (st)
+        return st;
+    size_t count = (size_t)src->n * (size_t)src->h * (size_t)src->w * (size_t)src->c;
+    if (dtype == ANCHOR_DTYPE_F32) {
+        float *dst = (*out)->data;
+        if (src->dtype == ANCHOR_DTYPE_I64) /* int64 -> float32 rounds once, straight from the integer */
+            for (size_t i = 0; i < count; i++)
+                dst[i] = (float)((const int64_t *)src->data)[i];
+        else
+            for (size_t i = 0; i < count; i++)
+                dst[i] = (float)element(src->data, src->dtype, i);
+    } else {
+        double *dst = (*out)->data;
+        for (size_t i = 0; i < count; i++)
+            dst[i] = element(src->data, src->dtype, i);
+    }
+    return ANCHOR_OK;
+}
+
+anchor_status anchor_image_stack(const anchor_image *const *images, int64_t count, anchor_image **out,
+                                 anchor_error *err)
+{
+    *out = NULL;
+    if (count < 1 || !images)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "image stack: no images to stack");
+    const anchor_image *first = images[0];
+    int64_t total = 0;
+    for (int64_t k = 0; k < count; k++) {
+        const anchor_image *im = images[k];
+        if (!im)
+            return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "image stack: image %lld is NULL", (long long)k);
+        if (im->h != first->h || im->w != first->w || im->c != first->c || im->dtype != first->dtype)
+            return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                    "image stack: image %lld is %lldx%lldx%lld %s but image 0 is %lldx%lldx%lld %s "
+                                    "(HxWxC)",
+                                    (long long)k, (long long)im->h, (long long)im->w, (long long)im->c,
+                                    anchor_dtype_name(im->dtype), (long long)first->h, (long long)first->w,
+                                    (long long)first->c, anchor_dtype_name(first->dtype));
+        total += im->n;
+    }
+    anchor_status st = anchor_image_create(total, first->h, first->w, first->c, first->dtype, out, err);
+    if (st)
+        return st;
+    unsigned char *dst = (*out)->data;
+    for (int64_t k = 0; k < count; k++) {
+        memcpy(dst, images[k]->data, anchor_image_nbytes(images[k]));
+        dst += anchor_image_nbytes(images[k]);
+    }
+    return ANCHOR_OK;
+}
+
 void anchor_image_destroy(anchor_image *image)
 {
     if (image) {
-        free(image->data);
+        if (!image->borrowed)
+            free(image->data);
         free(image);
     }
 }

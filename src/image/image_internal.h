@@ -2,12 +2,15 @@
 #ifndef ANCHOR_IMAGE_INTERNAL_H
 #define ANCHOR_IMAGE_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "anchor/image.h"
 
 struct anchor_image {
     int64_t n, h, w, c;
     anchor_dtype dtype;
     void *data;
+    bool borrowed; /* anchor_image_wrap: data belongs to the caller, destroy leaves it */
 };
 
 /* Validate a shape against the documented limits without allocating. */

@@ -144,7 +144,7 @@ static anchor_status decode_run(jpeg_job *job, const unsigned char *bytes, size_
 
     int out_c = mode == ANCHOR_COLOR_GRAY ? 1 : mode == ANCHOR_COLOR_RGB ? 3 : (comps == 1 ? 1 : 3);
     anchor_error e = {0};
-    if (anchor_image_create(&job->out, 1, (int64_t)h, (int64_t)w, out_c, ANCHOR_DTYPE_U8, &e)) {
+    if (anchor_image_create(1, (int64_t)h, (int64_t)w, out_c, ANCHOR_DTYPE_U8, &job->out, &e)) {
         job->status = e.status;
         snprintf(job->message, sizeof job->message, "%s", e.message);
         return job->status;

@@ -21,8 +21,8 @@ static anchor_status decode_named(anchor_image **out, const unsigned char *bytes
                             "%s: unknown image format (only PNG and JPEG photos are read)", name);
 }
 
-anchor_status anchor_image_decode(anchor_image **out, const void *bytes, size_t size,
-                                  anchor_color_mode mode, anchor_error *err)
+anchor_status anchor_image_decode(const void *bytes, size_t size, anchor_color_mode mode, anchor_image **out,
+                                  anchor_error *err)
 {
     *out = NULL;
     if (!bytes && size)
@@ -30,8 +30,7 @@ anchor_status anchor_image_decode(anchor_image **out, const void *bytes, size_t 
     return decode_named(out, bytes ? bytes : "", size, "<memory>", mode, err);
 }
 
-anchor_status anchor_image_load(anchor_image **out, const char *path, anchor_color_mode mode,
-                                anchor_error *err)
+anchor_status anchor_image_load(const char *path, anchor_color_mode mode, anchor_image **out, anchor_error *err)
 {
     *out = NULL;
     unsigned char *bytes = NULL;
@@ -44,17 +43,17 @@ anchor_status anchor_image_load(anchor_image **out, const char *path, anchor_col
     return st;
 }
 
-anchor_status anchor_image_load_any(anchor_image **out, const char *path, anchor_color_mode mode,
+anchor_status anchor_image_load_any(const char *path, anchor_color_mode mode, anchor_image **out,
                                     anchor_error *err)
 {
     *out = NULL;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return anchor_image_load(out, path, mode, err); /* reports why it cannot be opened */
+        return anchor_image_load(path, mode, out, err); /* reports why it cannot be opened */
     unsigned char magic[6] = {0};
     size_t got = fread(magic, 1, sizeof magic, fp);
     fclose(fp);
     if (got == sizeof magic && memcmp(magic, "\x93NUMPY", 6) == 0)
-        return anchor_npy_load(out, path, err);
-    return anchor_image_load(out, path, mode, err);
+        return anchor_npy_load(path, out, err);
+    return anchor_image_load(path, mode, out, err);
 }

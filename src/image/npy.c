@@ -262,7 +262,7 @@ anchor_status anchor_npy_parse(const unsigned char *bytes, size_t size, anchor_n
     return ANCHOR_OK;
 }
 
-anchor_status anchor_npy_load(anchor_image **out, const char *path, anchor_error *err)
+anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err)
 {
     *out = NULL;
     unsigned char *bytes;
@@ -292,7 +292,7 @@ anchor_status anchor_npy_load(anchor_image **out, const char *path, anchor_error
                                   ".npy array has %d dimensions; need (H,W), (H,W,C) or (N,H,W,C)", h.ndim);
         }
         if (st == ANCHOR_OK)
-            st = anchor_image_create(out, n, H, W, C, h.dtype, err);
+            st = anchor_image_create(n, H, W, C, h.dtype, out, err);
         if (st == ANCHOR_OK)
             memcpy((*out)->data, data, h.nbytes);
     }

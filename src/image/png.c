@@ -279,7 +279,7 @@ static anchor_status decode_run(png_job *job, int raw, anchor_color_mode mode)
         out_c = (lay.color_type == PNG_COLOR_TYPE_GRAY || lay.color_type == PNG_COLOR_TYPE_GRAY_ALPHA) ? 1 : 3;
     }
     anchor_error e = {0};
-    if (anchor_image_create(&job->out, 1, lay.height, lay.width, out_c, dt, &e)) {
+    if (anchor_image_create(1, lay.height, lay.width, out_c, dt, &job->out, &e)) {
         job->status = e.status;
         snprintf(job->message, sizeof job->message, "%s", e.message);
         return job->status;

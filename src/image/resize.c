@@ -318,15 +318,22 @@ static anchor_status resize_nearest(const anchor_image *src, int out_w, int out_
     return ANCHOR_OK;
 }
 
-anchor_status anchor_resize(const anchor_image *src, int64_t width, int64_t height,
-                            anchor_resize_filter filter, anchor_image **out, anchor_error *err)
+anchor_status anchor_resize(const anchor_image *src, int64_t height, int64_t width, anchor_resize_filter filter,
+                            anchor_image **out, anchor_error *err)
 {
     *out = NULL;
     if (!src)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "resize: no image");
+    if ((unsigned)filter > ANCHOR_RESIZE_LANCZOS)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "resize: unknown filter %d", (int)filter);
+    /* Pillow hands back a copy when the size is already right, whatever the mode; front
+     * ends rely on that to pass .npy arrays of the right size through untouched */
+    if (width == src->w && height == src->h)
+        return anchor_image_clone(src, out, err);
     if (src->n != 1 || src->dtype != ANCHOR_DTYPE_U8 || (src->c != 1 && src->c != 3))
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED,
-                                "resize: needs one uint8 gray or RGB image, not %lld x %lldx%lldx%lld %s",
+                                "resize: only one uint8 gray or RGB image is resized, not %lld x %lldx%lldx%lld %s "
+                                "(N x HxWxC)",
                                 (long long)src->n, (long long)src->h, (long long)src->w, (long long)src->c,
                                 anchor_dtype_name(src->dtype));
     if (width < 1 || height < 1)
@@ -336,15 +343,9 @@ anchor_status anchor_resize(const anchor_image *src, int64_t width, int64_t heig
         return anchor_error_set(err, ANCHOR_ERR_LIMIT,
                                 "resize: target size %lldx%lld is beyond the limit (%d per side, %lld pixels)",
                                 (long long)width, (long long)height, ANCHOR_MAX_DIM, ANCHOR_MAX_PIXELS);
-    if ((unsigned)filter > ANCHOR_RESIZE_LANCZOS)
-        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "resize: unknown filter %d", (int)filter);
-    anchor_status st = anchor_image_create(out, 1, height, width, src->c, ANCHOR_DTYPE_U8, err);
+    anchor_status st = anchor_image_create(1, height, width, src->c, ANCHOR_DTYPE_U8, out, err);
     if (st)
         return st;
-    if (width == src->w && height == src->h) {
-        memcpy((*out)->data, src->data, anchor_image_nbytes(src));
-        return ANCHOR_OK;
-    }
     static const kernel kernels[] = {
         {NULL, 0.0}, {bilinear_kernel, 1.0}, {bicubic_kernel, 2.0}, {lanczos_kernel, 3.0}};
     if (filter == ANCHOR_RESIZE_NEAREST)

@@ -638,8 +638,8 @@ static void set_nonblocking(int fd)
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-anchor_status anchor_predictor_create_command(anchor_predictor **out, const char *command,
-                                              const anchor_pipe_options *opt, anchor_error *err)
+anchor_status anchor_predictor_create_command(const char *command, const anchor_pipe_options *opt,
+                                              anchor_predictor **out, anchor_error *err)
 {
     *out = NULL;
     if (!command || !*command)
@@ -716,7 +716,7 @@ anchor_status anchor_predictor_create_command(anchor_predictor **out, const char
 #endif
     set_nonblocking(p->err_child);
 
-    anchor_status st = anchor_predictor_create_callback(out, pipe_predict, p, pipe_destroy, err);
+    anchor_status st = anchor_predictor_create_callback(pipe_predict, p, pipe_destroy, out, err);
     if (st)
         pipe_destroy(p);
     return st;

@@ -3,6 +3,7 @@
 #include "predict/predictor_internal.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,8 +74,60 @@ int64_t anchor_prediction_classes(const anchor_prediction *p) { return p->n_clas
 const double *anchor_prediction_scores(const anchor_prediction *p) { return p->n_classes ? p->scores : NULL; }
 const int64_t *anchor_prediction_labels(const anchor_prediction *p) { return p->n_classes ? NULL : p->labels; }
 
-anchor_status anchor_predictor_create_callback(anchor_predictor **out, anchor_predict_fn fn, void *user,
-                                               void (*destroy_user)(void *user), anchor_error *err)
+/* Class a ranks below class b: a lower score, or the same score and a higher index. */
+static bool ranks_below(const double *s, int64_t a, int64_t b) { return s[a] < s[b] || (s[a] == s[b] && a > b); }
+
+static void sift_down(const double *s, int64_t *heap, int64_t size, int64_t i)
+{
+    for (;;) {
+        int64_t low = i, l = 2 * i + 1, r = l + 1;
+        if (l < size && ranks_below(s, heap[l], heap[low]))
+            low = l;
+        if (r < size && ranks_below(s, heap[r], heap[low]))
+            low = r;
+        if (low == i)
+            return;
+        int64_t t = heap[i];
+        heap[i] = heap[low];
+        heap[low] = t;
+        i = low;
+    }
+}
+
+/* A heap of the k best seen so far with the lowest-ranked on top, then a heapsort of it:
+ * O(L log k) without memory beyond `top`, for k = 5 of 1000 classes or all of them. */
+int64_t anchor_prediction_top_k(const anchor_prediction *p, int64_t row, int64_t k, int64_t *top)
+{
+    if (!p->n_classes || row < 0 || row >= p->n || k < 1)
+        return 0;
+    const double *s = p->scores + (size_t)row * (size_t)p->n_classes;
+    int64_t size = 0, kk = k < p->n_classes ? k : p->n_classes;
+    for (int64_t c = 0; c < p->n_classes; c++) {
+        if (size < kk) {
+            int64_t i = size++;
+            top[i] = c;
+            while (i > 0 && ranks_below(s, top[i], top[(i - 1) / 2])) { /* sift up */
+                int64_t parent = (i - 1) / 2, t = top[i];
+                top[i] = top[parent];
+                top[parent] = t;
+                i = parent;
+            }
+        } else if (ranks_below(s, top[0], c)) {
+            top[0] = c;
+            sift_down(s, top, size, 0);
+        }
+    }
+    for (int64_t end = size - 1; end > 0; end--) { /* lowest-ranked to the back: best first */
+        int64_t t = top[0];
+        top[0] = top[end];
+        top[end] = t;
+        sift_down(s, top, end, 0);
+    }
+    return kk;
+}
+
+anchor_status anchor_predictor_create_callback(anchor_predict_fn fn, void *user, void (*destroy_user)(void *user),
+                                               anchor_predictor **out, anchor_error *err)
 {
     *out = NULL;
     if (!fn)

@@ -58,7 +58,7 @@ anchor_status anchor_render_labels(const anchor_image *labels, anchor_image **rg
         labels->dtype != ANCHOR_DTYPE_I64)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "a label map to draw must be integer, not %s",
                                 anchor_dtype_name(labels->dtype));
-    anchor_status st = anchor_image_create(rgb, 1, labels->h, labels->w, 3, ANCHOR_DTYPE_U8, err);
+    anchor_status st = anchor_image_create(1, labels->h, labels->w, 3, ANCHOR_DTYPE_U8, rgb, err);
     if (st)
         return st;
     size_t n = (size_t)(labels->h * labels->w);

@@ -26,11 +26,11 @@ anchor_status anchor_render_overlay(const anchor_image *image, const anchor_imag
         return st;
     anchor_image *base = NULL;
     if (image->dtype == ANCHOR_DTYPE_U8)
-        st = anchor_image_clone(&base, image, err);
+        st = anchor_image_clone(image, &base, err);
     else
         st = anc_render_scale(image, false, &base, err);
     if (!st)
-        st = anchor_image_create(out, 1, image->h, image->w, 3, ANCHOR_DTYPE_U8, err);
+        st = anchor_image_create(1, image->h, image->w, 3, ANCHOR_DTYPE_U8, out, err);
     if (st) {
         free(in_anchor);
         anchor_image_destroy(base);

@@ -60,7 +60,7 @@ anchor_status anc_render_scale(const anchor_image *image, bool nan_spreads, anch
     if (image->dtype != ANCHOR_DTYPE_U8 && image->dtype != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "cannot scale a %s image for display",
                                 anchor_dtype_name(image->dtype));
-    anchor_status st = anchor_image_create(out, image->n, image->h, image->w, image->c, ANCHOR_DTYPE_U8, err);
+    anchor_status st = anchor_image_create(image->n, image->h, image->w, image->c, ANCHOR_DTYPE_U8, out, err);
     if (st)
         return st;
     size_t per = (size_t)(image->h * image->w * image->c);

@@ -44,6 +44,8 @@ void anchor_felzenszwalb_params_skimage(anchor_felzenszwalb_params *p)
     *p = (anchor_felzenszwalb_params){1.0, 0.8, 20};
 }
 
+void anchor_felzenszwalb_params_default(anchor_felzenszwalb_params *p) { anchor_felzenszwalb_params_skimage(p); }
+
 /* ---- numpy's argsort(kind='quicksort') on doubles --------------------------------------- */
 
 /* An edge: its weight, the weight's radix key (fz_key), and its first pixel with the edge's
@@ -444,7 +446,7 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
     }
 
     /* 5. regions numbered by first pixel */
-    if ((st = anchor_image_create(labels, 1, h, w, 1, ANCHOR_DTYPE_I32, err)))
+    if ((st = anchor_image_create(1, h, w, 1, ANCHOR_DTYPE_I32, labels, err)))
         goto done;
     int32_t *out = (*labels)->data;
     int32_t k = 0;

@@ -8,6 +8,8 @@
 
 #include "image/image_internal.h"
 
+void anchor_grid_params_default(anchor_grid_params *p) { *p = (anchor_grid_params){4, 4}; }
+
 anchor_status anchor_grid(int64_t height, int64_t width, const anchor_grid_params *p, anchor_image **labels,
                           anchor_error *err)
 {
@@ -26,7 +28,7 @@ anchor_status anchor_grid(int64_t height, int64_t width, const anchor_grid_param
     if ((int64_t)p->rows * p->cols > ANCHOR_MAX_SEGMENTS)
         return anchor_error_set(err, ANCHOR_ERR_LIMIT, "grid: rows x cols = %lld segments, beyond the limit of %d",
                                 (long long)p->rows * p->cols, ANCHOR_MAX_SEGMENTS);
-    anchor_status st = anchor_image_create(labels, 1, height, width, 1, ANCHOR_DTYPE_I32, err);
+    anchor_status st = anchor_image_create(1, height, width, 1, ANCHOR_DTYPE_I32, labels, err);
     if (st)
         return st;
     int32_t *out = (*labels)->data;

@@ -50,7 +50,7 @@ static int copy_if_0_to_k(const anchor_image *labels, size_t np, anchor_image **
         *st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
         return 1;
     }
-    if ((*st = anchor_image_create(out, 1, labels->h, labels->w, 1, ANCHOR_DTYPE_I32, err))) {
+    if ((*st = anchor_image_create(1, labels->h, labels->w, 1, ANCHOR_DTYPE_I32, out, err))) {
         free(seen);
         return 1;
     }
@@ -72,7 +72,7 @@ static int copy_if_0_to_k(const anchor_image *labels, size_t np, anchor_image **
     return 1;
 }
 
-anchor_status anchor_labels_normalize(const anchor_image *labels, anchor_image **out, int *n_segments, int *changed,
+anchor_status anchor_labels_normalize(const anchor_image *labels, int *n_segments, bool *changed, anchor_image **out,
                                       anchor_error *err)
 {
     *out = NULL;
@@ -105,7 +105,7 @@ anchor_status anchor_labels_normalize(const anchor_image *labels, anchor_image *
         return anchor_error_set(err, ANCHOR_ERR_LIMIT, "the label map has %zu segments, beyond the limit of %d", k,
                                 ANCHOR_MAX_SEGMENTS);
     }
-    st = anchor_image_create(out, 1, labels->h, labels->w, 1, ANCHOR_DTYPE_I32, err);
+    st = anchor_image_create(1, labels->h, labels->w, 1, ANCHOR_DTYPE_I32, out, err);
     if (st) {
         free(sorted);
         return st;
@@ -144,7 +144,7 @@ anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor
     static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     anchor_status st;
     if (got >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0) {
-        st = anchor_npy_load(labels, path, err);
+        st = anchor_npy_load(path, labels, err);
     } else if (got == 8 && memcmp(magic, png_sig, 8) == 0) {
         st = anchor_png_load_raw(labels, path, err);
     } else {

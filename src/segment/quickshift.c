@@ -55,8 +55,10 @@
 
 void anchor_quickshift_params_skimage(anchor_quickshift_params *p)
 {
-    *p = (anchor_quickshift_params){1.0, 5.0, 10.0, 0.0, 1, 42};
+    *p = (anchor_quickshift_params){1.0, 5.0, 10.0, 0.0, true, 42};
 }
+
+void anchor_quickshift_params_default(anchor_quickshift_params *p) { anchor_quickshift_params_skimage(p); }
 
 /* ---- distances ---------------------------------------------------------------------------
  * The image is kept as channel planes so that a run of neighbours on one row is contiguous.
@@ -978,7 +980,7 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
     }
 
     /* 5. roots numbered in raster order */
-    if ((st = anchor_image_create(labels, 1, h, w, 1, ANCHOR_DTYPE_I32, err)))
+    if ((st = anchor_image_create(1, h, w, 1, ANCHOR_DTYPE_I32, labels, err)))
         goto done;
     if ((st = qs_label_roots(parent, n, (*labels)->data, err))) {
         anchor_image_destroy(*labels);

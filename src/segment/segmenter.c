@@ -8,18 +8,28 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
+
 #include "image/image_internal.h"
 
 typedef enum seg_method { SEG_SLIC, SEG_QUICKSHIFT, SEG_FELZENSZWALB, SEG_GRID } seg_method;
 
+/* One set() call as the user gave it, echoed by anchor_segmenter_kwargs_json. */
+typedef struct seg_kwarg {
+    char *key, *value;
+} seg_kwarg;
+
 struct anchor_segmenter {
     seg_method method;
-    int user_kwargs; /* set() was called: defaults are skimage's, not alibi's */
+    bool user_kwargs; /* set() was called: defaults are skimage's, not alibi's */
+    seg_kwarg *kwargs;
+    int n_kwargs, cap_kwargs;
     anchor_slic_params slic;
     anchor_quickshift_params quickshift;
     anchor_felzenszwalb_params felzenszwalb;
@@ -33,10 +43,10 @@ static void reset_skimage(anchor_segmenter *s)
     anchor_slic_params_skimage(&s->slic);
     anchor_quickshift_params_skimage(&s->quickshift);
     anchor_felzenszwalb_params_skimage(&s->felzenszwalb);
-    s->grid.rows = s->grid.cols = 4;
+    anchor_grid_params_default(&s->grid);
 }
 
-anchor_status anchor_segmenter_create(anchor_segmenter **out, const char *method, anchor_error *err)
+anchor_status anchor_segmenter_create(const char *method, anchor_segmenter **out, anchor_error *err)
 {
     *out = NULL;
     int m = -1;
@@ -57,7 +67,17 @@ anchor_status anchor_segmenter_create(anchor_segmenter **out, const char *method
     return ANCHOR_OK;
 }
 
-void anchor_segmenter_destroy(anchor_segmenter *s) { free(s); }
+void anchor_segmenter_destroy(anchor_segmenter *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_kwargs; i++) {
+        free(s->kwargs[i].key);
+        free(s->kwargs[i].value);
+    }
+    free(s->kwargs);
+    free(s);
+}
 
 const char *anchor_segmenter_method(const anchor_segmenter *s) { return method_names[s->method]; }
 
@@ -89,14 +109,14 @@ static anchor_status parse_int(const char *key, const char *v, long long lo, lon
     return ANCHOR_OK;
 }
 
-static anchor_status parse_bool(const char *key, const char *v, int *out, anchor_error *err)
+static anchor_status parse_bool(const char *key, const char *v, bool *out, anchor_error *err)
 {
     if (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes")) {
-        *out = 1;
+        *out = true;
         return ANCHOR_OK;
     }
     if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no")) {
-        *out = 0;
+        *out = false;
         return ANCHOR_OK;
     }
     return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--seg-arg %s=%s: not a boolean (true/false)", key, v);
@@ -151,7 +171,10 @@ static anchor_status set_slic(anchor_slic_params *p, const char *k, const char *
             p->convert2lab = -1;
             return ANCHOR_OK;
         }
-        return parse_bool(k, v, &p->convert2lab, err);
+        bool b; /* a tri-state in the struct: -1 stands for skimage's None */
+        if ((st = parse_bool(k, v, &b, err)))
+            return st;
+        p->convert2lab = b;
     } else if (!strcmp(k, "enforce_connectivity")) {
         return parse_bool(k, v, &p->enforce_connectivity, err);
     } else if (!strcmp(k, "min_size_factor")) {
@@ -233,27 +256,93 @@ static anchor_status set_grid(anchor_grid_params *p, const char *k, const char *
     return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--seg-arg %s: not a grid parameter (rows, cols)", k);
 }
 
+/* Remember key=value as given; a key set twice keeps its first place and its last value,
+ * as a Python dict literal would. */
+static anchor_status remember_kwarg(anchor_segmenter *s, const char *key, const char *value, anchor_error *err)
+{
+    char *v = strdup(value);
+    if (!v)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < s->n_kwargs; i++)
+        if (!strcmp(s->kwargs[i].key, key)) {
+            free(s->kwargs[i].value);
+            s->kwargs[i].value = v;
+            return ANCHOR_OK;
+        }
+    if (s->n_kwargs == s->cap_kwargs) {
+        int cap = s->cap_kwargs ? 2 * s->cap_kwargs : 8;
+        seg_kwarg *grown = realloc(s->kwargs, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            free(v);
+            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+        }
+        s->kwargs = grown;
+        s->cap_kwargs = cap;
+    }
+    char *k = strdup(key);
+    if (!k) {
+        free(v);
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    }
+    s->kwargs[s->n_kwargs++] = (seg_kwarg){k, v};
+    return ANCHOR_OK;
+}
+
 anchor_status anchor_segmenter_set(anchor_segmenter *s, const char *key, const char *value, anchor_error *err)
 {
     if (!key || !value)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--seg-arg needs key=value");
     if (!s->user_kwargs) {
         reset_skimage(s);
-        s->user_kwargs = 1;
+        s->user_kwargs = true;
     }
+    anchor_status st = ANCHOR_ERR_INTERNAL;
     switch (s->method) {
-    case SEG_SLIC: return set_slic(&s->slic, key, value, err);
-    case SEG_QUICKSHIFT: return set_quickshift(&s->quickshift, key, value, err);
-    case SEG_FELZENSZWALB: return set_felzenszwalb(&s->felzenszwalb, key, value, err);
-    case SEG_GRID: return set_grid(&s->grid, key, value, err);
+    case SEG_SLIC: st = set_slic(&s->slic, key, value, err); break;
+    case SEG_QUICKSHIFT: st = set_quickshift(&s->quickshift, key, value, err); break;
+    case SEG_FELZENSZWALB: st = set_felzenszwalb(&s->felzenszwalb, key, value, err); break;
+    case SEG_GRID: st = set_grid(&s->grid, key, value, err); break;
     }
-    return anchor_error_set(err, ANCHOR_ERR_INTERNAL, "bad segmenter method");
+    return st ? st : remember_kwarg(s, key, value, err);
+}
+
+/* alibi records segmentation_kwargs as the user passed them, or its own default table
+ * when there were none; that table is read back from the parameters set by
+ * anchor_segmenter_create, so alibi's slic defaults are written in one place only. */
+anchor_status anchor_segmenter_kwargs_json(const anchor_segmenter *s, char **out, anchor_error *err)
+{
+    *out = NULL;
+    cJSON *kw = cJSON_CreateObject();
+    if (!kw)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    bool ok = true;
+    if (!s->user_kwargs && s->method == SEG_SLIC) {
+        ok = cJSON_AddNumberToObject(kw, "n_segments", s->slic.n_segments) &&
+             cJSON_AddNumberToObject(kw, "compactness", s->slic.compactness) &&
+             cJSON_AddNumberToObject(kw, "sigma", s->slic.sigma) &&
+             cJSON_AddNumberToObject(kw, "start_label", s->slic.start_label);
+    }
+    for (int i = 0; ok && i < s->n_kwargs; i++) {
+        const char *v = s->kwargs[i].value;
+        char *end;
+        double d = strtod(v, &end); /* numbers stay numbers, anything else is text */
+        if (end != v && !*end && isfinite(d))
+            ok = cJSON_AddNumberToObject(kw, s->kwargs[i].key, d) != NULL;
+        else
+            ok = cJSON_AddStringToObject(kw, s->kwargs[i].key, v) != NULL;
+    }
+    char *text = ok ? cJSON_PrintUnformatted(kw) : NULL;
+    cJSON_Delete(kw);
+    if (!text)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    *out = text;
+    return ANCHOR_OK;
 }
 
 /* alibi repeats a 1-channel image to 3 channels before calling skimage. */
 static anchor_status to_three_channels(const anchor_image *img, anchor_image **out, anchor_error *err)
 {
-    anchor_status st = anchor_image_create(out, 1, img->h, img->w, 3, img->dtype, err);
+    anchor_status st = anchor_image_create(1, img->h, img->w, 3, img->dtype, out, err);
     if (st)
         return st;
     size_t es = anchor_dtype_size(img->dtype);

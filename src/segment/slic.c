@@ -40,8 +40,10 @@
 
 void anchor_slic_params_skimage(anchor_slic_params *p)
 {
-    *p = (anchor_slic_params){100, 10.0, 10, 0.0, {1.0, 1.0}, -1, 1, 0.5, 3.0, 0, 1};
+    *p = (anchor_slic_params){100, 10.0, 10, 0.0, {1.0, 1.0}, -1, true, 0.5, 3.0, false, 1};
 }
+
+void anchor_slic_params_default(anchor_slic_params *p) { anchor_slic_params_skimage(p); }
 
 void anchor_slic_params_alibi(anchor_slic_params *p)
 {
@@ -520,7 +522,7 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
         free(xs);
     }
 
-    if ((st = anchor_image_create(labels, 1, h, w, 1, ANCHOR_DTYPE_I32, err)))
+    if ((st = anchor_image_create(1, h, w, 1, ANCHOR_DTYPE_I32, labels, err)))
         goto done;
     final = (*labels)->data;
     for (int64_t i = 0; i < npix; i++)

@@ -25,7 +25,7 @@ static void check_file(const char *dir, const char *name, anchor_dtype dt, int64
     snprintf(path, sizeof path, "%s/npy/%s.npy", dir, name);
     anchor_image *im = NULL;
     anchor_error err = {0};
-    anchor_status st = anchor_npy_load(&im, path, &err);
+    anchor_status st = anchor_npy_load(path, &im, &err);
     CHECKF(st == ANCHOR_OK, "%s: %s", name, err.message);
     if (st)
         return;
@@ -44,7 +44,7 @@ static void check_file(const char *dir, const char *name, anchor_dtype dt, int64
     snprintf(out, sizeof out, "roundtrip_%s.npy", name);
     CHECK(anchor_npy_save(im, ndim, out, &err) == ANCHOR_OK);
     anchor_image *back = NULL;
-    CHECK(anchor_npy_load(&back, out, &err) == ANCHOR_OK);
+    CHECK(anchor_npy_load(out, &back, &err) == ANCHOR_OK);
     if (back) {
         CHECK(anchor_image_nbytes(back) == anchor_image_nbytes(im));
         CHECK(memcmp(anchor_image_cdata(back), anchor_image_cdata(im), anchor_image_nbytes(im)) == 0);
@@ -60,7 +60,7 @@ static void check_bad(const char *dir, const char *name, anchor_status want, con
     snprintf(path, sizeof path, "%s/npy/%s.npy", dir, name);
     anchor_image *im = NULL;
     anchor_error err = {0};
-    anchor_status st = anchor_npy_load(&im, path, &err);
+    anchor_status st = anchor_npy_load(path, &im, &err);
     CHECKF(st == want, "%s: status %d (%s)", name, (int)st, err.message);
     CHECK(im == NULL);
     CHECKF(strstr(err.message, needle) != NULL, "%s: message '%s' lacks '%s'", name, err.message, needle);

@@ -106,12 +106,12 @@ static int run_case(const char *dir, int memoize, int answer_labels, run_result 
     anchor_image *image = NULL, *segments = NULL, *bg = NULL;
     const cJSON *img = cJSON_GetObjectItemCaseSensitive(params, "image");
     snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItemCaseSensitive(img, "file")->valuestring);
-    if (anchor_image_load_any(&image, path, ANCHOR_COLOR_ASIS, &err)) {
+    if (anchor_image_load_any(path, ANCHOR_COLOR_ASIS, &image, &err)) {
         fprintf(stderr, "%s: %s\n", path, err.message);
         return -1;
     }
     snprintf(path, sizeof path, "%s/segments.npy", dir);
-    if (anchor_npy_load(&segments, path, &err)) {
+    if (anchor_npy_load(path, &segments, &err)) {
         fprintf(stderr, "%s: %s\n", path, err.message);
         anchor_image_destroy(image);
         return -1;
@@ -119,7 +119,7 @@ static int run_case(const char *dir, int memoize, int answer_labels, run_result 
     const cJSON *bgj = cJSON_GetObjectItemCaseSensitive(params, "backgrounds");
     if (bgj && !cJSON_IsNull(bgj)) {
         snprintf(path, sizeof path, "%s/%s", dir, cJSON_GetObjectItemCaseSensitive(bgj, "file")->valuestring);
-        if (anchor_npy_load(&bg, path, &err)) {
+        if (anchor_npy_load(path, &bg, &err)) {
             fprintf(stderr, "%s: %s\n", path, err.message);
             return -1;
         }
@@ -153,7 +153,7 @@ static int run_case(const char *dir, int memoize, int answer_labels, run_result 
     r->log.model.centre = num(pr, "centre");
     r->log.model.bias_scale = num(pr, "bias_scale");
     anchor_predictor *pred = NULL;
-    anchor_predictor_create_callback(&pred, logging_predict, &r->log, NULL, &err);
+    anchor_predictor_create_callback(logging_predict, &r->log, NULL, &pred, &err);
     double t0 = cpu_now();
     anchor_status st = anchor_explain(image, segments, bg, pred, &p, &r->e, &err);
     r->cpu_total = cpu_now() - t0;
@@ -163,7 +163,7 @@ static int run_case(const char *dir, int memoize, int answer_labels, run_result 
     anchor_image *mine = NULL, *theirs = NULL;
     snprintf(path, sizeof path, "%s/anchor.png", dir);
     if (!st && !anchor_explanation_anchor_image(r->e, image, &mine, &err) &&
-        !anchor_image_load_any(&theirs, path, ANCHOR_COLOR_ASIS, &err) &&
+        !anchor_image_load_any(path, ANCHOR_COLOR_ASIS, &theirs, &err) &&
         anchor_image_nbytes(mine) == anchor_image_nbytes(theirs)) {
         r->anchor_png_diff = 0;
         const uint8_t *a = anchor_image_cdata(mine), *b = anchor_image_cdata(theirs);

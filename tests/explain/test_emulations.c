@@ -196,7 +196,7 @@ static void test_toy(const cJSON *cases)
         int f32 = !strcmp(J(c, "dtype")->valuestring, "float32");
         uint32_t seed = (uint32_t)J(c, "seed")->valuedouble;
         anchor_image *img;
-        anchor_image_create(&img, 2, h, w, ch, f32 ? ANCHOR_DTYPE_F32 : ANCHOR_DTYPE_U8, NULL);
+        anchor_image_create(2, h, w, ch, f32 ? ANCHOR_DTYPE_F32 : ANCHOR_DTYPE_U8, &img, NULL);
         size_t count = (size_t)2 * h * w * ch;
         for (size_t i = 0; i < count; i++) {
             uint8_t u = (uint8_t)(lowbias32(seed + (uint32_t)i) & 0xFF);

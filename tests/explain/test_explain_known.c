@@ -28,7 +28,7 @@ static int seg_of(int y, int x) { return (y / 16) * 4 + x / 16; }
 static anchor_image *make_image(int channels, anchor_dtype dtype)
 {
     anchor_image *img;
-    anchor_image_create(&img, 1, H, W, channels, dtype, NULL);
+    anchor_image_create(1, H, W, channels, dtype, &img, NULL);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
             for (int c = 0; c < channels; c++) {
@@ -45,7 +45,7 @@ static anchor_image *make_image(int channels, anchor_dtype dtype)
 static anchor_image *make_labels(int scale, int offset)
 {
     anchor_image *lab;
-    anchor_image_create(&lab, 1, H, W, 1, ANCHOR_DTYPE_I32, NULL);
+    anchor_image_create(1, H, W, 1, ANCHOR_DTYPE_I32, &lab, NULL);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
             ((int32_t *)anchor_image_data(lab))[y * W + x] = seg_of(y, x) * scale + offset;
@@ -122,7 +122,7 @@ static anchor_status explain(const anchor_image *img, const anchor_image *lab, c
     m->original = img;
     m->kind = kind;
     anchor_predictor *pred;
-    anchor_predictor_create_callback(&pred, predict, m, NULL, err);
+    anchor_predictor_create_callback(predict, m, NULL, &pred, err);
     anchor_status st = anchor_explain(img, lab, bg, pred, p, e, err);
     anchor_predictor_destroy(pred);
     return st;
@@ -197,7 +197,7 @@ static void test_known_answers(void)
     p.p_sample = 0.5;
 
     anchor_image *bg;
-    anchor_image_create(&bg, 2, H, W, 3, ANCHOR_DTYPE_U8, NULL);
+    anchor_image_create(2, H, W, 3, ANCHOR_DTYPE_U8, &bg, NULL);
     memset(anchor_image_data(bg), 255, (size_t)H * W * 3);
     memset((uint8_t *)anchor_image_data(bg) + (size_t)H * W * 3, 77, (size_t)H * W * 3);
     expect_2_5("backgrounds", img, lab, bg, 0, &p);
@@ -396,26 +396,26 @@ static void test_bad_inputs(void)
     CHECK(anchor_explain_params_validate(&p, NULL) == ANCHOR_OK);
 
     anchor_image *lab_small;
-    anchor_image_create(&lab_small, 1, H, W - 1, 1, ANCHOR_DTYPE_I32, NULL);
+    anchor_image_create(1, H, W - 1, 1, ANCHOR_DTYPE_I32, &lab_small, NULL);
     expect_bad("label map shape", ANCHOR_ERR_INVALID_ARGUMENT, "label map", img, lab_small, NULL, 0, &p);
     anchor_image *bg_bad;
-    anchor_image_create(&bg_bad, 2, H, W, 1, ANCHOR_DTYPE_U8, NULL);
+    anchor_image_create(2, H, W, 1, ANCHOR_DTYPE_U8, &bg_bad, NULL);
     expect_bad("background shape", ANCHOR_ERR_INVALID_ARGUMENT, "background", img, lab, bg_bad, 0, &p);
     anchor_image *bg_f64;
-    anchor_image_create(&bg_f64, 2, H, W, 3, ANCHOR_DTYPE_F64, NULL);
+    anchor_image_create(2, H, W, 3, ANCHOR_DTYPE_F64, &bg_f64, NULL);
     expect_bad("background dtype", ANCHOR_ERR_INVALID_ARGUMENT, "background", img, lab, bg_f64, 0, &p);
     anchor_image *img_i32;
-    anchor_image_create(&img_i32, 1, H, W, 3, ANCHOR_DTYPE_I32, NULL);
+    anchor_image_create(1, H, W, 3, ANCHOR_DTYPE_I32, &img_i32, NULL);
     expect_bad("image dtype", ANCHOR_ERR_UNSUPPORTED, "uint8 or float32", img_i32, lab, NULL, 0, &p);
     anchor_image *lab_f32;
-    anchor_image_create(&lab_f32, 1, H, W, 1, ANCHOR_DTYPE_F32, NULL);
+    anchor_image_create(1, H, W, 1, ANCHOR_DTYPE_F32, &lab_f32, NULL);
     expect_bad("label map dtype", ANCHOR_ERR_INVALID_ARGUMENT, "integer", img, lab_f32, NULL, 0, &p);
     expect_bad("predictor failure", ANCHOR_ERR_PREDICTOR, "model exploded", img, lab, NULL, 5, &p);
     expect_bad("predictor failure context", ANCHOR_ERR_PREDICTOR, "predictor call 1", img, lab, NULL, 5, &p);
     /* more than ANCHOR_MAX_SEGMENTS labels */
     anchor_image *big_img, *big_lab;
-    anchor_image_create(&big_img, 1, 300, 300, 1, ANCHOR_DTYPE_U8, NULL);
-    anchor_image_create(&big_lab, 1, 300, 300, 1, ANCHOR_DTYPE_I32, NULL);
+    anchor_image_create(1, 300, 300, 1, ANCHOR_DTYPE_U8, &big_img, NULL);
+    anchor_image_create(1, 300, 300, 1, ANCHOR_DTYPE_I32, &big_lab, NULL);
     for (int i = 0; i < 300 * 300; i++)
         ((int32_t *)anchor_image_data(big_lab))[i] = i;
     expect_bad("too many segments", ANCHOR_ERR_LIMIT, "segments", big_img, big_lab, NULL, 0, &p);

@@ -45,7 +45,7 @@ static void expect_load_fails(const char *name, const void *bytes, size_t n, anc
     for (int mode = ANCHOR_COLOR_ASIS; mode <= ANCHOR_COLOR_GRAY; mode++) {
         anchor_error err = {0};
         anchor_image *im = (anchor_image *)&err; /* must be reset to NULL */
-        anchor_status st = anchor_image_load(&im, path, (anchor_color_mode)mode, &err);
+        anchor_status st = anchor_image_load(path, (anchor_color_mode)mode, &im, &err);
         if (mode == ANCHOR_COLOR_RGB)
             printf("%-22s -> %s: %s\n", name, anchor_status_name(st), err.message);
         CHECKF(st == want, "%s: got status %s, want %s (%s)", name, anchor_status_name(st), anchor_status_name(want),
@@ -114,8 +114,8 @@ int main(void)
     {
         anchor_error err = {0};
         anchor_image *a = NULL, *b = NULL;
-        CHECK(anchor_image_decode(&a, png, n_png, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK);
-        CHECKF(anchor_image_decode(&b, png, n_png - 12, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK, "%s", err.message);
+        CHECK(anchor_image_decode(png, n_png, ANCHOR_COLOR_RGB, &a, &err) == ANCHOR_OK);
+        CHECKF(anchor_image_decode(png, n_png - 12, ANCHOR_COLOR_RGB, &b, &err) == ANCHOR_OK, "%s", err.message);
         fidelity f = compare_u8(b, a);
         CHECK(f.same_shape && f.max_abs_diff == 0);
         anchor_image_destroy(a);
@@ -124,8 +124,8 @@ int main(void)
         unsigned char *tail = malloc(n_jpg + 16);
         memcpy(tail, jpg, n_jpg);
         memcpy(tail + n_jpg, "trailing garbage", 16);
-        CHECK(anchor_image_decode(&a, jpg, n_jpg, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK);
-        CHECKF(anchor_image_decode(&b, tail, n_jpg + 16, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK, "%s", err.message);
+        CHECK(anchor_image_decode(jpg, n_jpg, ANCHOR_COLOR_RGB, &a, &err) == ANCHOR_OK);
+        CHECKF(anchor_image_decode(tail, n_jpg + 16, ANCHOR_COLOR_RGB, &b, &err) == ANCHOR_OK, "%s", err.message);
         f = compare_u8(b, a);
         CHECK(f.same_shape && f.max_abs_diff == 0);
         anchor_image_destroy(a);
@@ -191,26 +191,26 @@ int main(void)
     anchor_image *im = NULL;
     char path[4200];
     snprintf(path, sizeof path, "%s/no_such_file.png", tmpdir);
-    CHECK(anchor_image_load(&im, path, ANCHOR_COLOR_RGB, &err) == ANCHOR_ERR_IO && im == NULL);
+    CHECK(anchor_image_load(path, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_ERR_IO && im == NULL);
     CHECK(strstr(err.message, "no_such_file.png") != NULL);
     printf("missing path           -> %s\n", err.message);
-    CHECK(anchor_image_load_any(&im, path, ANCHOR_COLOR_RGB, &err) == ANCHOR_ERR_IO && im == NULL);
-    CHECK(anchor_image_load(&im, tmpdir, ANCHOR_COLOR_RGB, &err) == ANCHOR_ERR_IO && im == NULL);
+    CHECK(anchor_image_load_any(path, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_ERR_IO && im == NULL);
+    CHECK(anchor_image_load(tmpdir, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_ERR_IO && im == NULL);
     printf("a directory            -> %s\n", err.message);
     CHECK(strstr(err.message, tmpdir) != NULL);
     CHECK(anchor_png_load_raw(&im, path, &err) == ANCHOR_ERR_IO && im == NULL);
     /* from memory */
-    CHECK(anchor_image_decode(&im, jpg, n_jpg / 2, ANCHOR_COLOR_RGB, &err) == ANCHOR_ERR_FORMAT && im == NULL);
+    CHECK(anchor_image_decode(jpg, n_jpg / 2, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_ERR_FORMAT && im == NULL);
     CHECK(strstr(err.message, "<memory>") != NULL);
-    CHECK(anchor_image_decode(&im, NULL, 0, ANCHOR_COLOR_RGB, &err) == ANCHOR_ERR_FORMAT && im == NULL);
-    CHECK(anchor_image_decode(&im, png, n_png, (anchor_color_mode)7, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(anchor_image_decode(NULL, 0, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_ERR_FORMAT && im == NULL);
+    CHECK(anchor_image_decode(png, n_png, (anchor_color_mode)7, &im, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
 
     /* resizes to nothing or to absurd sizes */
-    CHECK(anchor_image_decode(&im, png, n_png, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK);
+    CHECK(anchor_image_decode(png, n_png, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_OK);
     anchor_image *out = (anchor_image *)&err;
     static const int64_t sizes[][2] = {{0, 10}, {10, 0}, {-5, 10}, {70000, 10}, {20000, 20000}, {1LL << 40, 1}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        anchor_status st = anchor_resize(im, sizes[i][0], sizes[i][1], ANCHOR_RESIZE_BICUBIC, &out, &err);
+        anchor_status st = anchor_resize(im, sizes[i][1], sizes[i][0], ANCHOR_RESIZE_BICUBIC, &out, &err);
         CHECKF(st == ANCHOR_ERR_INVALID_ARGUMENT || st == ANCHOR_ERR_LIMIT, "resize to %lldx%lld: %s",
                (long long)sizes[i][0], (long long)sizes[i][1], anchor_status_name(st));
         CHECK(out == NULL && strstr(err.message, "resize") != NULL);
@@ -219,7 +219,7 @@ int main(void)
     }
     CHECK(anchor_resize(im, 10, 10, (anchor_resize_filter)9, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && !out);
     anchor_image *four = NULL;
-    CHECK(anchor_image_create(&four, 1, 5, 5, 4, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 5, 5, 4, ANCHOR_DTYPE_U8, &four, &err) == ANCHOR_OK);
     CHECK(anchor_resize(four, 10, 10, ANCHOR_RESIZE_BICUBIC, &out, &err) == ANCHOR_ERR_UNSUPPORTED && !out);
     anchor_image_destroy(four);
     anchor_image_destroy(im);

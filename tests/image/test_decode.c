@@ -31,8 +31,8 @@ static void check_case(const char *dir, const char *file)
         anchor_error err = {0};
         anchor_image *got = NULL;
         snprintf(ref, sizeof ref, "%s/image/decode/%s.%s.npy", dir, base, modes[m].suffix);
-        CHECKF(anchor_npy_load(&want[m], ref, &err) == ANCHOR_OK, "%s", err.message);
-        CHECKF(anchor_image_load(&got, path, modes[m].mode, &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anchor_npy_load(ref, &want[m], &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anchor_image_load(path, modes[m].mode, &got, &err) == ANCHOR_OK, "%s", err.message);
         fidelity f = compare_u8(got, want[m]);
         printf("decode %-28s %-3s max_abs_diff=%d identical=%.3f%%\n", file, modes[m].suffix, f.max_abs_diff,
                fidelity_pct(f));
@@ -42,7 +42,7 @@ static void check_case(const char *dir, const char *file)
     /* ASIS: one channel for gray files, three for the others, same pixels */
     anchor_error err = {0};
     anchor_image *asis = NULL;
-    CHECKF(anchor_image_load(&asis, path, ANCHOR_COLOR_ASIS, &err) == ANCHOR_OK, "%s", err.message);
+    CHECKF(anchor_image_load(path, ANCHOR_COLOR_ASIS, &asis, &err) == ANCHOR_OK, "%s", err.message);
     int gray = is_gray_file(file);
     fidelity f = compare_u8(asis, want[gray ? 1 : 0]);
     CHECKF(f.same_shape && f.max_abs_diff == 0, "%s ASIS is not the %s conversion", file, gray ? "L" : "RGB");
@@ -52,7 +52,7 @@ static void check_case(const char *dir, const char *file)
     size_t size = 0;
     anchor_image *mem = NULL;
     CHECK(anchor_read_file(path, &bytes, &size, 1 << 24, &err) == ANCHOR_OK);
-    CHECKF(anchor_image_decode(&mem, bytes, size, ANCHOR_COLOR_RGB, &err) == ANCHOR_OK, "%s", err.message);
+    CHECKF(anchor_image_decode(bytes, size, ANCHOR_COLOR_RGB, &mem, &err) == ANCHOR_OK, "%s", err.message);
     f = compare_u8(mem, want[0]);
     CHECKF(f.same_shape && f.max_abs_diff == 0, "%s decoded from memory differs", file);
     anchor_image_destroy(mem);

@@ -39,7 +39,7 @@ static void round_trip(const char *dir, int64_t c, anchor_dtype dt, const char *
     snprintf(path, sizeof path, "%s/%s", dir, name);
     anchor_error err = {0};
     anchor_image *im = NULL, *back = NULL;
-    CHECK(anchor_image_create(&im, 1, 37, 53, c, dt, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 37, 53, c, dt, &im, &err) == ANCHOR_OK);
     fill(im, (unsigned)(c * 7 + dt));
     CHECKF(anchor_png_save(im, path, &err) == ANCHOR_OK, "%s", err.message);
     CHECKF(anchor_png_load_raw(&back, path, &err) == ANCHOR_OK, "%s", err.message);
@@ -57,7 +57,7 @@ static void round_trip(const char *dir, int64_t c, anchor_dtype dt, const char *
     CHECK(hdr[25] == (c == 3 ? 2 : 0));
     if (dt == ANCHOR_DTYPE_U8) {
         anchor_image *photo = NULL;
-        CHECKF(anchor_image_load(&photo, path, ANCHOR_COLOR_ASIS, &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anchor_image_load(path, ANCHOR_COLOR_ASIS, &photo, &err) == ANCHOR_OK, "%s", err.message);
         fidelity f = compare_u8(photo, im);
         CHECK(f.same_shape && f.max_abs_diff == 0);
         anchor_image_destroy(photo);
@@ -79,20 +79,20 @@ int main(void)
     anchor_image *bad = NULL;
     char path[4200];
     /* unsupported layouts are refused before anything is created */
-    CHECK(anchor_image_create(&bad, 1, 4, 4, 2, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 4, 4, 2, ANCHOR_DTYPE_U8, &bad, &err) == ANCHOR_OK);
     snprintf(path, sizeof path, "%s/two_channels.png", dir);
     CHECK(anchor_png_save(bad, path, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "two_channels.png") != NULL);
     printf("refused: %s\n", err.message);
     anchor_image_destroy(bad);
-    CHECK(anchor_image_create(&bad, 2, 4, 4, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(2, 4, 4, 1, ANCHOR_DTYPE_U8, &bad, &err) == ANCHOR_OK);
     CHECK(anchor_png_save(bad, path, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
     anchor_image_destroy(bad);
-    CHECK(anchor_image_create(&bad, 1, 4, 4, 3, ANCHOR_DTYPE_U16, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 4, 4, 3, ANCHOR_DTYPE_U16, &bad, &err) == ANCHOR_OK);
     CHECK(anchor_png_save(bad, path, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
     anchor_image_destroy(bad);
     /* a target that cannot be renamed into place (a directory) or created (no folder) */
-    CHECK(anchor_image_create(&bad, 1, 4, 4, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 4, 4, 1, ANCHOR_DTYPE_U8, &bad, &err) == ANCHOR_OK);
     snprintf(path, sizeof path, "%s/sub", dir);
     CHECK(mkdir(path, 0700) == 0);
     CHECK(anchor_png_save(bad, path, &err) == ANCHOR_ERR_IO);

@@ -30,11 +30,11 @@ int main(void)
         CHECK(strcmp(anchor_resize_filter_name(f), fname) == 0);
         anchor_image *want = NULL, *got = NULL;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        CHECKF(anchor_npy_load(&want, path, &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anchor_npy_load(path, &want, &err) == ANCHOR_OK, "%s", err.message);
         anchor_image *s = NULL;
         snprintf(path, sizeof path, "%s/src_%s.npy", dir, mode);
-        CHECKF(anchor_npy_load(&s, path, &err) == ANCHOR_OK, "%s", err.message);
-        CHECKF(anchor_resize(s, w, h, f, &got, &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anchor_npy_load(path, &s, &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anchor_resize(s, h, w, f, &got, &err) == ANCHOR_OK, "%s", err.message);
         fidelity fd = compare_u8(got, want);
         printf("resize synthetic %-4s %-8s -> %4dx%-4d max_abs_diff=%d identical=%.3f%%\n", mode, fname, w, h,
                fd.max_abs_diff, fidelity_pct(fd));

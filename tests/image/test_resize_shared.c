@@ -80,7 +80,7 @@ int main(void)
             cur = NULL;
             snprintf(path, sizeof path, "%s/images/%s", shared, img);
             anchor_color_mode cm = strcmp(mode, "rgb") == 0 ? ANCHOR_COLOR_RGB : ANCHOR_COLOR_GRAY;
-            CHECKF(anchor_image_load(&cur, path, cm, &err) == ANCHOR_OK, "%s", err.message);
+            CHECKF(anchor_image_load(path, cm, &cur, &err) == ANCHOR_OK, "%s", err.message);
             snprintf(cur_key, sizeof cur_key, "%s", key);
         }
         if (!cur)
@@ -96,7 +96,7 @@ int main(void)
         anchor_resize_filter f;
         anchor_image *out = NULL;
         CHECK(anchor_resize_filter_parse(filt, &f, &err) == ANCHOR_OK);
-        CHECKF(anchor_resize(cur, w, h, f, &out, &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anchor_resize(cur, h, w, f, &out, &err) == ANCHOR_OK, "%s", err.message);
         if (!out)
             continue;
         n_resize++;
@@ -107,7 +107,7 @@ int main(void)
         if (!strstr(file, ".rows.npy")) {
             anchor_image *want = NULL;
             snprintf(path, sizeof path, "%s/image/shared/%s", fx, file);
-            CHECKF(anchor_npy_load(&want, path, &err) == ANCHOR_OK, "%s", err.message);
+            CHECKF(anchor_npy_load(path, &want, &err) == ANCHOR_OK, "%s", err.message);
             fidelity fd = compare_u8(out, want);
             printf("resize %-40s max_abs_diff=%d identical=%.3f%%\n", label, fd.max_abs_diff, fidelity_pct(fd));
             anchor_image_destroy(want);
@@ -117,7 +117,7 @@ int main(void)
             printf("resize %-40s DIFFERENT (sum %lld vs Pillow %lld)\n", label, sum_of(out), sum);
             anchor_image *digest = NULL;
             snprintf(path, sizeof path, "%s/image/shared/%s", fx, file);
-            if (anchor_npy_load(&digest, path, &err) == ANCHOR_OK)
+            if (anchor_npy_load(path, &digest, &err) == ANCHOR_OK)
                 report_rows(out, digest, label);
             anchor_image_destroy(digest);
         }

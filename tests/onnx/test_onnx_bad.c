@@ -18,7 +18,7 @@ static void expect_load_error(const char *name, anchor_status want, const char *
     snprintf(path, sizeof path, "%s/onnx/%s", fx, name);
     anchor_model *m = (anchor_model *)1;
     anchor_error err = {0};
-    anchor_status st = anchor_model_load(&m, path, NULL, &err);
+    anchor_status st = anchor_model_load(path, NULL, &m, &err);
     printf("%-32s -> %s: %s\n", name, anchor_status_name(st), err.message);
     CHECKF(st == want, "%s: status %s, expected %s", name, anchor_status_name(st), anchor_status_name(want));
     CHECK(m == NULL);
@@ -88,7 +88,7 @@ int main(void)
         damaged_copy("mini_inception.onnx", cuts[i], 0, tmp);
         anchor_model *m = NULL;
         anchor_error err = {0};
-        anchor_status st = anchor_model_load(&m, tmp, NULL, &err);
+        anchor_status st = anchor_model_load(tmp, NULL, &m, &err);
         printf("truncated at %-6zu -> %s: %s\n", cuts[i], anchor_status_name(st), err.message);
         CHECKF(st != ANCHOR_OK && m == NULL, "truncated at %zu loaded", cuts[i]);
         CHECK(strlen(err.message) > 0);
@@ -97,7 +97,7 @@ int main(void)
     {
         anchor_model *m = NULL;
         anchor_error err = {0};
-        anchor_status st = anchor_model_load(&m, tmp, NULL, &err);
+        anchor_status st = anchor_model_load(tmp, NULL, &m, &err);
         printf("corrupted         -> %s: %s\n", anchor_status_name(st), err.message);
         CHECK(st != ANCHOR_OK && m == NULL);
     }
@@ -108,26 +108,26 @@ int main(void)
     snprintf(path, sizeof path, "%s/onnx/conv_basic.onnx", fx);
     anchor_model *m = NULL;
     anchor_error err = {0};
-    CHECK(anchor_model_load(&m, path, NULL, &err) == ANCHOR_OK);
+    CHECK(anchor_model_load(path, NULL, &m, &err) == ANCHOR_OK);
     if (m) {
         CHECK(anchor_model_input_height(m) == 12 && anchor_model_input_width(m) == 12 &&
               anchor_model_input_channels(m) == 3 && anchor_model_num_classes(m) == 8 * 12 * 12);
         anchor_image *img;
         anchor_prediction *pred;
         CHECK(anchor_prediction_create(&pred, &err) == ANCHOR_OK);
-        CHECK(anchor_image_create(&img, 2, 10, 12, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+        CHECK(anchor_image_create(2, 10, 12, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
         anchor_status st = anchor_model_predict(m, img, pred, &err);
         printf("wrong size        -> %s: %s\n", anchor_status_name(st), err.message);
         CHECK(st == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "12x12") && strstr(err.message, "12x10"));
         anchor_image_destroy(img);
-        CHECK(anchor_image_create(&img, 1, 12, 12, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+        CHECK(anchor_image_create(1, 12, 12, 1, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
         st = anchor_model_predict(m, img, pred, &err);
         CHECK(st == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "channels"));
         anchor_image_destroy(img);
         /* a correct image works, through the predictor handle too */
-        CHECK(anchor_image_create(&img, 3, 12, 12, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+        CHECK(anchor_image_create(3, 12, 12, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
         anchor_predictor *pr;
-        CHECK(anchor_predictor_create_model(&pr, m, &err) == ANCHOR_OK);
+        CHECK(anchor_predictor_create_model(m, &pr, &err) == ANCHOR_OK);
         st = anchor_predictor_predict(pr, img, pred, &err);
         CHECKF(st == ANCHOR_OK, "%s", err.message);
         CHECK(anchor_prediction_count(pred) == 3 && anchor_prediction_classes(pred) == 8 * 12 * 12);
@@ -136,12 +136,12 @@ int main(void)
         anchor_prediction_destroy(pred);
     }
     snprintf(path, sizeof path, "%s/onnx/gemm_plain.onnx", fx);
-    CHECK(anchor_model_load(&m, path, NULL, &err) == ANCHOR_OK);
+    CHECK(anchor_model_load(path, NULL, &m, &err) == ANCHOR_OK);
     if (m) {
         anchor_image *img;
         anchor_prediction *pred;
         CHECK(anchor_prediction_create(&pred, &err) == ANCHOR_OK);
-        CHECK(anchor_image_create(&img, 1, 3, 5, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+        CHECK(anchor_image_create(1, 3, 5, 1, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
         anchor_status st = anchor_model_predict(m, img, pred, &err);
         printf("wrong rank        -> %s: %s\n", anchor_status_name(st), err.message);
         CHECK(st == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "rank 2"));
@@ -152,6 +152,6 @@ int main(void)
     anchor_onnx_options opt;
     anchor_onnx_options_default(&opt);
     opt.preprocess = "imagenet";
-    CHECK(anchor_model_load(&m, path, &opt, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "imagenet"));
+    CHECK(anchor_model_load(path, &opt, &m, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "imagenet"));
     return harness_finish();
 }

@@ -31,7 +31,7 @@ int main(void)
         snprintf(path, sizeof path, "%s/onnx/%s.onnx", fx, name);
         anchor_model *m = NULL;
         anchor_error err = {0};
-        anchor_status st = in && ref ? anchor_model_load(&m, path, NULL, &err) : ANCHOR_ERR_IO;
+        anchor_status st = in && ref ? anchor_model_load(path, NULL, &m, &err) : ANCHOR_ERR_IO;
         CHECKF(st == ANCHOR_OK, "%s: %s", name, err.message);
         if (!st) {
             int64_t n = si[0], total = test_count(ndo, so);

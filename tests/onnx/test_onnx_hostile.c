@@ -82,7 +82,7 @@ int main(int argc, char **argv)
         anchor_model *m = (anchor_model *)1;
         anchor_error err = {0};
         double t0 = now();
-        anchor_status st = anchor_model_load(&m, path, NULL, &err);
+        anchor_status st = anchor_model_load(path, NULL, &m, &err);
         double dt = now() - t0;
         anchor_status ws = status_of(want);
         if (ws == ANCHOR_OK) {

@@ -27,7 +27,7 @@ int main(void)
     const char *presets[] = {"raw", "raw-bgr", "inception", "caffe", "torch"};
     anchor_error err = {0};
     anchor_image *img;
-    CHECK(anchor_image_create(&img, 2, 4, 5, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(2, 4, 5, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     uint8_t *px = anchor_image_data(img);
     for (int i = 0; i < 2 * 4 * 5 * 3; i++)
         px[i] = (uint8_t)(i * 37 % 256);
@@ -39,7 +39,7 @@ int main(void)
             anchor_onnx_options_default(&opt);
             opt.preprocess = presets[pi];
             anchor_model *m;
-            anchor_status st = anchor_model_load(&m, path, &opt, &err);
+            anchor_status st = anchor_model_load(path, &opt, &m, &err);
             CHECKF(st == ANCHOR_OK, "%s", err.message);
             if (st)
                 continue;

@@ -32,7 +32,7 @@ int main(void)
         snprintf(path, sizeof path, "%s/models/%s", shared, models[mi]);
         anchor_model *m;
         anchor_error err;
-        anchor_status st = anchor_model_load(&m, path, NULL, &err);
+        anchor_status st = anchor_model_load(path, NULL, &m, &err);
         CHECKF(st == ANCHOR_OK, "%s", err.message);
         if (st)
             continue;

@@ -29,7 +29,7 @@ static double now(void)
 static anchor_image *make_batch(int64_t n, int64_t h, int64_t w, int64_t c, anchor_dtype dt)
 {
     anchor_image *b;
-    if (anchor_image_create(&b, n, h, w, c, dt, NULL))
+    if (anchor_image_create(n, h, w, c, dt, &b, NULL))
         return NULL;
     size_t per = (size_t)(h * w * c);
     for (int64_t i = 0; i < n; i++)
@@ -52,7 +52,7 @@ static anchor_predictor *fake(const char *mode, double timeout, int64_t max_batc
     o.max_batch = max_batch;
     anchor_predictor *p = NULL;
     anchor_error err;
-    if (anchor_predictor_create_command(&p, cmd, &o, &err))
+    if (anchor_predictor_create_command(cmd, &o, &p, &err))
         fprintf(stderr, "create failed: %s\n", err.message);
     return p;
 }
@@ -193,7 +193,7 @@ static void test_missing_and_stubborn(void)
 {
     anchor_predictor *p = NULL;
     anchor_error err;
-    CHECK(anchor_predictor_create_command(&p, "/nonexistent/dir/predictor --flag", NULL, &err) == ANCHOR_OK);
+    CHECK(anchor_predictor_create_command("/nonexistent/dir/predictor --flag", NULL, &p, &err) == ANCHOR_OK);
     anchor_image *b = make_batch(2, 16, 16, 3, ANCHOR_DTYPE_U8);
     anchor_prediction *out;
     anchor_prediction_create(&out, NULL);
@@ -208,11 +208,11 @@ static void test_missing_and_stubborn(void)
     anchor_pipe_options_default(&o);
     CHECK(o.timeout_seconds == 300 && o.max_batch == 0);
     o.timeout_seconds = 0;
-    CHECK(anchor_predictor_create_command(&p, "cat", &o, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
-    CHECK(anchor_predictor_create_command(&p, "", NULL, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(anchor_predictor_create_command("cat", &o, &p, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(anchor_predictor_create_command("", NULL, &p, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
 
     /* a program that ignores EOF and SIGTERM: destroy must still end it (SIGKILL) and reap */
-    CHECK(anchor_predictor_create_command(&p, "trap '' TERM; sleep 1000", NULL, &err) == ANCHOR_OK);
+    CHECK(anchor_predictor_create_command("trap '' TERM; sleep 1000", NULL, &p, &err) == ANCHOR_OK);
     double t0 = now();
     anchor_predictor_destroy(p);
     double dt = now() - t0;
@@ -242,7 +242,7 @@ static void test_toy_linear(void)
         snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/predictors/toy_linear.py --grid 13 --classes 10 --output %s",
                  shared, outputs[k]);
         anchor_predictor *p;
-        CHECK(anchor_predictor_create_command(&p, cmd, NULL, &err) == ANCHOR_OK);
+        CHECK(anchor_predictor_create_command(cmd, NULL, &p, &err) == ANCHOR_OK);
         anchor_prediction *out;
         anchor_prediction_create(&out, NULL);
         anchor_status st = anchor_predictor_predict(p, img, out, &err);

@@ -69,8 +69,8 @@ static inline anchor_image *seg_case_input(const char *area, const seg_case *c)
         return u8;
     anchor_image *f = NULL;
     anchor_error err = {0};
-    if (anchor_image_create(&f, 1, anchor_image_height(u8), anchor_image_width(u8), anchor_image_channels(u8),
-                            ANCHOR_DTYPE_F32, &err) == ANCHOR_OK) {
+    if (anchor_image_create(1, anchor_image_height(u8), anchor_image_width(u8), anchor_image_channels(u8),
+                            ANCHOR_DTYPE_F32, &f, &err) == ANCHOR_OK) {
         const uint8_t *s = anchor_image_cdata(u8);
         float *d = anchor_image_data(f);
         for (size_t i = 0; i < anchor_image_nbytes(u8); i++)
@@ -86,7 +86,7 @@ static inline anchor_status seg_case_segment(const char *method, const seg_case 
                                              anchor_image **got, anchor_error *err)
 {
     anchor_segmenter *s = NULL;
-    anchor_status st = anchor_segmenter_create(&s, method, err);
+    anchor_status st = anchor_segmenter_create(method, &s, err);
     for (int k = 0; !st && k < c->n_kv; k++)
         st = anchor_segmenter_set(s, c->key[k], c->value[k], err);
     if (!st)

@@ -82,7 +82,7 @@ expect_fail "bad resize 0" "--resize '0x10'" "$IMG" -o "$T/out.npy" --resize 0x1
 expect_fail "bad resize text" "--resize 'big'" "$IMG" -o "$T/out.npy" --resize big
 expect_fail "bad resize absurd" "--resize '70000x70000'" "$IMG" -o "$T/out.npy" --resize 70000x70000
 expect_fail "bad filter" "--resize-filter" "$IMG" -o "$T/out.npy" --resize 10x10 --resize-filter cubic
-expect_fail "resize float" "--resize needs a uint8" "$A/case08_float32/image.npy" -o "$T/out.npy" --resize 10x10
+expect_fail "resize float" "--resize 10x10: resize: only one uint8" "$A/case08_float32/image.npy" -o "$T/out.npy" --resize 10x10
 expect_fail "missing file" "$T/nope.png" "$T/nope.png" -o "$T/out.npy"
 head -c 3000 "$IMG" >"$T/cut.png"
 expect_fail "truncated PNG" "$T/cut.png" "$T/cut.png" -o "$T/out.npy"

@@ -26,7 +26,7 @@ int main(void)
         int levels = 2 + next(&seed) % 4;
         anchor_image *img = NULL, *a = NULL, *b = NULL;
         anchor_error err = {0};
-        if (anchor_image_create(&img, 1, h, w, c, ANCHOR_DTYPE_U8, &err)) {
+        if (anchor_image_create(1, h, w, c, ANCHOR_DTYPE_U8, &img, &err)) {
             CHECK(0);
             break;
         }

@@ -73,8 +73,8 @@ int main(void)
     /* through the front end: the default 4 x 4, rows/cols from text, bad values */
     anchor_segmenter *s = NULL;
     anchor_image *img = NULL;
-    CHECK(anchor_image_create(&img, 1, 9, 8, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
-    CHECK(anchor_segmenter_create(&s, "grid", &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 9, 8, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
+    CHECK(anchor_segmenter_create("grid", &s, &err) == ANCHOR_OK);
     CHECK(anchor_segmenter_run(s, img, &l, &err) == ANCHOR_OK);
     if (l) {
         const int32_t *d = anchor_image_cdata(l);

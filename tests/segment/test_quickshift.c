@@ -43,7 +43,7 @@ static anchor_image *repeat3(anchor_image *img)
     anchor_image *out = NULL;
     anchor_error err = {0};
     int64_t n = anchor_image_height(img) * anchor_image_width(img);
-    if (anchor_image_create(&out, 1, anchor_image_height(img), anchor_image_width(img), 3, anchor_image_dtype(img),
+    if (anchor_image_create(1, anchor_image_height(img), anchor_image_width(img), 3, anchor_image_dtype(img), &out,
                             &err) == ANCHOR_OK) {
         size_t es = anchor_image_nbytes(img) / (size_t)n;
         const unsigned char *s = anchor_image_cdata(img);
@@ -100,7 +100,7 @@ static void bad_input(void)
 {
     anchor_image *img = NULL, *labels = NULL;
     anchor_error err = {0};
-    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 8, 9, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     anchor_quickshift_params p;
 
     anchor_quickshift_params_skimage(&p);
@@ -139,18 +139,18 @@ static void bad_input(void)
     anchor_image_destroy(img);
 
     /* convert2lab needs RGB; other dtypes are refused */
-    CHECK(anchor_image_create(&img, 1, 8, 9, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 8, 9, 1, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     anchor_quickshift_params_skimage(&p);
     CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "convert2lab") != NULL);
     anchor_image_destroy(img);
-    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_I32, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 8, 9, 3, ANCHOR_DTYPE_I32, &img, &err) == ANCHOR_OK);
     CHECK(anchor_quickshift(img, &p, &labels, &err) == ANCHOR_ERR_UNSUPPORTED);
     anchor_image_destroy(img);
 
     /* more segments than ANCHOR_MAX_SEGMENTS: a 300 x 300 checkerboard of distinct
      * colours, each pixel its own segment with a tiny max_dist */
-    CHECK(anchor_image_create(&img, 1, 300, 300, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 300, 300, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     uint8_t *px = anchor_image_data(img);
     for (int i = 0; i < 300 * 300 * 3; i++)
         px[i] = (uint8_t)((i * 2654435761u) >> 24);
@@ -163,7 +163,7 @@ static void bad_input(void)
 
     /* the front end rejects bad text values with the key in the message */
     anchor_segmenter *s = NULL;
-    CHECK(anchor_segmenter_create(&s, "quickshift", &err) == ANCHOR_OK);
+    CHECK(anchor_segmenter_create("quickshift", &s, &err) == ANCHOR_OK);
     CHECK(anchor_segmenter_set(s, "kernel_size", "0", &err) == ANCHOR_ERR_INVALID_ARGUMENT);
     CHECK(strstr(err.message, "kernel_size") != NULL);
     CHECK(anchor_segmenter_set(s, "ratio", "2", &err) == ANCHOR_ERR_INVALID_ARGUMENT);

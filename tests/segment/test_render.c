@@ -44,11 +44,11 @@ int main(void)
     /* bad input: a float map, a 3-channel image */
     anchor_error err = {0};
     anchor_image *m = NULL, *out = NULL;
-    CHECK(anchor_image_create(&m, 1, 2, 2, 1, ANCHOR_DTYPE_F32, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 2, 2, 1, ANCHOR_DTYPE_F32, &m, &err) == ANCHOR_OK);
     CHECK(anchor_render_labels(m, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && out == NULL);
     CHECK(strstr(err.message, "integer") != NULL);
     anchor_image_destroy(m);
-    CHECK(anchor_image_create(&m, 1, 2, 2, 3, ANCHOR_DTYPE_I32, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 2, 2, 3, ANCHOR_DTYPE_I32, &m, &err) == ANCHOR_OK);
     CHECK(anchor_render_labels(m, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && out == NULL);
     anchor_image_destroy(m);
     return harness_finish();

@@ -39,22 +39,22 @@ static anchor_image *make_input(const anchor_image *u8, const char *dtype)
     const uint8_t *src = anchor_image_cdata(u8);
     size_t n = (size_t)(h * w * c);
     if (!strcmp(dtype, "u8")) {
-        anchor_image_clone(&out, u8, &err);
+        anchor_image_clone(u8, &out, &err);
     } else if (!strcmp(dtype, "gray3")) {
-        if (anchor_image_create(&out, 1, h, w, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK) {
+        if (anchor_image_create(1, h, w, 3, ANCHOR_DTYPE_U8, &out, &err) == ANCHOR_OK) {
             uint8_t *d = anchor_image_data(out);
             for (size_t i = 0; i < (size_t)(h * w); i++)
                 d[3 * i] = d[3 * i + 1] = d[3 * i + 2] = src[i * (size_t)c];
         }
     } else if (!strcmp(dtype, "f32") || !strcmp(dtype, "f32s")) {
         int scaled = dtype[3] == 's';
-        if (anchor_image_create(&out, 1, h, w, c, ANCHOR_DTYPE_F32, &err) == ANCHOR_OK) {
+        if (anchor_image_create(1, h, w, c, ANCHOR_DTYPE_F32, &out, &err) == ANCHOR_OK) {
             float *d = anchor_image_data(out);
             for (size_t i = 0; i < n; i++)
                 d[i] = (float)(scaled ? src[i] / 255.0 * 0.5 + 0.2 : src[i] / 255.0);
         }
     } else if (!strcmp(dtype, "f64s")) {
-        if (anchor_image_create(&out, 1, h, w, c, ANCHOR_DTYPE_F64, &err) == ANCHOR_OK) {
+        if (anchor_image_create(1, h, w, c, ANCHOR_DTYPE_F64, &out, &err) == ANCHOR_OK) {
             double *d = anchor_image_data(out);
             for (size_t i = 0; i < n; i++)
                 d[i] = src[i] / 255.0 * 0.5 + 0.2;
@@ -68,7 +68,7 @@ static void bad_inputs(void)
 {
     anchor_error err = {0};
     anchor_image *img = NULL, *out = NULL;
-    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 8, 9, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     static const struct {
         const char *key, *value, *needle;
     } cases[] = {
@@ -95,25 +95,25 @@ static void bad_inputs(void)
     anchor_slic_params_skimage(&p);
     anchor_image_destroy(img);
     /* convert2lab on a gray image, as skimage refuses */
-    CHECK(anchor_image_create(&img, 1, 8, 9, 1, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 8, 9, 1, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     p.convert2lab = 1;
     CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "convert2lab"));
     p.convert2lab = -1;
     anchor_image_destroy(img);
     /* NaN pixels, integer dtypes other than uint8/uint16, batches */
-    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_F32, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 8, 9, 3, ANCHOR_DTYPE_F32, &img, &err) == ANCHOR_OK);
     ((float *)anchor_image_data(img))[5] = NAN;
     CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "NaN"));
     anchor_image_destroy(img);
-    CHECK(anchor_image_create(&img, 1, 8, 9, 3, ANCHOR_DTYPE_I32, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 8, 9, 3, ANCHOR_DTYPE_I32, &img, &err) == ANCHOR_OK);
     CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_UNSUPPORTED && strstr(err.message, "int32"));
     anchor_image_destroy(img);
-    CHECK(anchor_image_create(&img, 2, 8, 9, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(2, 8, 9, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_ERR_INVALID_ARGUMENT && strstr(err.message, "batch"));
     anchor_image_destroy(img);
     CHECK(out == NULL);
     /* a constant image (max == min: no division) still segments, like skimage: one grid */
-    CHECK(anchor_image_create(&img, 1, 30, 40, 3, ANCHOR_DTYPE_U8, &err) == ANCHOR_OK);
+    CHECK(anchor_image_create(1, 30, 40, 3, ANCHOR_DTYPE_U8, &img, &err) == ANCHOR_OK);
     memset(anchor_image_data(img), 77, 30 * 40 * 3);
     CHECK(anchor_slic(img, &p, &out, &err) == ANCHOR_OK && out != NULL);
     anchor_image_destroy(out);
@@ -174,7 +174,7 @@ int main(void)
             got = NULL;
             if (anchor_image_channels(in) == 3) {
                 anchor_segmenter *s = NULL;
-                CHECK(anchor_segmenter_create(&s, "slic", &err) == ANCHOR_OK);
+                CHECK(anchor_segmenter_create("slic", &s, &err) == ANCHOR_OK);
                 for (int i = 0; s && i < nkv; i++)
                     CHECKF(anchor_segmenter_set(s, kv[i][0], kv[i][1], &err) == ANCHOR_OK, "%s: %s", name,
                            err.message);

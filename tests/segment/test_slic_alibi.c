@@ -40,7 +40,7 @@ static void run_case(const char *dir, const char *name)
     cJSON *file = cJSON_GetObjectItem(image, "file");
 
     anchor_segmenter *s = NULL;
-    CHECK(anchor_segmenter_create(&s, "slic", &err) == ANCHOR_OK);
+    CHECK(anchor_segmenter_create("slic", &s, &err) == ANCHOR_OK);
     if (!cJSON_IsTrue(defaults)) {
         cJSON *kw;
         cJSON_ArrayForEach(kw, kwargs)
@@ -57,10 +57,10 @@ static void run_case(const char *dir, const char *name)
     }
     anchor_image *img = NULL, *want = NULL, *got = NULL;
     snprintf(path, sizeof path, "%s/%s/%s", dir, name, cJSON_IsString(file) ? file->valuestring : "image.png");
-    anchor_status st = anchor_image_load_any(&img, path, ANCHOR_COLOR_ASIS, &err);
+    anchor_status st = anchor_image_load_any(path, ANCHOR_COLOR_ASIS, &img, &err);
     CHECKF(st == ANCHOR_OK, "%s", err.message);
     snprintf(path, sizeof path, "%s/%s/segments.npy", dir, name);
-    CHECKF(anchor_npy_load(&want, path, &err) == ANCHOR_OK, "%s", err.message);
+    CHECKF(anchor_npy_load(path, &want, &err) == ANCHOR_OK, "%s", err.message);
     if (img && want && s) {
         st = anchor_segmenter_run(s, img, &got, &err);
         CHECKF(st == ANCHOR_OK, "%s: %s", name, err.message);

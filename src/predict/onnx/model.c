@@ -138,7 +138,7 @@ static anchor_status model_load(anchor_model **out, const char *path, const unsi
     return ANCHOR_OK;
 }
 
-anchor_status anchor_model_load(anchor_model **out, const char *path, const anchor_onnx_options *opt,
+anchor_status anchor_model_load(const char *path, const anchor_onnx_options *opt, anchor_model **out,
                                 anchor_error *err)
 {
     return model_load(out, path, NULL, 0, opt, err);
@@ -314,10 +314,10 @@ static anchor_status model_predict_cb(void *user, const anchor_image *batch, anc
 
 static void model_destroy_cb(void *user) { anchor_model_destroy(user); }
 
-anchor_status anchor_predictor_create_model(anchor_predictor **out, anchor_model *model, anchor_error *err)
+anchor_status anchor_predictor_create_model(anchor_model *model, anchor_predictor **out, anchor_error *err)
 {
     *out = NULL;
     if (!model)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "model is NULL");
-    return anchor_predictor_create_callback(out, model_predict_cb, model, model_destroy_cb, err);
+    return anchor_predictor_create_callback(model_predict_cb, model, model_destroy_cb, out, err);
 }
