@@ -333,10 +333,10 @@ anchor_status anchor_segmenter_kwargs_json(const anchor_segmenter *s, char **out
     }
     char *text = ok ? cJSON_PrintUnformatted(kw) : NULL;
     cJSON_Delete(kw);
-    if (!text)
-        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    *out = text;
-    return ANCHOR_OK;
+    /* a copy from our own malloc: the caller's free() must not depend on cJSON's hooks */
+    *out = text ? strdup(text) : NULL;
+    cJSON_free(text);
+    return *out ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
 }
 
 /* alibi repeats a 1-channel image to 3 channels before calling skimage. */

@@ -43,6 +43,8 @@ check_case() { # name input expected-K [extra args...]
 check_case case01_chelsea_default "$A/case01_chelsea_default/image.png" 4
 check_case case06_chelsea_gray "$A/case06_chelsea_gray/image.png" 5
 check_case case08_float32 "$A/case08_float32/image.npy" 4
+# --resize to the size it already has passes a float image through, as Pillow copies
+check_case case08_float32 "$A/case08_float32/image.npy" 4 --resize 299x299
 check_case case03_coffee_kserve "$A/case03_coffee_kserve/image.png" 15 \
     --seg-arg n_segments=15 --seg-arg compactness=20 --seg-arg sigma=0.5 --seg-arg start_label=0
 # from the original photo, resized as Pillow does (alibi's users resize with PIL)
