@@ -26,8 +26,8 @@ typedef enum anchor_dtype {
 } anchor_dtype;
 
 /* Bytes per element (0 for an unknown dtype) and a NumPy-style name ("uint8", ...). */
-size_t anchor_dtype_size(anchor_dtype dtype);
-const char *anchor_dtype_name(anchor_dtype dtype);
+ANCHOR_API size_t anchor_dtype_size(anchor_dtype dtype);
+ANCHOR_API const char *anchor_dtype_name(anchor_dtype dtype);
 
 /* Documented limits, checked before anything is allocated. Pillow refuses images above
  * about 179 million pixels as decompression bombs; we use the same bound per image. */
@@ -40,22 +40,22 @@ typedef struct anchor_image anchor_image;
 
 /* A zero-filled image. Fails with ANCHOR_ERR_LIMIT when a dimension is < 1 or beyond the
  * limits above (n is bounded only by ANCHOR_MAX_BYTES). */
-anchor_status anchor_image_create(anchor_image **out, int64_t n, int64_t height, int64_t width,
-                                  int64_t channels, anchor_dtype dtype, anchor_error *err);
-anchor_status anchor_image_clone(anchor_image **out, const anchor_image *src, anchor_error *err);
+ANCHOR_API anchor_status anchor_image_create(anchor_image **out, int64_t n, int64_t height, int64_t width,
+                                             int64_t channels, anchor_dtype dtype, anchor_error *err);
+ANCHOR_API anchor_status anchor_image_clone(anchor_image **out, const anchor_image *src, anchor_error *err);
 /* Image i of a batch as a new single image (a copy). */
-anchor_status anchor_image_slice(anchor_image **out, const anchor_image *batch, int64_t index,
-                                 anchor_error *err);
-void anchor_image_destroy(anchor_image *image);
+ANCHOR_API anchor_status anchor_image_slice(anchor_image **out, const anchor_image *batch, int64_t index,
+                                            anchor_error *err);
+ANCHOR_API void anchor_image_destroy(anchor_image *image);
 
-int64_t anchor_image_count(const anchor_image *image);
-int64_t anchor_image_height(const anchor_image *image);
-int64_t anchor_image_width(const anchor_image *image);
-int64_t anchor_image_channels(const anchor_image *image);
-anchor_dtype anchor_image_dtype(const anchor_image *image);
-size_t anchor_image_nbytes(const anchor_image *image);
-void *anchor_image_data(anchor_image *image);
-const void *anchor_image_cdata(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_count(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_height(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_width(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_channels(const anchor_image *image);
+ANCHOR_API anchor_dtype anchor_image_dtype(const anchor_image *image);
+ANCHOR_API size_t anchor_image_nbytes(const anchor_image *image);
+ANCHOR_API void *anchor_image_data(anchor_image *image);
+ANCHOR_API const void *anchor_image_cdata(const anchor_image *image);
 
 /* ---- Photos (PNG via libpng, JPEG via libjpeg-turbo) ----------------------------------
  * Decoding follows Pillow 9.4 so that pixels equal what an alibi user gets from
@@ -88,15 +88,15 @@ typedef enum anchor_color_mode {
 } anchor_color_mode;
 
 /* Read a PNG or JPEG file (recognised by its first bytes, not its name). */
-anchor_status anchor_image_load(anchor_image **out, const char *path, anchor_color_mode mode,
-                                anchor_error *err);
-anchor_status anchor_image_decode(anchor_image **out, const void *bytes, size_t size,
-                                  anchor_color_mode mode, anchor_error *err);
+ANCHOR_API anchor_status anchor_image_load(anchor_image **out, const char *path, anchor_color_mode mode,
+                                           anchor_error *err);
+ANCHOR_API anchor_status anchor_image_decode(anchor_image **out, const void *bytes, size_t size,
+                                             anchor_color_mode mode, anchor_error *err);
 
 /* Write a PNG: uint8 with 1 or 3 channels (gray, RGB), or uint16 with 1 channel (for
  * label maps). N must be 1. The file appears whole or not at all: it is written to a
  * temporary file beside the target and renamed. */
-anchor_status anchor_png_save(const anchor_image *image, const char *path, anchor_error *err);
+ANCHOR_API anchor_status anchor_png_save(const anchor_image *image, const char *path, anchor_error *err);
 
 /* ---- NumPy .npy ----------------------------------------------------------------------
  * Versions 1.0 and 2.0, C order, little-endian uint8, uint16, int32, int64, float32,
@@ -104,13 +104,13 @@ anchor_status anchor_png_save(const anchor_image *image, const char *path, ancho
  *   (H, W) -> 1,H,W,1    (H, W, C) -> 1,H,W,C    (N, H, W, C) -> N,H,W,C.
  * anchor_npy_save writes version 1.0 with ndim 2 (needs N = C = 1), 3 (needs N = 1) or 4,
  * atomically like anchor_png_save. */
-anchor_status anchor_npy_load(anchor_image **out, const char *path, anchor_error *err);
-anchor_status anchor_npy_save(const anchor_image *image, int ndim, const char *path,
-                              anchor_error *err);
+ANCHOR_API anchor_status anchor_npy_load(anchor_image **out, const char *path, anchor_error *err);
+ANCHOR_API anchor_status anchor_npy_save(const anchor_image *image, int ndim, const char *path,
+                                         anchor_error *err);
 
 /* Read any input the CLI accepts: .npy (by its magic) as stored, otherwise a photo. */
-anchor_status anchor_image_load_any(anchor_image **out, const char *path, anchor_color_mode mode,
-                                    anchor_error *err);
+ANCHOR_API anchor_status anchor_image_load_any(anchor_image **out, const char *path, anchor_color_mode mode,
+                                               anchor_error *err);
 
 #ifdef __cplusplus
 }

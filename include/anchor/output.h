@@ -36,26 +36,27 @@ typedef struct anchor_output_info {
     int64_t n_backgrounds;            /* images in the background batch (0 = none) */
     double seconds_run;               /* whole run incl. loading and segmentation; < 0 = unknown */
 } anchor_output_info;
-void anchor_output_info_default(anchor_output_info *info);
+ANCHOR_API void anchor_output_info_default(anchor_output_info *info);
 
 /* Check, before any work, that OUTDIR can be written: absent, or a directory holding only
  * what anchor_output_write makes; and its parent folder exists. */
-anchor_status anchor_output_check_target(const char *outdir, anchor_error *err);
+ANCHOR_API anchor_status anchor_output_check_target(const char *outdir, anchor_error *err);
 
 /* Write the directory for explanation `e` of `image` (the image as explained, N = 1). */
-anchor_status anchor_output_write(const char *outdir, const anchor_explanation *e, const anchor_image *image,
-                                  const anchor_explain_params *params, const anchor_output_info *info,
-                                  anchor_error *err);
+ANCHOR_API anchor_status anchor_output_write(const char *outdir, const anchor_explanation *e,
+                                             const anchor_image *image, const anchor_explain_params *params,
+                                             const anchor_output_info *info, anchor_error *err);
 
 /* The overlay picture alone (uint8 RGB H x W x 3): `image` dimmed outside the superpixels
  * listed in `feature`, boundaries between superpixels drawn, the anchor outlined. */
-anchor_status anchor_output_overlay(const anchor_image *image, const anchor_image *segments, const int *feature,
-                                    int n_feature, anchor_image **out, anchor_error *err);
+ANCHOR_API anchor_status anchor_output_overlay(const anchor_image *image, const anchor_image *segments,
+                                               const int *feature, int n_feature, anchor_image **out, anchor_error *err);
 
 /* alibi's scale_image(x, (0, 255)) for one image, truncated to uint8: (x - min) / (max -
  * min) * 255 with min and max over all channels, in float64 for uint8 input and float32
  * for float32 input. A constant image (alibi: NaN) gives all 0. */
-anchor_status anchor_output_scale_image(const anchor_image *image, anchor_image **out, anchor_error *err);
+ANCHOR_API anchor_status anchor_output_scale_image(const anchor_image *image, anchor_image **out,
+                                                   anchor_error *err);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,8 @@ extern "C" {
  * bytes equal matplotlib.cm.viridis(matplotlib.colors.Normalize()(labels),
  * bytes=True)[..., :3] (matplotlib 3.6); a map with a single label is all the first
  * colour. labels: N = 1, C = 1, dtype INT32, INT64, UINT8 or UINT16. *rgb: uint8 H x W x 3. */
-anchor_status anchor_render_labels(const anchor_image *labels, anchor_image **rgb, anchor_error *err);
+ANCHOR_API anchor_status anchor_render_labels(const anchor_image *labels, anchor_image **rgb,
+                                              anchor_error *err);
 
 #ifdef __cplusplus
 }
