@@ -44,7 +44,7 @@ fi
 photo=${ANCHOR_SHARED:-/nonexistent}/images/chelsea.png
 if [ ! -f "$photo" ]; then
   photo=$work/photo.png
-  /usr/bin/python3 - "$photo" "$src/tests/explain_cli" <<'PY'
+  /usr/bin/python3 - "$photo" "$src/tests/cli" <<'PY'
 import sys, numpy as np
 sys.path.insert(0, sys.argv[2])
 from pngio import write_png
