@@ -5,6 +5,7 @@
 #   include/anchor/*.h                        the public headers
 #   lib/pkgconfig/anchor.pc                   for `pkg-config --cflags --libs [--static] anchor`
 #   lib/cmake/anchor/                         for find_package(anchor) -> anchor::anchor
+#   share/doc/anchor/{LICENSE,NOTICE}
 # anchor.pc locates the prefix from its own place (${pcfiledir}), so an installed tree can
 # be moved as a whole.
 include(CMakePackageConfigHelpers)
@@ -15,6 +16,7 @@ install(TARGETS anchor_shared EXPORT anchorTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${ANCHOR_DIST_DIR}/libanchor.a DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${CMAKE_SOURCE_DIR}/LICENSE ${CMAKE_SOURCE_DIR}/NOTICE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/anchor DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
 
