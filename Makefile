@@ -2,16 +2,19 @@
 #   make demo   - install what is missing, build, and run the main job
 #   make check  - install what is missing, build, and pass the whole test suite
 #                 (a plain build, then the same suite under ASan + UBSan)
+#   make check-no-onnx - build without the ONNX engine (-DANCHOR_WITH_ONNX=OFF) and pass
+#                 its suite: what a user who brings only a C callback or a program gets
 MAKEFLAGS  += --no-print-directory
 BUILD      ?= build
 BUILD_SAN  ?= build-sanitize
+BUILD_NO_ONNX ?= build-no-onnx
 JOBS       ?= $(shell nproc)
 SHARED     ?= $(abspath ../shared)
 ANCHOR_IMAGE ?= $(SHARED)/images/chelsea.png
 ANCHOR_MODEL ?= $(SHARED)/models/squeezenet1.1_fp32_from_winml_fp16.onnx
 DEMO_OUT   ?= demo-out
 
-.PHONY: all deps build check check-fast check-sanitize demo bench clean
+.PHONY: all deps build check check-fast check-sanitize check-no-onnx install demo bench clean
 
 all: build
 
@@ -32,6 +35,16 @@ check-sanitize: deps
 
 check: check-fast check-sanitize
 
+# the slow label is left to the full build: those runs do not touch the engine
+check-no-onnx: deps
+	@cmake -S . -B $(BUILD_NO_ONNX) -DCMAKE_BUILD_TYPE=Release -DANCHOR_WITH_ONNX=OFF -DANCHOR_SHARED_DIR=$(SHARED) >/dev/null
+	@cmake --build $(BUILD_NO_ONNX) -j $(JOBS)
+	cd $(BUILD_NO_ONNX) && ctest --output-on-failure -j $(JOBS) -LE slow
+
+# PREFIX=/where make install
+install: build
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
 demo: build
 	@bash scripts/demo.sh "$(BUILD)/anchor" "$(ANCHOR_IMAGE)" "$(ANCHOR_MODEL)" "$(DEMO_OUT)"
 
@@ -39,4 +52,4 @@ bench: build
 	@bash bench/run.sh "$(BUILD)/anchor" "$(SHARED)"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(DEMO_OUT)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_NO_ONNX) $(DEMO_OUT)

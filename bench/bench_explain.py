@@ -23,7 +23,7 @@ import tempfile
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "tests", "explain_cli"))
+sys.path.insert(0, os.path.join(here, "..", "tests", "cli"))
 from run_fixture import explain_command  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Tiny random-weight ONNX models, one per operator and attribute variant, with their
-inputs and PyTorch 1.13's outputs, for tests/onnx/test_onnx_fixtures.c.
+inputs and PyTorch 1.13's outputs, for tests/predict/onnx/test_onnx_fixtures.c.
 
 Most models are torch modules exported with torch.onnx.export (the reference output is
 the module's own). Variants torch never exports (auto_pad, fp16 initializers, initializers
@@ -341,7 +341,7 @@ total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
 print(f"{len(cases)} fixtures, {total} bytes in {OUT}", file=sys.stderr)
 
 
-# ---- bad models for tests/onnx/test_onnx_bad.c (not in MANIFEST) ----------------------------
+# ---- bad models for tests/predict/onnx/test_onnx_bad.c (not in MANIFEST) ----------------------------
 def bad(name, nodes, inputs, inits=(), opset=13, ir=7, outs=None):
     g = helper.make_graph(nodes, name, inputs, outs or [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
                           list(inits))
@@ -378,7 +378,7 @@ bad("conv_channels", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_wro
     inits=[numpy_helper.from_array(np.zeros((4, 5, 3, 3), np.float32), "w")])
 
 
-# ---- identity models for the preprocessing test (tests/onnx/test_onnx_preprocess.c) --------
+# ---- identity models for the preprocessing test (tests/predict/onnx/test_onnx_preprocess.c) --------
 def identity(name, shape):
     g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], name,
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],

@@ -3,6 +3,8 @@
 #ifndef ANCHOR_ANCHOR_H
 #define ANCHOR_ANCHOR_H
 
+#include "anchor/export.h"
+#include "anchor/version.h"
 #include "anchor/status.h"
 #include "anchor/image.h"
 #include "anchor/resize.h"

@@ -47,16 +47,16 @@ typedef struct anchor_explain_params {
     int64_t verbose_every;     /* 1 */
 } anchor_explain_params;
 
-void anchor_explain_params_default(anchor_explain_params *p);
+ANCHOR_API void anchor_explain_params_default(anchor_explain_params *p);
 /* Range checks: threshold in (0,1], p_sample in [0,1], batch_size >= 1, ... */
-anchor_status anchor_explain_params_validate(const anchor_explain_params *p, anchor_error *err);
+ANCHOR_API anchor_status anchor_explain_params_validate(const anchor_explain_params *p, anchor_error *err);
 
 typedef enum anchor_result_status {
     ANCHOR_RESULT_FOUND = 0,       /* a valid anchor (alibi success = True) */
     ANCHOR_RESULT_BELOW_THRESHOLD, /* nothing valid: alibi's best-of-size fallback (success = False) */
     ANCHOR_RESULT_EMPTY_ANCHOR     /* the empty anchor already holds the prediction */
 } anchor_result_status;
-const char *anchor_result_status_name(anchor_result_status s); /* "FOUND", ... */
+ANCHOR_API const char *anchor_result_status_name(anchor_result_status s); /* "FOUND", ... */
 
 typedef struct anchor_explain_stats {
     int64_t predictor_calls;  /* sample batches during explain, incl. the 1-image instance call */
@@ -73,50 +73,50 @@ typedef struct anchor_explanation anchor_explanation;
  * (H x W, any integer labels: remapped to 0..K-1 by sorted value with a warning when they
  * are not already 0..K-1). `backgrounds` (may be NULL) is a B x H x W x C batch in the
  * image's dtype or uint8 (alibi's images_background). */
-anchor_status anchor_explain(const anchor_image *image, const anchor_image *segments,
-                             const anchor_image *backgrounds, anchor_predictor *predictor,
-                             const anchor_explain_params *params, anchor_explanation **out,
-                             anchor_error *err);
-void anchor_explanation_destroy(anchor_explanation *e);
+ANCHOR_API anchor_status anchor_explain(const anchor_image *image, const anchor_image *segments,
+                                        const anchor_image *backgrounds, anchor_predictor *predictor,
+                                        const anchor_explain_params *params, anchor_explanation **out,
+                                        anchor_error *err);
+ANCHOR_API void anchor_explanation_destroy(anchor_explanation *e);
 
-anchor_result_status anchor_explanation_status(const anchor_explanation *e);
-bool anchor_explanation_success(const anchor_explanation *e);
+ANCHOR_API anchor_result_status anchor_explanation_status(const anchor_explanation *e);
+ANCHOR_API bool anchor_explanation_success(const anchor_explanation *e);
 /* The unperturbed image's label (argmax of its scores, first index on ties; the label
  * itself for a labels predictor). A predictor answering N x 1 scores is taken to answer
  * labels, as alibi does (SPEC §2 step 3): samples agree when their score equals the
  * image's, and this returns that score truncated to an integer. */
-int64_t anchor_explanation_instance_label(const anchor_explanation *e);
+ANCHOR_API int64_t anchor_explanation_instance_label(const anchor_explanation *e);
 /* K, and the 0..K-1 label map the search used. */
-int anchor_explanation_n_segments(const anchor_explanation *e);
-const anchor_image *anchor_explanation_segments(const anchor_explanation *e);
-bool anchor_explanation_labels_remapped(const anchor_explanation *e);
+ANCHOR_API int anchor_explanation_n_segments(const anchor_explanation *e);
+ANCHOR_API const anchor_image *anchor_explanation_segments(const anchor_explanation *e);
+ANCHOR_API bool anchor_explanation_labels_remapped(const anchor_explanation *e);
 
 /* The anchor: its features in the order the search added them (alibi's raw['feature']),
  * and per prefix feature[0..i] its precision and coverage. */
-int anchor_explanation_size(const anchor_explanation *e);
-int anchor_explanation_feature(const anchor_explanation *e, int i);
-double anchor_explanation_prefix_precision(const anchor_explanation *e, int i);
-double anchor_explanation_prefix_coverage(const anchor_explanation *e, int i);
+ANCHOR_API int anchor_explanation_size(const anchor_explanation *e);
+ANCHOR_API int anchor_explanation_feature(const anchor_explanation *e, int i);
+ANCHOR_API double anchor_explanation_prefix_precision(const anchor_explanation *e, int i);
+ANCHOR_API double anchor_explanation_prefix_coverage(const anchor_explanation *e, int i);
 /* Those of the whole anchor; for the empty anchor its sampled precision and coverage 1. */
-double anchor_explanation_precision(const anchor_explanation *e);
-double anchor_explanation_coverage(const anchor_explanation *e);
+ANCHOR_API double anchor_explanation_precision(const anchor_explanation *e);
+ANCHOR_API double anchor_explanation_coverage(const anchor_explanation *e);
 /* alibi's raw['num_preds'] (the sample-cache capacity, or for the empty anchor the samples drawn). */
-int64_t anchor_explanation_num_preds(const anchor_explanation *e);
+ANCHOR_API int64_t anchor_explanation_num_preds(const anchor_explanation *e);
 
 /* Covered examples of prefix i, from the last batch drawn for it: the perturbed images
  * (image dtype, unscaled) that kept the label (`kept` true, alibi's covered_true) or lost
  * it (false, covered_false). NULL when there are none. */
-const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, bool kept);
+ANCHOR_API const anchor_image *anchor_explanation_examples(const anchor_explanation *e, int i, bool kept);
 
 /* The sizes of the predictor batches in call order, as alibi would make them (the first is
  * the 1-image instance call), whatever the memo saved. */
-const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64_t *count);
-void anchor_explanation_stats(const anchor_explanation *e, anchor_explain_stats *stats);
+ANCHOR_API const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64_t *count);
+ANCHOR_API void anchor_explanation_stats(const anchor_explanation *e, anchor_explain_stats *stats);
 
 /* alibi's explanation.anchor: the anchor superpixels of `image`, contrast-stretched over
  * the whole image to 0..255 and truncated, everything else 0. Returned as uint8 H x W x C.
  * The picture is anchor_render_anchor's (render.h). */
-anchor_status anchor_explanation_anchor_image(const anchor_explanation *e, const anchor_image *image,
+ANCHOR_API anchor_status anchor_explanation_anchor_image(const anchor_explanation *e, const anchor_image *image,
                                               anchor_image **out, anchor_error *err);
 
 #ifdef __cplusplus

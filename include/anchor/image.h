@@ -30,8 +30,8 @@ typedef enum anchor_dtype {
 } anchor_dtype;
 
 /* Bytes per element (0 for an unknown dtype) and a NumPy-style name ("uint8", ...). */
-size_t anchor_dtype_size(anchor_dtype dtype);
-const char *anchor_dtype_name(anchor_dtype dtype);
+ANCHOR_API size_t anchor_dtype_size(anchor_dtype dtype);
+ANCHOR_API const char *anchor_dtype_name(anchor_dtype dtype);
 
 /* Documented limits, checked before anything is allocated. Pillow refuses images above
  * about 179 million pixels as decompression bombs; we use the same bound per image. */
@@ -44,7 +44,7 @@ typedef struct anchor_image anchor_image;
 
 /* A zero-filled image. Fails with ANCHOR_ERR_LIMIT when a dimension is < 1 or beyond the
  * limits above (n is bounded only by ANCHOR_MAX_BYTES). */
-anchor_status anchor_image_create(int64_t n, int64_t height, int64_t width, int64_t channels, anchor_dtype dtype,
+ANCHOR_API anchor_status anchor_image_create(int64_t n, int64_t height, int64_t width, int64_t channels, anchor_dtype dtype,
                                   anchor_image **out, anchor_error *err);
 /* A handle over the caller's own pixels, without a copy: n x height x width x channels
  * elements of `dtype` in C order (a C-contiguous NumPy array), aligned for the dtype.
@@ -53,31 +53,31 @@ anchor_status anchor_image_create(int64_t n, int64_t height, int64_t width, int6
  * anchor_image_data returns `data` itself, so writes go to the caller's memory. The same
  * limits as anchor_image_create apply; a NULL or misaligned buffer is
  * ANCHOR_ERR_INVALID_ARGUMENT. */
-anchor_status anchor_image_wrap(void *data, int64_t n, int64_t height, int64_t width, int64_t channels,
+ANCHOR_API anchor_status anchor_image_wrap(void *data, int64_t n, int64_t height, int64_t width, int64_t channels,
                                 anchor_dtype dtype, anchor_image **out, anchor_error *err);
-anchor_status anchor_image_clone(const anchor_image *src, anchor_image **out, anchor_error *err);
+ANCHOR_API anchor_status anchor_image_clone(const anchor_image *src, anchor_image **out, anchor_error *err);
 /* Image i of a batch as a new single image (a copy). */
-anchor_status anchor_image_slice(const anchor_image *batch, int64_t index, anchor_image **out, anchor_error *err);
+ANCHOR_API anchor_status anchor_image_slice(const anchor_image *batch, int64_t index, anchor_image **out, anchor_error *err);
 /* A copy in another dtype, as NumPy's astype(float32 / float64) gives it: each value
  * rounded once to the nearest float. The same dtype gives a copy; integer targets are
  * ANCHOR_ERR_UNSUPPORTED (NumPy would wrap or truncate silently). */
-anchor_status anchor_image_convert(const anchor_image *src, anchor_dtype dtype, anchor_image **out,
+ANCHOR_API anchor_status anchor_image_convert(const anchor_image *src, anchor_dtype dtype, anchor_image **out,
                                    anchor_error *err);
 /* Images and batches one after the other as one batch, np.concatenate(axis=0): every
  * part must have the same height, width, channels and dtype (else
  * ANCHOR_ERR_INVALID_ARGUMENT naming the first part that differs). */
-anchor_status anchor_image_stack(const anchor_image *const *images, int64_t count, anchor_image **out,
+ANCHOR_API anchor_status anchor_image_stack(const anchor_image *const *images, int64_t count, anchor_image **out,
                                  anchor_error *err);
-void anchor_image_destroy(anchor_image *image);
+ANCHOR_API void anchor_image_destroy(anchor_image *image);
 
-int64_t anchor_image_count(const anchor_image *image);
-int64_t anchor_image_height(const anchor_image *image);
-int64_t anchor_image_width(const anchor_image *image);
-int64_t anchor_image_channels(const anchor_image *image);
-anchor_dtype anchor_image_dtype(const anchor_image *image);
-size_t anchor_image_nbytes(const anchor_image *image);
-void *anchor_image_data(anchor_image *image);
-const void *anchor_image_cdata(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_count(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_height(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_width(const anchor_image *image);
+ANCHOR_API int64_t anchor_image_channels(const anchor_image *image);
+ANCHOR_API anchor_dtype anchor_image_dtype(const anchor_image *image);
+ANCHOR_API size_t anchor_image_nbytes(const anchor_image *image);
+ANCHOR_API void *anchor_image_data(anchor_image *image);
+ANCHOR_API const void *anchor_image_cdata(const anchor_image *image);
 
 /* ---- Photos (PNG via libpng, JPEG via libjpeg-turbo) ----------------------------------
  * Decoding follows Pillow 9.4 so that pixels equal what an alibi user gets from
@@ -110,14 +110,14 @@ typedef enum anchor_color_mode {
 } anchor_color_mode;
 
 /* Read a PNG or JPEG file (recognised by its first bytes, not its name). */
-anchor_status anchor_image_load(const char *path, anchor_color_mode mode, anchor_image **out, anchor_error *err);
-anchor_status anchor_image_decode(const void *bytes, size_t size, anchor_color_mode mode, anchor_image **out,
+ANCHOR_API anchor_status anchor_image_load(const char *path, anchor_color_mode mode, anchor_image **out, anchor_error *err);
+ANCHOR_API anchor_status anchor_image_decode(const void *bytes, size_t size, anchor_color_mode mode, anchor_image **out,
                                   anchor_error *err);
 
 /* Write a PNG: uint8 with 1 or 3 channels (gray, RGB), or uint16 with 1 channel (for
  * label maps). N must be 1. The file appears whole or not at all: it is written to a
  * temporary file beside the target and renamed. */
-anchor_status anchor_png_save(const anchor_image *image, const char *path, anchor_error *err);
+ANCHOR_API anchor_status anchor_png_save(const anchor_image *image, const char *path, anchor_error *err);
 
 /* ---- NumPy .npy ----------------------------------------------------------------------
  * Versions 1.0 and 2.0, C order, little-endian uint8, uint16, int32, int64, float32,
@@ -125,12 +125,12 @@ anchor_status anchor_png_save(const anchor_image *image, const char *path, ancho
  *   (H, W) -> 1,H,W,1    (H, W, C) -> 1,H,W,C    (N, H, W, C) -> N,H,W,C.
  * anchor_npy_save writes version 1.0 with ndim 2 (needs N = C = 1), 3 (needs N = 1) or 4,
  * atomically like anchor_png_save. */
-anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err);
-anchor_status anchor_npy_save(const anchor_image *image, int ndim, const char *path,
+ANCHOR_API anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err);
+ANCHOR_API anchor_status anchor_npy_save(const anchor_image *image, int ndim, const char *path,
                               anchor_error *err);
 
 /* Read any input the CLI accepts: .npy (by its magic) as stored, otherwise a photo. */
-anchor_status anchor_image_load_any(const char *path, anchor_color_mode mode, anchor_image **out,
+ANCHOR_API anchor_status anchor_image_load_any(const char *path, anchor_color_mode mode, anchor_image **out,
                                     anchor_error *err);
 
 #ifdef __cplusplus

@@ -29,7 +29,7 @@ typedef struct anchor_onnx_options {
     int threads;            /* 0 = all cores */
     int64_t max_batch;      /* images per engine run; 0 = engine's choice (32) */
 } anchor_onnx_options;
-void anchor_onnx_options_default(anchor_onnx_options *opt);
+ANCHOR_API void anchor_onnx_options_default(anchor_onnx_options *opt);
 
 typedef struct anchor_model anchor_model;
 
@@ -39,24 +39,25 @@ typedef struct anchor_model anchor_model;
  * file; activations per image at batch sizes the caller chooses). Training-mode
  * attributes and anything not computed exactly are refused by name. Fails with a one-line
  * message naming the file, the node or tensor, and the problem. */
-anchor_status anchor_model_load(const char *path, const anchor_onnx_options *opt, anchor_model **out,
+ANCHOR_API anchor_status anchor_model_load(const char *path, const anchor_onnx_options *opt, anchor_model **out,
                                 anchor_error *err);
-void anchor_model_destroy(anchor_model *m);
+ANCHOR_API void anchor_model_destroy(anchor_model *m);
 /* The image size the model takes (from its input shape). */
-int64_t anchor_model_input_height(const anchor_model *m);
-int64_t anchor_model_input_width(const anchor_model *m);
-int64_t anchor_model_input_channels(const anchor_model *m);
-int64_t anchor_model_num_classes(const anchor_model *m);
+ANCHOR_API int64_t anchor_model_input_height(const anchor_model *m);
+ANCHOR_API int64_t anchor_model_input_width(const anchor_model *m);
+ANCHOR_API int64_t anchor_model_input_channels(const anchor_model *m);
+ANCHOR_API int64_t anchor_model_num_classes(const anchor_model *m);
 
 /* Score a batch of H x W x C images (uint8 0..255, or float32/float64 0..255 as in a
  * photo, RGB) after the model's preprocessing; writes N x num_classes scores into `out`.
  * H, W and C must be the model's (resize first); a model whose input is not rank 4 takes
  * no images. */
-anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, anchor_prediction *out,
-                                   anchor_error *err);
+ANCHOR_API anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch,
+                                              anchor_prediction *out,
+                                              anchor_error *err);
 
 /* A predictor handle that owns the model (destroyed with the predictor). */
-anchor_status anchor_predictor_create_model(anchor_model *model, anchor_predictor **out, anchor_error *err);
+ANCHOR_API anchor_status anchor_predictor_create_model(anchor_model *model, anchor_predictor **out, anchor_error *err);
 
 #ifdef __cplusplus
 }

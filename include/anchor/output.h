@@ -38,16 +38,16 @@ typedef struct anchor_output_info {
     int64_t n_backgrounds;            /* images in the background batch (0 = none) */
     double seconds_run;               /* whole run incl. loading and segmentation; < 0 = unknown */
 } anchor_output_info;
-void anchor_output_info_default(anchor_output_info *info);
+ANCHOR_API void anchor_output_info_default(anchor_output_info *info);
 
 /* Check, before any work, that OUTDIR can be written: absent, or a directory holding only
  * what anchor_output_write makes; and its parent folder exists. */
-anchor_status anchor_output_check_target(const char *outdir, anchor_error *err);
+ANCHOR_API anchor_status anchor_output_check_target(const char *outdir, anchor_error *err);
 
 /* Write the directory for explanation `e` of `image` (the image as explained, N = 1). */
-anchor_status anchor_output_write(const char *outdir, const anchor_explanation *e, const anchor_image *image,
-                                  const anchor_explain_params *params, const anchor_output_info *info,
-                                  anchor_error *err);
+ANCHOR_API anchor_status anchor_output_write(const char *outdir, const anchor_explanation *e,
+                                             const anchor_image *image, const anchor_explain_params *params,
+                                             const anchor_output_info *info, anchor_error *err);
 
 #ifdef __cplusplus
 }

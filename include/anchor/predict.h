@@ -17,28 +17,29 @@ extern "C" {
 /* ---- The answer ---------------------------------------------------------------------- */
 typedef struct anchor_prediction anchor_prediction;
 
-anchor_status anchor_prediction_create(anchor_prediction **out, anchor_error *err);
-void anchor_prediction_destroy(anchor_prediction *p);
+ANCHOR_API anchor_status anchor_prediction_create(anchor_prediction **out, anchor_error *err);
+ANCHOR_API void anchor_prediction_destroy(anchor_prediction *p);
 
 /* Deliver N x L scores (dtype F32 or F64; copied and widened to float64). */
-anchor_status anchor_prediction_set_scores(anchor_prediction *p, int64_t n, int64_t n_classes,
-                                           anchor_dtype dtype, const void *scores, anchor_error *err);
+ANCHOR_API anchor_status anchor_prediction_set_scores(anchor_prediction *p, int64_t n, int64_t n_classes,
+                                                      anchor_dtype dtype, const void *scores,
+                                                      anchor_error *err);
 /* Deliver N labels (copied). */
-anchor_status anchor_prediction_set_labels(anchor_prediction *p, int64_t n, const int64_t *labels,
-                                           anchor_error *err);
+ANCHOR_API anchor_status anchor_prediction_set_labels(anchor_prediction *p, int64_t n, const int64_t *labels,
+                                                      anchor_error *err);
 
-int64_t anchor_prediction_count(const anchor_prediction *p);
+ANCHOR_API int64_t anchor_prediction_count(const anchor_prediction *p);
 /* L for scores; 0 when the predictor answered labels. */
-int64_t anchor_prediction_classes(const anchor_prediction *p);
+ANCHOR_API int64_t anchor_prediction_classes(const anchor_prediction *p);
 /* Row-major N x L float64 scores, or NULL for labels. */
-const double *anchor_prediction_scores(const anchor_prediction *p);
+ANCHOR_API const double *anchor_prediction_scores(const anchor_prediction *p);
 /* The given labels, or NULL for scores. */
-const int64_t *anchor_prediction_labels(const anchor_prediction *p);
+ANCHOR_API const int64_t *anchor_prediction_labels(const anchor_prediction *p);
 /* The k best classes of image `row`, best first, as indices into its scores: descending
  * score, equal scores by ascending index (a stable sort of the negated scores). Writes
  * min(k, L) indices into `top` (room for k) and returns that count; 0 when the predictor
  * answered labels or `row` is not in 0..N-1. */
-int64_t anchor_prediction_top_k(const anchor_prediction *p, int64_t row, int64_t k, int64_t *top);
+ANCHOR_API int64_t anchor_prediction_top_k(const anchor_prediction *p, int64_t row, int64_t k, int64_t *top);
 
 /* ---- Class names ---------------------------------------------------------------------
  * The names a classifier's outputs stand for, read from a text file with one name per
@@ -48,11 +49,11 @@ int64_t anchor_prediction_top_k(const anchor_prediction *p, int64_t row, int64_t
  * its value, or by the value itself when that is a string). A file whose first non-blank
  * byte is '{' is read as JSON. Files over 64 MiB are refused. */
 typedef struct anchor_class_names anchor_class_names;
-anchor_status anchor_class_names_load(const char *path, anchor_class_names **out, anchor_error *err);
-int64_t anchor_class_names_count(const anchor_class_names *names);
+ANCHOR_API anchor_status anchor_class_names_load(const char *path, anchor_class_names **out, anchor_error *err);
+ANCHOR_API int64_t anchor_class_names_count(const anchor_class_names *names);
 /* The name of class `index`, or NULL when index is not in 0..count-1. */
-const char *anchor_class_names_get(const anchor_class_names *names, int64_t index);
-void anchor_class_names_destroy(anchor_class_names *names);
+ANCHOR_API const char *anchor_class_names_get(const anchor_class_names *names, int64_t index);
+ANCHOR_API void anchor_class_names_destroy(anchor_class_names *names);
 
 /* ---- The predictor handle ------------------------------------------------------------ */
 typedef struct anchor_predictor anchor_predictor;
@@ -65,7 +66,7 @@ typedef anchor_status (*anchor_predict_fn)(void *user, const anchor_image *batch
 
 /* Wrap a callback. destroy_user (may be NULL) is called on `user` by
  * anchor_predictor_destroy, which lets a wrapper own its state. */
-anchor_status anchor_predictor_create_callback(anchor_predict_fn fn, void *user, void (*destroy_user)(void *user),
+ANCHOR_API anchor_status anchor_predictor_create_callback(anchor_predict_fn fn, void *user, void (*destroy_user)(void *user),
                                                anchor_predictor **out, anchor_error *err);
 
 /* A program over a pipe, started once (by /bin/sh -c COMMAND) and kept running. Each
@@ -75,14 +76,14 @@ typedef struct anchor_pipe_options {
     double timeout_seconds; /* per request; default 300 */
     int64_t max_batch;      /* split larger batches into requests of at most this many; 0 = never */
 } anchor_pipe_options;
-void anchor_pipe_options_default(anchor_pipe_options *opt);
-anchor_status anchor_predictor_create_command(const char *command, const anchor_pipe_options *opt,
+ANCHOR_API void anchor_pipe_options_default(anchor_pipe_options *opt);
+ANCHOR_API anchor_status anchor_predictor_create_command(const char *command, const anchor_pipe_options *opt,
                                               anchor_predictor **out, anchor_error *err);
 
 /* Run one batch. Checks that the answer has N rows and finite scores. */
-anchor_status anchor_predictor_predict(anchor_predictor *p, const anchor_image *batch,
-                                       anchor_prediction *out, anchor_error *err);
-void anchor_predictor_destroy(anchor_predictor *p);
+ANCHOR_API anchor_status anchor_predictor_predict(anchor_predictor *p, const anchor_image *batch,
+                                                  anchor_prediction *out, anchor_error *err);
+ANCHOR_API void anchor_predictor_destroy(anchor_predictor *p);
 
 #ifdef __cplusplus
 }

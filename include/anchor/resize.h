@@ -16,8 +16,9 @@ typedef enum anchor_resize_filter {
 } anchor_resize_filter;
 
 /* Parse "nearest", "bilinear", "bicubic", "lanczos" (case-insensitive). */
-anchor_status anchor_resize_filter_parse(const char *name, anchor_resize_filter *out, anchor_error *err);
-const char *anchor_resize_filter_name(anchor_resize_filter f);
+ANCHOR_API anchor_status anchor_resize_filter_parse(const char *name, anchor_resize_filter *out,
+                                                    anchor_error *err);
+ANCHOR_API const char *anchor_resize_filter_name(anchor_resize_filter f);
 
 /* Resize a uint8 image (N = 1, 1 or 3 channels) to height x width as Pillow's
  * Image.resize((width, height), filter) does for modes "L" and "RGB", value for value:
@@ -30,7 +31,7 @@ const char *anchor_resize_filter_name(anchor_resize_filter f);
  * ANCHOR_ERR_LIMIT beyond ANCHOR_MAX_DIM / ANCHOR_MAX_PIXELS (checked before allocating),
  * ANCHOR_ERR_UNSUPPORTED for other dtypes or channel counts (Pillow premultiplies RGBA,
  * which we do not reproduce). Sizes are (height, width), the NHWC order of anchor_image. */
-anchor_status anchor_resize(const anchor_image *src, int64_t height, int64_t width, anchor_resize_filter filter,
+ANCHOR_API anchor_status anchor_resize(const anchor_image *src, int64_t height, int64_t width, anchor_resize_filter filter,
                             anchor_image **out, anchor_error *err);
 
 #ifdef __cplusplus

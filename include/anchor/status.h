@@ -7,6 +7,9 @@
 #ifndef ANCHOR_STATUS_H
 #define ANCHOR_STATUS_H
 
+#include "anchor/export.h"
+#include "anchor/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,22 +35,22 @@ typedef struct anchor_error {
 } anchor_error;
 
 /* A short constant name for a status, e.g. "invalid argument". */
-const char *anchor_status_name(anchor_status status);
+ANCHOR_API const char *anchor_status_name(anchor_status status);
 
 /* Record a failure: sets err->status and formats err->message (printf-style), then
  * returns status, so that `return anchor_error_set(err, ANCHOR_ERR_IO, "...")` reads well.
  * Safe with err == NULL. User predictor callbacks use it to report their own failures. */
-anchor_status anchor_error_set(anchor_error *err, anchor_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+ANCHOR_API anchor_status anchor_error_set(anchor_error *err, anchor_status status, const char *fmt, ...)
+    ANCHOR_PRINTF(3, 4);
 
 /* Put "context: " in front of an existing message, e.g. the file name. Returns err->status. */
-anchor_status anchor_error_prefix(anchor_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+ANCHOR_API anchor_status anchor_error_prefix(anchor_error *err, const char *fmt, ...)
+    ANCHOR_PRINTF(2, 3);
 
-void anchor_error_clear(anchor_error *err);
+ANCHOR_API void anchor_error_clear(anchor_error *err);
 
-/* The library version, "MAJOR.MINOR.PATCH". */
-const char *anchor_version(void);
+/* The version of the library linked, "MAJOR.MINOR.PATCH" (the headers' is ANCHOR_VERSION_STRING). */
+ANCHOR_API const char *anchor_version(void);
 
 #ifdef __cplusplus
 }

@@ -556,7 +556,8 @@ int cmd_explain(int argc, char **argv)
     /* stop the classifier program before writing: its exit is part of a clean run */
     anchor_predictor_destroy(pred);
     pred = NULL;
-    anchor_model_destroy(model);
+    if (model) /* ONNX calls only with --model: a build without the engine never reaches them */
+        anchor_model_destroy(model);
     model = NULL;
     if (!st) {
         anchor_output_info info;

@@ -1,0 +1,3 @@
+# find_package(anchor) -> the imported target anchor::anchor (libanchor.so and its headers).
+# The shared library carries its own dependencies, so nothing else needs finding.
+include(${CMAKE_CURRENT_LIST_DIR}/anchorTargets.cmake)
