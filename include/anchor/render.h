@@ -1,9 +1,9 @@
 /* anchor: every picture the library draws, of label maps and explanations.
  *
- * Pictures are uint8 anchor_images, ready for anchor_png_save. Float images are brought to
- * 0..255 with alibi's scale_image: (x - min) / (max - min) * 255 over the whole image, in
- * float64 for uint8 input and float32 for float32 input, truncated; where numpy would give
- * NaN (a constant image) the picture is 0. */
+ * Pictures are uint8 anchor_images, ready for anchor_png_save. Photos are stretched to
+ * 0..255 with alibi's scale_image, written once (src/render/scale.c): (x - min) / (max -
+ * min) * 255 over the whole image, in float64 for uint8 input and float32 for float32
+ * input, truncated; where numpy would give NaN (a constant image) the picture is 0. */
 #ifndef ANCHOR_RENDER_H
 #define ANCHOR_RENDER_H
 
