@@ -20,12 +20,12 @@ static anchor_status no_onnx(anchor_error *err)
 void anchor_onnx_options_default(anchor_onnx_options *opt)
 {
     opt->preprocess = "raw";
-    opt->softmax = 0;
+    opt->softmax = false;
     opt->threads = 0;
     opt->max_batch = 0;
 }
 
-anchor_status anchor_model_load(anchor_model **out, const char *path, const anchor_onnx_options *opt,
+anchor_status anchor_model_load(const char *path, const anchor_onnx_options *opt, anchor_model **out,
                                 anchor_error *err)
 {
     (void)path;
@@ -70,7 +70,7 @@ anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, a
     return no_onnx(err);
 }
 
-anchor_status anchor_predictor_create_model(anchor_predictor **out, anchor_model *model, anchor_error *err)
+anchor_status anchor_predictor_create_model(anchor_model *model, anchor_predictor **out, anchor_error *err)
 {
     (void)model;
     if (out)
