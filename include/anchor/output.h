@@ -47,6 +47,14 @@ anchor_status anchor_output_write(const char *outdir, const anchor_explanation *
                                   const anchor_explain_params *params, const anchor_output_info *info,
                                   anchor_error *err);
 
+/* explanation.json's content as one line of text, for a server's answer (free() it): the
+ * same layout, except that data.anchor (uint8 H x W x C) and data.segments (H x W) are
+ * nested lists, as alibi's Explanation.to_json() prints its arrays, and raw.examples holds
+ * empty lists (no pictures). `info` may be NULL. */
+anchor_status anchor_explanation_to_json(const anchor_explanation *e, const anchor_image *image,
+                                         const anchor_explain_params *params, const anchor_output_info *info,
+                                         char **out, anchor_error *err);
+
 /* The overlay picture alone (uint8 RGB H x W x 3): `image` dimmed outside the superpixels
  * listed in `feature`, boundaries between superpixels drawn, the anchor outlined. */
 anchor_status anchor_output_overlay(const anchor_image *image, const anchor_image *segments, const int *feature,
