@@ -22,6 +22,7 @@ void anc_serve_limits_default(anc_serve_limits *lim)
 {
     lim->max_body_bytes = (size_t)64 << 20;
     lim->max_instances = 16;
+    lim->max_predict_images = 1024;
     lim->max_pixels = 2048 * 2048;
     lim->max_batch_size = 10000;
     lim->max_coverage_samples = 100000;
@@ -128,8 +129,8 @@ static anchor_status decode_instance(const cJSON *inst, const char *what, const 
     return st;
 }
 
-static anchor_status decode_instances(const cJSON *root, const anc_serve_limits *lim, anchor_dtype dtype,
-                                      anchor_image ***out, int64_t *n, anchor_error *err)
+static anchor_status decode_instances(const cJSON *root, const anc_serve_limits *lim, int64_t max_count,
+                                      anchor_dtype dtype, anchor_image ***out, int64_t *n, anchor_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -140,9 +141,9 @@ static anchor_status decode_instances(const cJSON *root, const anc_serve_limits 
     int64_t count = cJSON_GetArraySize(arr);
     if (count < 1)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "\"instances\" is empty");
-    if (count > lim->max_instances)
+    if (count > max_count)
         return anchor_error_set(err, ANCHOR_ERR_LIMIT, "%lld instances, more than the limit of %lld per request",
-                                (long long)count, (long long)lim->max_instances);
+                                (long long)count, (long long)max_count);
     anchor_image **imgs = calloc((size_t)count, sizeof *imgs);
     if (!imgs)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
@@ -358,7 +359,7 @@ anchor_status anc_serve_decode_explain(const char *body, size_t len, const anc_s
     anchor_dtype dtype = 0;
     anchor_status st = take_parameters(out, cJSON_GetObjectItemCaseSensitive(root, "parameters"), lim, &dtype, err);
     if (!st)
-        st = decode_instances(root, lim, dtype, &out->instances, &out->n_instances, err);
+        st = decode_instances(root, lim, lim->max_instances, dtype, &out->instances, &out->n_instances, err);
     if (!st && !out->segmentation && !(out->segmentation = strdup("slic")))
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     cJSON_Delete(root);
@@ -378,7 +379,7 @@ anchor_status anc_serve_decode_v1_batch(const char *body, size_t len, const anc_
         return ANCHOR_ERR_INVALID_ARGUMENT;
     anchor_image **imgs = NULL;
     int64_t n = 0;
-    anchor_status st = decode_instances(root, lim, ANCHOR_DTYPE_F32, &imgs, &n, err);
+    anchor_status st = decode_instances(root, lim, lim->max_predict_images, ANCHOR_DTYPE_F32, &imgs, &n, err);
     cJSON_Delete(root);
     if (st)
         return st;
@@ -472,9 +473,9 @@ anchor_status anc_serve_decode_v2(const char *body, size_t len, long header_len,
     if (!st && (dims[3] != 1 && dims[3] != 3))
         st = anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "inputs[0] has %lld channels (1 or 3)",
                               (long long)dims[3]);
-    if (!st && dims[0] > lim->max_instances * 64)
+    if (!st && dims[0] > lim->max_predict_images)
         st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "inputs[0] holds %lld images, more than the limit of %lld",
-                              (long long)dims[0], (long long)lim->max_instances * 64);
+                              (long long)dims[0], (long long)lim->max_predict_images);
     if (!st && dims[1] * dims[2] > lim->max_pixels)
         st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "inputs[0] images have %lld x %lld pixels, beyond the limit of %lld",
                               (long long)dims[1], (long long)dims[2], (long long)lim->max_pixels);

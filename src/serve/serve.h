@@ -19,7 +19,8 @@
 /* Bounds on what one request may ask for; each refusal names the bound. */
 typedef struct anc_serve_limits {
     size_t max_body_bytes;      /* whole request body */
-    int64_t max_instances;      /* images per request */
+    int64_t max_instances;      /* images per explain request */
+    int64_t max_predict_images; /* images per predict / infer request */
     int64_t max_pixels;         /* per image (H x W) */
     int64_t max_batch_size;     /* explain parameter batch_size */
     int64_t max_coverage_samples;
