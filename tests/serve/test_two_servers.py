@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_util import CHELSEA, MODEL, Server, check, need_shared, png_rgb, request
+from serve_util import BIN, CHELSEA, MODEL, Server, check, need_shared, png_rgb, request
 
 need_shared()
 from PIL import Image
@@ -35,6 +35,20 @@ try:
         check(got["raw"]["feature"] == ref["raw"]["feature"] and got["precision"] == ref["precision"] and
               got["coverage"] == ref["coverage"], f"{proto}: same anchor {got['raw']['feature']}, precision, coverage")
         check(got["segments"] == ref["segments"], f"{proto}: same segments")
+
+    # the CLI's remote predictor against the same model server, over both protocols
+    import tempfile
+    work = tempfile.mkdtemp(prefix="anchor_serve_cli.")
+    Image.fromarray(img).save(f"{work}/c224.png")
+    for url in (f"{model.url}/v2/models/sq/infer", f"127.0.0.1:{model.port}/v1/models/sq:predict"):
+        cmd = [BIN, "explain", f"{work}/c224.png", "--predictor-url", url, "--seed", "1", "-o", f"{work}/out"]
+        for k, v in KW.items():
+            cmd += ["--seg-arg", f"{k}={v}"]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        got = json.load(open(f"{work}/out/explanation.json"))["data"]
+        check(got["raw"]["feature"] == ref["raw"]["feature"] and got["precision"] == ref["precision"] and
+              got["coverage"] == ref["coverage"], f"anchor explain --predictor-url {url}: same anchor")
+    subprocess.run(["rm", "-rf", work])
 
     # :predict through the explainer equals the model's own answer
     one = {"instances": [img.tolist()]}
