@@ -318,26 +318,54 @@ static cJSON *json_params(const anchor_explain_params *p, const anchor_image *im
  * covered examples are left out (their lists stay empty: 20 pictures per prefix would
  * make an answer of tens of megabytes). */
 
-/* A uint8 or int32 N = 1 image as nested lists: H x W (C = 1 label map) or H x W x C. */
+/* A uint8 or int32 N = 1 image as nested lists: H x W (squeeze_channels, a C = 1 label
+ * map) or H x W x C. Written as text and attached raw: a 224 x 224 x 3 picture as cJSON
+ * nodes would be 150 000 allocations and as many printf calls. NULL when out of memory. */
 static cJSON *json_pixels(const anchor_image *img, int squeeze_channels)
 {
-    cJSON *rows = cJSON_CreateArray();
-    for (int64_t y = 0; rows && y < img->h; y++) {
-        cJSON *row = cJSON_CreateArray();
-        cJSON_AddItemToArray(rows, row);
-        for (int64_t x = 0; row && x < img->w; x++) {
-            size_t at = (size_t)((y * img->w + x) * img->c);
-            cJSON *px = squeeze_channels ? row : cJSON_CreateArray();
+    size_t values = (size_t)(img->h * img->w * img->c);
+    /* at most 11 characters and a separator per int32, brackets per pixel and row */
+    size_t cap = values * 12 + (size_t)(img->h * img->w) * 2 + (size_t)img->h * 2 + 8;
+    char *text = malloc(cap), *p = text;
+    if (!text)
+        return NULL;
+    *p++ = '[';
+    for (int64_t y = 0; y < img->h; y++) {
+        if (y)
+            *p++ = ',';
+        *p++ = '[';
+        for (int64_t x = 0; x < img->w; x++) {
+            if (x)
+                *p++ = ',';
             if (!squeeze_channels)
-                cJSON_AddItemToArray(row, px);
-            for (int64_t c = 0; px && c < img->c; c++) {
-                double v = img->dtype == ANCHOR_DTYPE_U8 ? ((const unsigned char *)img->data)[at + (size_t)c]
-                                                         : ((const int32_t *)img->data)[at + (size_t)c];
-                cJSON_AddItemToArray(px, cJSON_CreateNumber(v));
+                *p++ = '[';
+            size_t at = (size_t)((y * img->w + x) * img->c);
+            for (int64_t c = 0; c < img->c; c++) {
+                long v = img->dtype == ANCHOR_DTYPE_U8 ? (long)((const unsigned char *)img->data)[at + (size_t)c]
+                                                       : (long)((const int32_t *)img->data)[at + (size_t)c];
+                if (c)
+                    *p++ = ',';
+                char digits[16];
+                int n = 0;
+                unsigned long u = v < 0 ? (unsigned long)-v : (unsigned long)v;
+                do
+                    digits[n++] = (char)('0' + u % 10);
+                while ((u /= 10) && n < 15);
+                if (v < 0)
+                    *p++ = '-';
+                while (n)
+                    *p++ = digits[--n];
             }
+            if (!squeeze_channels)
+                *p++ = ']';
         }
+        *p++ = ']';
     }
-    return rows;
+    *p++ = ']';
+    *p = 0;
+    cJSON *raw = cJSON_CreateRaw(text);
+    free(text);
+    return raw;
 }
 
 static anchor_status json_explanation(writer *w, const anchor_explanation *e, const anchor_image *image,
@@ -365,9 +393,13 @@ static anchor_status json_explanation(writer *w, const anchor_explanation *e, co
     } else {
         anchor_image *pic = NULL;
         st = anchor_explanation_anchor_image(e, image, &pic, err);
-        cJSON_AddItemToObject(data, "anchor", st ? cJSON_CreateNull() : json_pixels(pic, 0));
+        cJSON *jpic = st ? NULL : json_pixels(pic, 0);
+        cJSON *jseg = st ? NULL : json_pixels(anchor_explanation_segments(e), 1);
         anchor_image_destroy(pic);
-        cJSON_AddItemToObject(data, "segments", json_pixels(anchor_explanation_segments(e), 1));
+        if (!st && (!jpic || !jseg))
+            st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for the explanation's arrays");
+        cJSON_AddItemToObject(data, "anchor", jpic ? jpic : cJSON_CreateNull());
+        cJSON_AddItemToObject(data, "segments", jseg ? jseg : cJSON_CreateNull());
     }
     add_double(data, "precision", anchor_explanation_precision(e));
     add_double(data, "coverage", anchor_explanation_coverage(e));
