@@ -3,9 +3,10 @@
 #   usage: bench/bench_serve.sh BUILD/anchor SHARED_DIR
 #   env:   REPS (sequential requests per figure, 7), CONC (wrk connections = --workers, 2),
 #          DURATION (wrk seconds, 60), N_SEGMENTS (slic n_segments, 10 = alibi's default)
-# Prints: the library's explain time (anchor explain --model, median), the warm server
-# latency p50 in model mode and through a remote predictor (v2 binary, v1 JSON) with their
-# ratios, then wrk with CONC concurrent explain requests for DURATION s: requests/s, p50,
+# Prints: the CLI's explain time (anchor explain --model: a fresh process, so the engine
+# plans every batch size cold), the warm server latency p50 in model mode against the
+# library's own warm explain time inside it (anchor_explain, stats.seconds_explain), the same
+# through a remote predictor (v2 binary, v1 JSON) against model mode, then wrk with CONC concurrent explain requests for DURATION s: requests/s, p50,
 # p99, non-2xx count, and the server's RSS after warm-up and at the end.
 set -euo pipefail
 bin=$(readlink -f "$1") shared=$(readlink -f "$2")
@@ -69,12 +70,12 @@ for _ in $(seq "$reps"); do
     -o "$work/out" | awk '/^seconds:/ {print $2}')")
 done
 libt=$(printf '%s\n' "${lib[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-echo "library explain (anchor explain --model, explain call only): median ${libt} s"
+echo "anchor explain --model (fresh process, cold plans; explain call only): median ${libt} s"
 
 start_server "$work/model.log" --model "$model" --preprocess raw-bgr --name sq --workers "$conc"
 mport=$port mpid=$pid
 read -r inproc inexp anchor <<<"$(p50 "http://127.0.0.1:$mport/v1/models/sq:explain")"
-echo "model mode: p50 latency ${inproc} s (explain inside ${inexp} s), anchor $anchor; ratio to library $(awk -v a="$inproc" -v b="$libt" 'BEGIN {printf "%.2f", a / b}')x"
+echo "model mode: p50 latency ${inproc} s, library's warm explain inside ${inexp} s, anchor $anchor; latency / explain $(awk -v a="$inproc" -v b="$inexp" 'BEGIN {printf "%.2f", a / b}')x"
 for proto in v2 v1; do
   start_server "$work/ex_$proto.log" --model_name sq --predictor_host "127.0.0.1:$mport" --predictor_protocol "$proto" \
     --host 127.0.0.1 --workers "$conc"
