@@ -432,6 +432,24 @@ static anchor_status fit_to_model(server *s, anchor_image **img, const char *wha
     return ANCHOR_OK;
 }
 
+/* With --labels: "instance_label_name" after the Explanation's last member. */
+static anchor_status add_label_name(char **json, const char *name, anchor_error *err)
+{
+    cJSON *str = cJSON_CreateString(name);
+    char *quoted = str ? cJSON_PrintUnformatted(str) : NULL;
+    cJSON_Delete(str);
+    size_t len = strlen(*json), extra = quoted ? strlen(quoted) + 32 : 0;
+    char *grown = quoted ? realloc(*json, len + extra) : NULL;
+    if (!grown) {
+        cJSON_free(quoted);
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    }
+    snprintf(grown + len - 1, extra + 1, ",\"instance_label_name\":%s}", quoted);
+    cJSON_free(quoted);
+    *json = grown;
+    return ANCHOR_OK;
+}
+
 /* Explain one instance and return its Explanation JSON text. */
 static anchor_status explain_one(server *s, anc_explain_request *q, int64_t i, anchor_predictor *pred, char **json,
                                  anchor_error *err)
@@ -466,6 +484,9 @@ static anchor_status explain_one(server *s, anc_explain_request *q, int64_t i, a
             info.segmentation_kwargs = "{\"n_segments\":10,\"compactness\":10,\"sigma\":0.5,\"start_label\":0}";
         info.predictor = s->model ? s->cfg->model_path : s->predictor_base;
         st = anchor_explanation_to_json(e, img, &q->params, &info, json, err);
+        int64_t label = anchor_explanation_instance_label(e);
+        if (!st && label >= 0 && label < s->n_class_names)
+            st = add_label_name(json, s->class_names[label], err);
     }
     anchor_explanation_destroy(e);
     anchor_image_destroy(labels);
@@ -747,8 +768,10 @@ int anc_serve_run(const anc_serve_config *cfg)
         mo.softmax = cfg->softmax;
         st = anchor_model_load(&s.model, cfg->model_path, &mo, &err);
     }
-    if (!st && cfg->labels_path)
-        st = load_class_names(&s, cfg->labels_path, &err);
+    if (!st && cfg->labels_path && !(st = load_class_names(&s, cfg->labels_path, &err)) &&
+        s.n_class_names != anchor_model_num_classes(s.model))
+        st = anchor_error_set(&err, ANCHOR_ERR_INVALID_ARGUMENT, "--labels %s has %lld lines but the model has %lld classes",
+                              cfg->labels_path, (long long)s.n_class_names, (long long)anchor_model_num_classes(s.model));
     if (!st && cfg->predictor_host) {
         const char *h = cfg->predictor_host;
         size_t n = strlen(h) + 16;

@@ -24,7 +24,8 @@ for k, v in KW.items():
 subprocess.run(cli, check=True, stdout=subprocess.DEVNULL)
 ref = json.load(open(f"{work}/cli/explanation.json"))
 
-srv = Server("--model", MODEL, "--preprocess", "raw-bgr", "--name", "squeezenet")
+LABELS = os.path.join(os.path.dirname(MODEL), "imagenet_labels_1000.txt")
+srv = Server("--model", MODEL, "--preprocess", "raw-bgr", "--name", "squeezenet", "--labels", LABELS)
 try:
     img = png_rgb(CHELSEA)  # 300 x 451: the server resizes it to the model's input
     body = {"instances": [img.tolist()], "parameters": {"segmentation_kwargs": KW, "seed": SEED}}
@@ -35,6 +36,9 @@ try:
         check(got["data"][key] == ref["data"][key], f"data.{key} {got['data'][key]} == CLI {ref['data'][key]}")
     for key in ("feature", "precision", "coverage", "instance_label"):
         check(got["data"]["raw"][key] == ref["data"]["raw"][key], f"raw.{key} equals the CLI's")
+    names = open(LABELS).read().splitlines()
+    check(got["instance_label_name"] == names[ref["data"]["raw"]["instance_label"]],
+          f"--labels: instance_label_name {got['instance_label_name']!r}")
     check(got["meta"]["name"] == "AnchorImage" and got["meta"]["params"]["seed"] == SEED, "alibi's meta layout")
     seg = got["data"]["segments"]
     check(len(seg) == 224 and len(seg[0]) == 224, "data.segments is the 224 x 224 label map")
