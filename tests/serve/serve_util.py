@@ -24,6 +24,11 @@ def need_shared():
     if not (os.path.exists(MODEL) and os.path.exists(CHELSEA)):
         print(f"SKIP: {MODEL} or {CHELSEA} not found (set ANCHOR_SHARED)")
         sys.exit(77)
+    try:
+        import PIL  # noqa: F401
+    except ImportError:
+        print("SKIP: Python's Pillow is not installed (scripts/install-deps.sh installs python3-pil)")
+        sys.exit(77)
 
 
 class Server:
