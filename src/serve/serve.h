@@ -1,5 +1,6 @@
 /* anchor serve: the HTTP server's room (src/serve), built on the public API only.
  *
+ *   instances.c  the v1 "instances" nested lists read straight into images (no JSON tree)
  *   request.c  decoding request bodies (KServe v1 instances and explain parameters, Open
  *              Inference Protocol v2 tensors, JSON or binary) into images and parameters,
  *              every size and value bounded; pure functions, the fuzz target's subject
@@ -87,6 +88,17 @@ anchor_status anc_serve_decode_v1_batch(const char *body, size_t len, const anc_
  * request asks for binary outputs. *request_id gets the request's "id" (or NULL). */
 anchor_status anc_serve_decode_v2(const char *body, size_t len, long header_len, const anc_serve_limits *lim,
                                   anchor_image **out, bool *binary_output, char **request_id, anchor_error *err);
+
+/* ---- instances.c ---------------------------------------------------------------------- */
+
+/* The body without its top-level "instances" value ("[]" in its place; free() it), with
+ * [*vs, *ve) the value's text; NULL when the scanner does not find an "instances" array. */
+char *anc_serve_cut_instances(const char *body, size_t len, const char **vs, const char **ve, size_t *rest_len);
+/* The "instances" array text [vs, ve) as at most max_count images (dtype 0: uint8 when all
+ * values are 0..255 integers, else float32). */
+anchor_status anc_serve_read_instances(const char *vs, const char *ve, const anc_serve_limits *lim,
+                                       int64_t max_count, anchor_dtype dtype, anchor_image ***out, int64_t *n,
+                                       anchor_error *err);
 
 /* ---- metrics.c ------------------------------------------------------------------------- */
 
