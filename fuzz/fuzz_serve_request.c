@@ -2,8 +2,8 @@
  * bytes. The first byte picks the decoder (v1 explain, v1 predict batch, v2 infer JSON,
  * v2 infer binary with the next two bytes as the header length); the rest is the body.
  * Every input must be either decoded or refused with a message, never crash, leak or read
- * out of bounds (build with -fsanitize=fuzzer,address,undefined). Needs the anchor_serve
- * library besides anchor. */
+ * out of bounds (build with -fsanitize=fuzzer,address,undefined). Needs src/serve/request.c
+ * and src/serve/instances.c (or the anchor_serve library) besides libanchor. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
