@@ -22,7 +22,7 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/anchor DESTINATION ${CMAKE_INSTALL
 
 # anchor.pc: the shared library by default; with --static the archive needs its
 # dependencies, the pkg-config ones by name and the rest as flags.
-set(ANCHOR_PC_REQUIRES_PRIVATE "libpng libjpeg libcjson zlib ${ANCHOR_PC_REQUIRES_ONNX}")
+set(ANCHOR_PC_REQUIRES_PRIVATE "libpng libjpeg libcjson zlib libcurl ${ANCHOR_PC_REQUIRES_ONNX}")
 set(ANCHOR_PC_LIBS_PRIVATE "${ANCHOR_PC_LIBS_ONNX} ${CMAKE_THREAD_LIBS_INIT} -lm")
 string(STRIP "${ANCHOR_PC_REQUIRES_PRIVATE}" ANCHOR_PC_REQUIRES_PRIVATE)
 string(STRIP "${ANCHOR_PC_LIBS_PRIVATE}" ANCHOR_PC_LIBS_PRIVATE)

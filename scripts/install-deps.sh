@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Install what anchor needs on Debian 12 with apt-get, only what is missing.
-#   build:  compiler, CMake, libpng, libjpeg-turbo, cJSON, oneDNN, protobuf-c, ONNX's proto
-#   tests:  python3 with numpy (the shared toy predictor speaks the pipe protocol in Python)
-#   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch, onnx
+#   build:  compiler, CMake, libpng, libjpeg-turbo, cJSON, oneDNN, protobuf-c, ONNX's proto,
+#           libmicrohttpd and libcurl (anchor serve, remote predictors); curl for the serve tests
+#   tests:  python3 with numpy (the shared toy predictor speaks the pipe protocol in Python) and
+#           Pillow (the serve tests send photos as KServe clients do)
+#   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch, onnx, wrk
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev
-      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy)
+      libmicrohttpd-dev libcurl4-openssl-dev curl
+      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy python3-pil)
 if [ "${1:-}" = "--tools" ]; then
-  pkgs+=(python3-skimage python3-pil python3-torch python3-onnx python3-scipy)
+  pkgs+=(python3-skimage python3-pil python3-torch python3-onnx python3-scipy wrk)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

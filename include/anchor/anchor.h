@@ -14,5 +14,6 @@
 #include "anchor/explain.h"
 #include "anchor/output.h"
 #include "anchor/onnx.h"
+#include "anchor/remote.h"
 
 #endif

@@ -48,6 +48,14 @@ ANCHOR_API anchor_status anchor_output_check_target(const char *outdir, anchor_e
 ANCHOR_API anchor_status anchor_output_write(const char *outdir, const anchor_explanation *e,
                                              const anchor_image *image, const anchor_explain_params *params,
                                              const anchor_output_info *info, anchor_error *err);
+/* explanation.json's content as one line of text, for a server's answer (free() it): the
+ * same layout, except that data.anchor (uint8 H x W x C) and data.segments (H x W) are
+ * nested lists, as alibi's Explanation.to_json() prints its arrays, and raw.examples holds
+ * empty lists (no pictures). `info` may be NULL. */
+ANCHOR_API anchor_status anchor_explanation_to_json(const anchor_explanation *e, const anchor_image *image,
+                                                    const anchor_explain_params *params,
+                                                    const anchor_output_info *info, char **out, anchor_error *err);
+
 
 #ifdef __cplusplus
 }

@@ -49,6 +49,10 @@ static void usage(FILE *out)
             "  --predict-timeout S       seconds per request (default 300)\n"
             "  --max-batch N             split requests larger than N images (default: never)\n"
             "  --model M.onnx            the built-in ONNX engine instead\n"
+            "  --predictor-url URL       a model server instead (KServe v1 .../v1/models/NAME:predict or\n"
+            "                            v2 .../v2/models/NAME/infer with binary tensors); --predict-timeout\n"
+            "                            and --max-batch apply\n"
+            "  --predictor-protocol P    v1 or v2 (default: v2 when the URL has /v2/, else v1)\n"
             "  --preprocess P            for --model: raw (default), raw-bgr, inception, caffe, torch\n"
             "  --softmax                 for --model: apply softmax to the model's output\n"
             "search (alibi's explain() arguments and defaults)\n"
@@ -84,7 +88,7 @@ typedef struct options {
     int n_seg_args;
     const char *backgrounds[MAX_LIST];
     int n_backgrounds;
-    const char *predict_cmd, *model, *preprocess;
+    const char *predict_cmd, *model, *preprocess, *predictor_url, *predictor_protocol;
     bool softmax;
     double timeout;
     int64_t max_batch;
@@ -180,7 +184,7 @@ static int parse_args(int argc, char **argv, options *o)
         }
         static const char *const valued[] = {
             "-o", "--output", "--resize", "--resize-filter", "--segmentation", "--segments", "--seg-arg",
-            "--background", "--predict-cmd", "--model", "--preprocess", "--predict-timeout", "--max-batch",
+            "--background", "--predict-cmd", "--predictor-url", "--predictor-protocol", "--model", "--preprocess", "--predict-timeout", "--max-batch",
             "--threshold", "--p-sample", "--delta", "--tau", "--batch-size", "--coverage-samples", "--beam-size",
             "--max-anchor-size", "--min-samples-start", "--n-covered-ex", "--binary-cache-size", "--cache-margin",
             "--epsilon-stop", "--seed"};
@@ -221,6 +225,10 @@ static int parse_args(int argc, char **argv, options *o)
             (is_seg ? o->seg_args : o->backgrounds)[(*n)++] = val;
         } else if (!strcmp(flag, "--predict-cmd"))
             o->predict_cmd = val;
+        else if (!strcmp(flag, "--predictor-url"))
+            o->predictor_url = val;
+        else if (!strcmp(flag, "--predictor-protocol"))
+            o->predictor_protocol = val;
         else if (!strcmp(flag, "--model"))
             o->model = val;
         else if (!strcmp(flag, "--preprocess"))
@@ -277,12 +285,16 @@ static int parse_args(int argc, char **argv, options *o)
         cli_error(CMD, "no output directory: give -o OUTDIR");
         return 2;
     }
-    if (!o->predict_cmd && !o->model) {
-        cli_error(CMD, "no classifier: give --predict-cmd CMD or --model M.onnx");
+    if (!o->predict_cmd && !o->model && !o->predictor_url) {
+        cli_error(CMD, "no classifier: give --predict-cmd CMD, --model M.onnx or --predictor-url URL");
         return 2;
     }
-    if (o->predict_cmd && o->model) {
-        cli_error(CMD, "--predict-cmd and --model are exclusive: give one classifier");
+    if (!!o->predict_cmd + !!o->model + !!o->predictor_url > 1) {
+        cli_error(CMD, "--predict-cmd, --model and --predictor-url are exclusive: give one classifier");
+        return 2;
+    }
+    if (o->predictor_protocol && !o->predictor_url) {
+        cli_error(CMD, "--predictor-protocol applies to --predictor-url only");
         return 2;
     }
     if (o->segments && (o->segmentation || o->n_seg_args)) {
@@ -467,6 +479,17 @@ static anchor_status make_predictor(const options *o, const anchor_image *img, a
         po.max_batch = o->max_batch;
         return anchor_predictor_create_command(o->predict_cmd, &po, out, err);
     }
+    if (o->predictor_url) {
+        anchor_remote_options ro;
+        anchor_remote_options_default(&ro);
+        ro.url = o->predictor_url;
+        ro.timeout_seconds = o->timeout;
+        ro.max_batch = o->max_batch;
+        anchor_status st;
+        if (o->predictor_protocol && (st = anchor_remote_protocol_parse(o->predictor_protocol, &ro.protocol, err)))
+            return anchor_error_prefix(err, "--predictor-protocol");
+        return anchor_predictor_create_remote(&ro, out, err);
+    }
     anchor_model *m = *model;
     int64_t mh = anchor_model_input_height(m), mw = anchor_model_input_width(m);
     if (mh > 0 && mw > 0 && (mh != anchor_image_height(img) || mw != anchor_image_width(img)))
@@ -570,7 +593,7 @@ int cmd_explain(int argc, char **argv)
             snprintf(segdesc, sizeof segdesc, "%s", o.segmentation ? o.segmentation : "slic");
         info.segmentation = segdesc;
         info.segmentation_kwargs = kwargs;
-        info.predictor = o.predict_cmd ? o.predict_cmd : o.model;
+        info.predictor = o.predict_cmd ? o.predict_cmd : o.model ? o.model : o.predictor_url;
         info.backgrounds = o.backgrounds;
         info.n_background_files = o.n_backgrounds;
         info.n_backgrounds = n_bg;

@@ -15,6 +15,7 @@ static const struct {
     {"explain", cmd_explain, "find the superpixels that keep a classifier's prediction (the anchor)"},
     {"predict", cmd_predict, "print a model's top classes for images"},
     {"segment", cmd_segment, "cut an image into superpixels (slic, quickshift, felzenszwalb, grid)"},
+    {"serve", cmd_serve, "serve explanations and the model over HTTP (KServe v1/v2, Open Inference Protocol)"},
 };
 
 void cli_error(const char *command, const char *fmt, ...)

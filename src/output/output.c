@@ -196,42 +196,69 @@ static cJSON *json_params(const anchor_explain_params *p, const anchor_image *im
     return o;
 }
 
-/* ---- the whole directory ---------------------------------------------------------------- */
+/* ---- the explanation as JSON ------------------------------------------------------------
+ * One builder for both forms: with a writer (the directory), image arrays are files
+ * written as they are named; without one (a server's answer), data.anchor and
+ * data.segments are nested lists, as alibi's to_json() prints its numpy arrays, and the
+ * covered examples are left out (their lists stay empty: 20 pictures per prefix would
+ * make an answer of tens of megabytes). */
 
-static anchor_status write_all(writer *w, const anchor_explanation *e, const anchor_image *image,
-                               const anchor_explain_params *params, const anchor_output_info *info)
+/* A uint8 or int32 N = 1 image as nested lists: H x W (squeeze_channels, a C = 1 label
+ * map) or H x W x C. Written as text and attached raw: a 224 x 224 x 3 picture as cJSON
+ * nodes would be 150 000 allocations and as many printf calls. NULL when out of memory. */
+static cJSON *json_pixels(const anchor_image *img, int squeeze_channels)
 {
-    anchor_error *err = w->err;
-    anchor_status st;
-    const anchor_image *seg = anchor_explanation_segments(e);
+    size_t values = (size_t)(img->h * img->w * img->c);
+    /* at most 11 characters and a separator per int32, brackets per pixel and row */
+    size_t cap = values * 12 + (size_t)(img->h * img->w) * 2 + (size_t)img->h * 2 + 8;
+    char *text = malloc(cap), *p = text;
+    if (!text)
+        return NULL;
+    *p++ = '[';
+    for (int64_t y = 0; y < img->h; y++) {
+        if (y)
+            *p++ = ',';
+        *p++ = '[';
+        for (int64_t x = 0; x < img->w; x++) {
+            if (x)
+                *p++ = ',';
+            if (!squeeze_channels)
+                *p++ = '[';
+            size_t at = (size_t)((y * img->w + x) * img->c);
+            for (int64_t c = 0; c < img->c; c++) {
+                long v = img->dtype == ANCHOR_DTYPE_U8 ? (long)((const unsigned char *)img->data)[at + (size_t)c]
+                                                       : (long)((const int32_t *)img->data)[at + (size_t)c];
+                if (c)
+                    *p++ = ',';
+                char digits[16];
+                int n = 0;
+                unsigned long u = v < 0 ? (unsigned long)-v : (unsigned long)v;
+                do
+                    digits[n++] = (char)('0' + u % 10);
+                while ((u /= 10) && n < 15);
+                if (v < 0)
+                    *p++ = '-';
+                while (n)
+                    *p++ = digits[--n];
+            }
+            if (!squeeze_channels)
+                *p++ = ']';
+        }
+        *p++ = ']';
+    }
+    *p++ = ']';
+    *p = 0;
+    cJSON *raw = cJSON_CreateRaw(text);
+    free(text);
+    return raw;
+}
+
+static anchor_status json_explanation(writer *w, const anchor_explanation *e, const anchor_image *image,
+                                      const anchor_explain_params *params, const anchor_output_info *info,
+                                      cJSON **out, anchor_error *err)
+{
+    anchor_status st = ANCHOR_OK;
     int n = anchor_explanation_size(e);
-    int *feature = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
-    if (!feature)
-        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++)
-        feature[i] = anchor_explanation_feature(e, i);
-
-    /* the pictures and arrays */
-    anchor_image *pic = NULL;
-    st = anchor_explanation_anchor_image(e, image, &pic, err);
-    if (!st)
-        st = save_png(w, pic, "anchor.png");
-    anchor_image_destroy(pic);
-    pic = NULL;
-    if (!st && (st = anchor_npy_save(seg, 2, in_tmp(w, "segments.npy"), err)))
-        anchor_error_prefix(err, "writing segments.npy");
-    if (!st && !(st = anchor_render_labels(seg, &pic, err)))
-        st = save_png(w, pic, "segments.png");
-    anchor_image_destroy(pic);
-    pic = NULL;
-    if (!st && !(st = anchor_render_overlay(image, seg, feature, n, &pic, err)))
-        st = save_png(w, pic, "overlay.png");
-    anchor_image_destroy(pic);
-    pic = NULL;
-    if (!st && mkdir(in_tmp(w, "examples"), 0777) != 0)
-        st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot create: %s", w->path, strerror(errno));
-
-    /* explanation.json */
     cJSON *root = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(root, "meta");
     cJSON_AddStringToObject(meta, "name", "AnchorImage");
@@ -245,8 +272,20 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
     cJSON_AddStringToObject(meta, "version", version);
 
     cJSON *data = cJSON_AddObjectToObject(root, "data");
-    cJSON_AddStringToObject(data, "anchor", "anchor.png");
-    cJSON_AddStringToObject(data, "segments", "segments.npy");
+    if (w) {
+        cJSON_AddStringToObject(data, "anchor", "anchor.png");
+        cJSON_AddStringToObject(data, "segments", "segments.npy");
+    } else {
+        anchor_image *pic = NULL;
+        st = anchor_explanation_anchor_image(e, image, &pic, err);
+        cJSON *jpic = st ? NULL : json_pixels(pic, 0);
+        cJSON *jseg = st ? NULL : json_pixels(anchor_explanation_segments(e), 1);
+        anchor_image_destroy(pic);
+        if (!st && (!jpic || !jseg))
+            st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for the explanation's arrays");
+        cJSON_AddItemToObject(data, "anchor", jpic ? jpic : cJSON_CreateNull());
+        cJSON_AddItemToObject(data, "segments", jseg ? jseg : cJSON_CreateNull());
+    }
     add_double(data, "precision", anchor_explanation_precision(e));
     add_double(data, "coverage", anchor_explanation_coverage(e));
     cJSON *raw = cJSON_AddObjectToObject(data, "raw");
@@ -256,7 +295,7 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
     cJSON *jc = cJSON_AddArrayToObject(raw, "coverage");
     cJSON *jx = cJSON_AddArrayToObject(raw, "examples");
     for (int i = 0; i < n && !st; i++) {
-        cJSON_AddItemToArray(jf, cJSON_CreateNumber(feature[i]));
+        cJSON_AddItemToArray(jf, cJSON_CreateNumber(anchor_explanation_feature(e, i)));
         cJSON_AddItemToArray(jm, json_double(anchor_explanation_prefix_precision(e, i)));
         cJSON_AddItemToArray(jp, json_double(anchor_explanation_prefix_precision(e, i)));
         cJSON_AddItemToArray(jc, json_double(anchor_explanation_prefix_coverage(e, i)));
@@ -266,7 +305,7 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
             const char *kind = kept ? "covered_true" : "covered_false";
             cJSON *files = cJSON_AddArrayToObject(ex, kind);
             const anchor_image *batch = anchor_explanation_examples(e, i, kept);
-            if (!batch)
+            if (!batch || !w)
                 continue;
             anchor_image *scaled = NULL;
             if ((st = anchor_render_scale_image(batch, &scaled, err)))
@@ -314,7 +353,79 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
     cJSON *jb = cJSON_AddArrayToObject(js, "batch_sizes");
     for (int64_t i = 0; i < nb; i++)
         cJSON_AddItemToArray(jb, cJSON_CreateNumber((double)bs[i]));
+    if (st) {
+        cJSON_Delete(root);
+        root = NULL;
+    }
+    *out = root;
+    return st;
+}
 
+anchor_status anchor_explanation_to_json(const anchor_explanation *e, const anchor_image *image,
+                                         const anchor_explain_params *params, const anchor_output_info *info,
+                                         char **out, anchor_error *err)
+{
+    *out = NULL;
+    anchor_output_info dflt;
+    if (!info) {
+        anchor_output_info_default(&dflt);
+        info = &dflt;
+    }
+    cJSON *root = NULL;
+    anchor_status st = json_explanation(NULL, e, image, params, info, &root, err);
+    if (st)
+        return st;
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for the explanation's JSON");
+    /* cJSON's allocator is malloc unless a program changed its hooks; hand back our own copy
+     * so that the caller's free() is always right */
+    *out = strdup(text);
+    cJSON_free(text);
+    return *out ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for the explanation's JSON");
+}
+
+/* ---- the whole directory ---------------------------------------------------------------- */
+
+static anchor_status write_all(writer *w, const anchor_explanation *e, const anchor_image *image,
+                               const anchor_explain_params *params, const anchor_output_info *info)
+{
+    anchor_error *err = w->err;
+    anchor_status st;
+    const anchor_image *seg = anchor_explanation_segments(e);
+    int n = anchor_explanation_size(e);
+    int *feature = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+    if (!feature)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        feature[i] = anchor_explanation_feature(e, i);
+
+    /* the pictures and arrays */
+    anchor_image *pic = NULL;
+    st = anchor_explanation_anchor_image(e, image, &pic, err);
+    if (!st)
+        st = save_png(w, pic, "anchor.png");
+    anchor_image_destroy(pic);
+    pic = NULL;
+    if (!st && (st = anchor_npy_save(seg, 2, in_tmp(w, "segments.npy"), err)))
+        anchor_error_prefix(err, "writing segments.npy");
+    if (!st && !(st = anchor_render_labels(seg, &pic, err)))
+        st = save_png(w, pic, "segments.png");
+    anchor_image_destroy(pic);
+    pic = NULL;
+    if (!st && !(st = anchor_render_overlay(image, seg, feature, n, &pic, err)))
+        st = save_png(w, pic, "overlay.png");
+    anchor_image_destroy(pic);
+    pic = NULL;
+    if (!st && mkdir(in_tmp(w, "examples"), 0777) != 0)
+        st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot create: %s", w->path, strerror(errno));
+    free(feature);
+
+    /* explanation.json */
+    cJSON *root = NULL;
+    if (!st)
+        st = json_explanation(w, e, image, params, info, &root, err);
     if (!st) {
         char *text = cJSON_Print(root);
         FILE *f = text ? fopen(in_tmp(w, "explanation.json"), "wb") : NULL;
@@ -331,7 +442,6 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
         cJSON_free(text);
     }
     cJSON_Delete(root);
-    free(feature);
     return st;
 }
 
