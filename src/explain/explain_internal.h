@@ -115,6 +115,7 @@ struct anchor_explanation {
     anchor_image **examples_true, **examples_false;
     int64_t *batch_sizes, n_batches;
     anchor_explain_stats stats;
+    anchor_mt19937_state rng_after;
 };
 
 /* sampler.c */
