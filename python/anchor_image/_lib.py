@@ -256,7 +256,9 @@ def image_from_array(a, what):
 
 def view_image(ptr):
     """A numpy view (N,H,W,C) of an anchor_image's pixels, without a copy. The view is
-    valid only as long as the image is."""
+    valid only as long as the image is. It is writable, as alibi's batches are: the
+    library renders every batch afresh, so a predictor that scales its input in place
+    changes nothing else."""
     lib = load()
     n = lib.anchor_image_count(ptr)
     shape = (n, lib.anchor_image_height(ptr), lib.anchor_image_width(ptr),
@@ -265,8 +267,8 @@ def view_image(ptr):
     nbytes = lib.anchor_image_nbytes(ptr)
     if nbytes == 0:
         return np.zeros(shape, dtype)
-    buf = (c_char * nbytes).from_address(lib.anchor_image_cdata(ptr))
-    return np.frombuffer(buf, dtype=dtype).reshape(shape)
+    raw = ctypes.cast(lib.anchor_image_cdata(ptr), POINTER(ctypes.c_uint8))
+    return np.ctypeslib.as_array(raw, (nbytes,)).view(dtype).reshape(shape)
 
 
 def copy_image(ptr):
