@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install what anchor needs on Debian 12 with apt-get, only what is missing.
 #   build:  compiler, CMake, libpng, libjpeg-turbo, cJSON, oneDNN, protobuf-c, ONNX's proto
-#   tests:  python3 with numpy (the shared toy predictor speaks the pipe protocol in Python)
+#   tests:  python3 with numpy (the shared toy predictor speaks the pipe protocol in Python);
+#           pytest, Pillow, venv, pip and setuptools for the Python package (python/)
 #   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch, onnx
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev
-      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy)
+      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy
+      python3-pytest python3-pil python3-venv python3-pip python3-setuptools)
 if [ "${1:-}" = "--tools" ]; then
   pkgs+=(python3-skimage python3-pil python3-torch python3-onnx python3-scipy)
 fi
