@@ -234,12 +234,12 @@ def image_from_array(a, what):
     """Copy a numpy array (H,W), (H,W,C) or (N,H,W,C) into a new anchor_image."""
     lib = load()
     a = np.ascontiguousarray(a)
-    code = DTYPE_OF_NUMPY.get(a.dtype.newbyteorder("=") if a.dtype.byteorder == ">" else a.dtype)
+    if not a.dtype.isnative:
+        a = a.astype(a.dtype.newbyteorder("="))
+    code = DTYPE_OF_NUMPY.get(a.dtype)
     if code is None:
         raise TypeError(f"{what}: dtype {a.dtype} is not supported (uint8, uint16, int32, int64, "
                         "float32 or float64)")
-    if a.dtype.byteorder == ">":
-        a = a.astype(a.dtype.newbyteorder("="))
     shape = a.shape
     if a.ndim == 2:
         shape = (1, shape[0], shape[1], 1)

@@ -215,7 +215,7 @@ class AnchorImage:
         native = getattr(self._predictor, "_anchor_predictor_handle", None)
         predict = self._predictor
 
-        def deliver(out, y, n, err):
+        def deliver(out, y, err):
             if not isinstance(y, np.ndarray):
                 y = np.asarray(y)
             if y.ndim == 1 and y.dtype.kind in "iub":
@@ -234,11 +234,11 @@ class AnchorImage:
         def callback(user, batch, out, err):
             try:
                 if raised:  # Ctrl-C landed in the log callback: stop at the next batch
-                    raise raised[0]
+                    return _lib.ERR_PREDICTOR
                 if native is not None:  # the built-in engine: through Python only to see Ctrl-C
                     return native(batch, out, err)
                 x = _lib.view_image(batch)
-                return deliver(out, predict(x), x.shape[0], err)
+                return deliver(out, predict(x), err)
             except BaseException as e:  # KeyboardInterrupt too: the library stops, we re-raise
                 raised.append(e)
                 if err:
