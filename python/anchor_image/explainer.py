@@ -114,8 +114,7 @@ class AnchorImage:
             images_background=self.images_background,
             segmentation_fn="custom" if self.custom_segmentation else segmentation_fn)
         for key, value in self.meta.items():  # alibi's Base exposes meta keys as attributes
-            if key != "params":
-                setattr(self, key, value)
+            setattr(self, key, value)
 
     # ---- the predictor -------------------------------------------------------------------
     @property
