@@ -21,9 +21,10 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/anchor DESTINATION ${CMAKE_INSTALL
         FILES_MATCHING PATTERN "*.h")
 
 # anchor.pc: the shared library by default; with --static the archive needs its
-# dependencies, the pkg-config ones by name and the rest as flags.
-set(ANCHOR_PC_REQUIRES_PRIVATE "libpng libjpeg libcjson zlib libcurl ${ANCHOR_PC_REQUIRES_ONNX}")
-set(ANCHOR_PC_LIBS_PRIVATE "${ANCHOR_PC_LIBS_ONNX} ${CMAKE_THREAD_LIBS_INIT} -lm")
+# dependencies, the pkg-config ones by name and the rest as flags (libcurl as -lcurl:
+# its own .pc would ask for the static archives of every TLS and HTTP/2 library it uses).
+set(ANCHOR_PC_REQUIRES_PRIVATE "libpng libjpeg libcjson zlib ${ANCHOR_PC_REQUIRES_ONNX}")
+set(ANCHOR_PC_LIBS_PRIVATE "${ANCHOR_PC_LIBS_ONNX} -lcurl ${CMAKE_THREAD_LIBS_INIT} -lm")
 string(STRIP "${ANCHOR_PC_REQUIRES_PRIVATE}" ANCHOR_PC_REQUIRES_PRIVATE)
 string(STRIP "${ANCHOR_PC_LIBS_PRIVATE}" ANCHOR_PC_LIBS_PRIVATE)
 string(REGEX REPLACE "  +" " " ANCHOR_PC_LIBS_PRIVATE "${ANCHOR_PC_LIBS_PRIVATE}")

@@ -3,12 +3,14 @@
 #   build:  compiler, CMake, libpng, libjpeg-turbo, cJSON, oneDNN, protobuf-c, ONNX's proto,
 #           libmicrohttpd and libcurl (anchor serve, remote predictors); curl for the serve tests
 #   tests:  python3 with numpy (the shared toy predictor speaks the pipe protocol in Python) and
-#           Pillow (the serve tests send photos as KServe clients do)
+#           Pillow (the serve tests send photos as KServe clients do); pytest, venv, pip and
+#           setuptools for the Python package (python/)
 #   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch, onnx, wrk
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev
       libmicrohttpd-dev libcurl4-openssl-dev curl
-      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy python3-pil)
+      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy python3-pil
+      python3-pytest python3-venv python3-pip python3-setuptools)
 if [ "${1:-}" = "--tools" ]; then
   pkgs+=(python3-skimage python3-pil python3-torch python3-onnx python3-scipy wrk)
 fi

@@ -20,6 +20,18 @@
 extern "C" {
 #endif
 
+/* numpy's legacy generator state, the fields of np.random.get_state(): ('MT19937', key, pos,
+ * has_gauss, cached_gaussian). alibi draws every random number from numpy's global
+ * generator, so a caller that shares that generator with other code (the Python package)
+ * passes its state in and puts the explanation's final state back. */
+#define ANCHOR_MT19937_WORDS 624
+typedef struct anchor_mt19937_state {
+    uint32_t key[ANCHOR_MT19937_WORDS];
+    int32_t pos;            /* 0..624: the next word to use; 624 regenerates the key first */
+    bool has_gauss;         /* carried through: the search draws no normals */
+    double cached_gaussian;
+} anchor_mt19937_state;
+
 /* Every parameter of alibi's AnchorImage.explain(), with alibi's defaults, plus the seed
  * (alibi's AnchorImage(seed=...)) and our own switches. */
 typedef struct anchor_explain_params {
@@ -45,6 +57,10 @@ typedef struct anchor_explain_params {
     void *log_user;
     bool verbose;              /* false: warnings only; true: also the LUCB/beam trace */
     int64_t verbose_every;     /* 1 */
+
+    /* NULL: start from np.random.seed(seed). Otherwise start from this state (seed is
+     * unused), e.g. np.random.get_state() taken just before alibi's explain() would run. */
+    const anchor_mt19937_state *rng_state;
 } anchor_explain_params;
 
 ANCHOR_API void anchor_explain_params_default(anchor_explain_params *p);
@@ -112,6 +128,9 @@ ANCHOR_API const anchor_image *anchor_explanation_examples(const anchor_explanat
  * the 1-image instance call), whatever the memo saved. */
 ANCHOR_API const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64_t *count);
 ANCHOR_API void anchor_explanation_stats(const anchor_explanation *e, anchor_explain_stats *stats);
+/* The generator's state when the search ended: where alibi leaves numpy's global
+ * generator after explain() (np.random.set_state() it to continue the caller's stream). */
+ANCHOR_API void anchor_explanation_rng_state(const anchor_explanation *e, anchor_mt19937_state *state);
 
 /* alibi's explanation.anchor: the anchor superpixels of `image`, contrast-stretched over
  * the whole image to 0..255 and truncated, everything else 0. Returned as uint8 H x W x C.

@@ -67,6 +67,8 @@ anchor_status anchor_explain_params_validate(const anchor_explain_params *p, anc
         BAD("max_anchor_size must be >= 0 (0 = the number of superpixels), got %lld", (long long)p->max_anchor_size);
     if (p->verbose_every <= 0)
         BAD("verbose_every must be >= 1, got %lld", (long long)p->verbose_every);
+    if (p->rng_state && (p->rng_state->pos < 0 || p->rng_state->pos > ANCHOR_MT19937_WORDS))
+        BAD("rng_state.pos must be in [0, %d], got %ld", ANCHOR_MT19937_WORDS, (long)p->rng_state->pos);
     /* Guards against sizes that overflow the arithmetic, far beyond any real use. */
     if (p->batch_size > (1LL << 31) || p->min_samples_start > (1LL << 31) || p->coverage_samples > (1LL << 31))
         BAD("batch_size, min_samples_start and coverage_samples must be below 2^31");
@@ -175,6 +177,11 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     e->stats.images_predicted = sampler.images_predicted;
     e->stats.model_calls = sampler.model_calls;
     e->stats.seconds_predictor = sampler.seconds_predictor;
+    /* np.random.seed() clears the cached normal; a given state keeps its own. */
+    memcpy(e->rng_after.key, sampler.rng.key, sizeof e->rng_after.key);
+    e->rng_after.pos = sampler.rng.pos;
+    e->rng_after.has_gauss = params->rng_state ? params->rng_state->has_gauss : false;
+    e->rng_after.cached_gaussian = params->rng_state ? params->rng_state->cached_gaussian : 0.0;
     ex_search_free(&search);
     ex_sampler_free(&sampler);
     e->stats.seconds_total = ex_now() - t0;
@@ -229,3 +236,4 @@ const int64_t *anchor_explanation_batch_sizes(const anchor_explanation *e, int64
 }
 
 void anchor_explanation_stats(const anchor_explanation *e, anchor_explain_stats *stats) { *stats = e->stats; }
+void anchor_explanation_rng_state(const anchor_explanation *e, anchor_mt19937_state *state) { *state = e->rng_after; }

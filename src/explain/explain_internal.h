@@ -17,6 +17,7 @@ struct anchor_explanation {
     int remapped;
     int64_t *batch_sizes, n_batches;
     anchor_explain_stats stats;
+    anchor_mt19937_state rng_after;
 };
 
 #endif

@@ -99,7 +99,12 @@ anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, co
     c->err = err;
     c->predictor = predictor;
     c->k = k;
-    np_mt_seed(&c->rng, p->seed);
+    if (p->rng_state) { /* continue a caller's generator, e.g. numpy's global one */
+        memcpy(c->rng.key, p->rng_state->key, sizeof c->rng.key);
+        c->rng.pos = p->rng_state->pos;
+    } else {
+        np_mt_seed(&c->rng, p->seed);
+    }
     c->prealloc = p->batch_size * p->binary_cache_size;
     c->alibi_capacity = c->prealloc;
     c->image = image;

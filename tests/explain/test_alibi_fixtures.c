@@ -99,6 +99,18 @@ typedef struct run_result {
     crc_log log;
 } run_result;
 
+/* np.random.get_state() right after np.random.seed(seed), with a cached normal that the
+ * search must carry through untouched. */
+static void seeded_state(anchor_mt19937_state *s, uint32_t seed)
+{
+    s->key[0] = seed;
+    for (uint32_t i = 1; i < ANCHOR_MT19937_WORDS; i++)
+        s->key[i] = 1812433253u * (s->key[i - 1] ^ (s->key[i - 1] >> 30)) + i;
+    s->pos = ANCHOR_MT19937_WORDS;
+    s->has_gauss = true;
+    s->cached_gaussian = -0.125;
+}
+
 static int run_case(const char *dir, int memoize, int answer_labels, run_result *r, const cJSON *params)
 {
     char path[4096];
@@ -144,6 +156,12 @@ static int run_case(const char *dir, int memoize, int answer_labels, run_result 
     p.cache_margin = (int64_t)num(ex, "cache_margin");
     p.epsilon_stop = num(ex, "epsilon_stop");
     p.memoize = memoize;
+    anchor_mt19937_state start;
+    if (memoize && !answer_labels) {
+        seeded_state(&start, p.seed);
+        p.seed = 12345; /* must be ignored */
+        p.rng_state = &start;
+    }
     const cJSON *pr = cJSON_GetObjectItemCaseSensitive(params, "predictor");
     memset(&r->log, 0, sizeof r->log);
     r->log.answer_labels = answer_labels;
@@ -179,16 +197,42 @@ static int run_case(const char *dir, int memoize, int answer_labels, run_result 
     return st ? -1 : 0;
 }
 
-/* Compare one run with expected.json; returns the number of mismatches. */
-static int compare(const char *name, const anchor_explanation *e, const cJSON *exp)
-{
-    int bad = 0;
 #define EXPECT(cond, ...)                         \
     do {                                          \
         CHECKF(cond, __VA_ARGS__);                \
         if (!(cond))                              \
             bad++;                                \
     } while (0)
+
+/* The generator's final state against rng_after.json; `given` = the run started from a
+ * state with a cached normal (seeded_state). */
+static int compare_rng(const char *name, const anchor_explanation *e, const cJSON *after, int given)
+{
+    int bad = 0;
+    anchor_mt19937_state s;
+    anchor_explanation_rng_state(e, &s);
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(after, "key");
+    EXPECT(cJSON_GetArraySize(key) == ANCHOR_MT19937_WORDS, "%s: rng_after.json key has %d words", name,
+           cJSON_GetArraySize(key));
+    int first = -1;
+    for (int i = 0; i < ANCHOR_MT19937_WORDS && i < cJSON_GetArraySize(key); i++)
+        if (s.key[i] != (uint32_t)cJSON_GetArrayItem(key, i)->valuedouble) {
+            first = i;
+            break;
+        }
+    EXPECT(first < 0, "%s: generator key differs from rng_after.json at word %d", name, first);
+    EXPECT(s.pos == (int32_t)num(after, "pos"), "%s: generator pos %d, alibi left %d", name, (int)s.pos,
+           (int)num(after, "pos"));
+    EXPECT(s.has_gauss == (given ? true : num(after, "has_gauss") != 0), "%s: has_gauss %d", name, s.has_gauss);
+    EXPECT(s.cached_gaussian == (given ? -0.125 : num(after, "cached_gaussian")), "%s: cached_gaussian %g", name,
+           s.cached_gaussian);
+    return bad;
+}
+
+/* Compare one run with expected.json; returns the number of mismatches. */
+static int compare(const char *name, const anchor_explanation *e, const cJSON *exp)
+{
+    int bad = 0;
     EXPECT(anchor_explanation_instance_label(e) == (int64_t)num(exp, "instance_label"), "%s: instance label %lld",
            name, (long long)anchor_explanation_instance_label(e));
     EXPECT(anchor_explanation_n_segments(e) == (int)num(exp, "K"), "%s: K", name);
@@ -239,14 +283,19 @@ static int test_case(const char *shared, const char *name)
     cJSON *params = load_json(path);
     snprintf(path, sizeof path, "%s/expected.json", dir);
     cJSON *exp = load_json(path);
-    CHECKF(params && exp, "%s: cannot read params.json / expected.json", name);
-    if (!params || !exp)
+    snprintf(path, sizeof path, "%s/rng_after.json", dir);
+    cJSON *after = load_json(path);
+    CHECKF(params && exp && after, "%s: cannot read params.json / expected.json / rng_after.json", name);
+    if (!params || !exp || !after) {
+        cJSON_Delete(params), cJSON_Delete(exp), cJSON_Delete(after);
         return 1;
+    }
     int bad = 0;
     run_result off, on;
     CHECKF(run_case(dir, 0, 0, &off, params) == 0, "%s: memo-off run", name);
     if (off.e) {
         bad += compare(name, off.e, exp);
+        bad += compare_rng(name, off.e, after, 0);
         /* CRCs: the memo-off batches are alibi's batches */
         const cJSON *calls = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(exp, "predictor"), "calls");
         int nc = cJSON_GetArraySize(calls), first_bad = -1;
@@ -265,6 +314,7 @@ static int test_case(const char *shared, const char *name)
     CHECKF(run_case(dir, 1, 0, &on, params) == 0, "%s: memo-on run", name);
     if (on.e) {
         bad += compare(name, on.e, exp);
+        bad += compare_rng(name, on.e, after, 1);
         CHECKF(on.anchor_png_diff == 0, "%s: anchor image differs from anchor.png in %d bytes", name,
                on.anchor_png_diff);
         bad += on.anchor_png_diff != 0;
@@ -284,8 +334,10 @@ static int test_case(const char *shared, const char *name)
     if (num(exp, "K") <= 15) {
         run_result lab;
         CHECKF(run_case(dir, 1, 1, &lab, params) == 0, "%s: labels run", name);
-        if (lab.e)
+        if (lab.e) {
             bad += compare(name, lab.e, exp);
+            bad += compare_rng(name, lab.e, after, 0);
+        }
         anchor_explanation_destroy(lab.e);
         free(lab.log.crc), free(lab.log.n);
     }
@@ -295,6 +347,7 @@ static int test_case(const char *shared, const char *name)
     free(off.log.crc), free(off.log.n), free(on.log.crc), free(on.log.n);
     cJSON_Delete(params);
     cJSON_Delete(exp);
+    cJSON_Delete(after);
     return bad;
 }
 
