@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -105,6 +106,7 @@ static void explain_one(run *r, int64_t i)
     res.file = anchor_batch_inputs_file(in, i);
     res.output = anchor_batch_inputs_name(in, i);
     res.class_index = -1;
+    res.precision = res.coverage = NAN;
     res.seconds = now_seconds() - t0;
     int *features = NULL;
     if (st) {

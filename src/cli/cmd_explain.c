@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "anchor/anchor.h"
@@ -20,9 +21,10 @@
 #include "anchor/onnx.h"
 #include "anchor/output.h"
 #include "cli/cli.h"
+#include "cli/cmd_explain.h"
 
 #define CMD "explain"
-#define MAX_LIST 256
+#define MAX_LIST CLI_EXPLAIN_MAX_LIST
 
 static void usage(FILE *out)
 {
@@ -79,20 +81,7 @@ static void usage(FILE *out)
             "Exit status: 0 done, 1 failure, 2 bad usage.\n");
 }
 
-typedef struct options {
-    const char *image, *outdir;
-    const char *resize, *resize_filter;
-    const char *segmentation, *segments;
-    const char *seg_args[MAX_LIST];
-    int n_seg_args;
-    const char *backgrounds[MAX_LIST];
-    int n_backgrounds;
-    const char *predict_cmd, *model, *preprocess;
-    int softmax;
-    double timeout;
-    int64_t max_batch;
-    anchor_explain_params params;
-} options;
+typedef cli_explain_options options;
 
 /* ---- flag values -------------------------------------------------------------------------- */
 
@@ -131,6 +120,10 @@ static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     anchor_explain_params_default(&o->params);
+    o->jobs = 1;
+    /* IMAGE arguments are gathered at the front of argv, as getopt permutes it: slot k is
+     * written only after argument k has been read */
+    o->inputs = (const char **)argv + 1;
     anchor_pipe_options po;
     anchor_pipe_options_default(&po);
     o->timeout = po.timeout_seconds;
@@ -143,11 +136,9 @@ static int parse_args(int argc, char **argv, options *o)
             return 1;
         }
         if (a[0] != '-' || !strcmp(a, "-")) {
-            if (o->image) {
-                cli_error(CMD, "one IMAGE only: got '%s' and '%s'", o->image, a);
-                return 2;
-            }
-            o->image = a;
+            if (!o->image)
+                o->image = a;
+            argv[1 + o->n_inputs++] = (char *)a;
             continue;
         }
         /* --flag=value or --flag value */
@@ -162,7 +153,8 @@ static int parse_args(int argc, char **argv, options *o)
             snprintf(flag, sizeof flag, "%s", a);
         }
         /* switches */
-        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax"};
+        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax",
+                                               "--recursive", "--force", "--quiet"};
         int is_switch = 0;
         for (size_t k = 0; k < sizeof switches / sizeof switches[0]; k++)
             is_switch |= !strcmp(flag, switches[k]);
@@ -177,6 +169,12 @@ static int parse_args(int argc, char **argv, options *o)
                 o->params.memoize = 0;
             else if (!strcmp(flag, "--verbose"))
                 o->params.verbose = 1;
+            else if (!strcmp(flag, "--recursive"))
+                o->batch = o->recursive = true;
+            else if (!strcmp(flag, "--force"))
+                o->batch = o->force = true;
+            else if (!strcmp(flag, "--quiet"))
+                o->batch = o->quiet = true;
             else
                 o->softmax = 1;
             continue;
@@ -186,7 +184,7 @@ static int parse_args(int argc, char **argv, options *o)
             "--background", "--predict-cmd", "--model", "--preprocess", "--predict-timeout", "--max-batch",
             "--threshold", "--p-sample", "--delta", "--tau", "--batch-size", "--coverage-samples", "--beam-size",
             "--max-anchor-size", "--min-samples-start", "--n-covered-ex", "--binary-cache-size", "--cache-margin",
-            "--epsilon-stop", "--seed"};
+            "--epsilon-stop", "--seed", "--jobs", "--shard", "--labels"};
         int known = 0;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= !strcmp(flag, valued[k]);
@@ -265,12 +263,22 @@ static int parse_args(int argc, char **argv, options *o)
             ok = parse_int(flag, val, 1, BIG, &p->binary_cache_size);
         else if (!strcmp(flag, "--cache-margin"))
             ok = parse_int(flag, val, 0, BIG, &p->cache_margin);
+        else if (!strcmp(flag, "--jobs"))
+            ok = parse_int(flag, val, 1, 256, &o->jobs), o->batch = true;
+        else if (!strcmp(flag, "--shard"))
+            o->shard = val, o->batch = true;
+        else if (!strcmp(flag, "--labels"))
+            o->class_names = val, o->batch = true;
         else if (!strcmp(flag, "--seed")) {
             ok = parse_int(flag, val, 0, UINT32_MAX, &iv);
             p->seed = (uint32_t)iv;
         }
         if (!ok)
             return 2;
+    }
+    for (int k = 0; k < o->n_inputs && !o->batch; k++) {
+        struct stat sb;
+        o->batch = k > 0 || o->inputs[k][0] == '@' || (stat(o->inputs[k], &sb) == 0 && S_ISDIR(sb.st_mode));
     }
     if (!o->image) {
         cli_error(CMD, "no IMAGE given (see anchor explain --help)");
@@ -353,7 +361,7 @@ static int is_npy(const char *path)
     return n == 6 && !memcmp(m, "\x93NUMPY", 6);
 }
 
-static anchor_status load_image(const options *o, anchor_image **out, anchor_error *err)
+anchor_status cli_explain_load_image(const options *o, anchor_image **out, anchor_error *err)
 {
     anchor_status st = anchor_image_load_any(out, o->image, ANCHOR_COLOR_ASIS, err);
     if (st)
@@ -395,7 +403,7 @@ static char *seg_kwargs_json(const options *o)
     return s;
 }
 
-static anchor_status make_segments(const options *o, const anchor_image *img, anchor_image **labels,
+anchor_status cli_explain_make_segments(const options *o, const anchor_image *img, anchor_image **labels,
                                    anchor_error *err)
 {
     anchor_status st;
@@ -427,7 +435,7 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
 }
 
 /* All --background files as one B x H x W x C batch matching the image. */
-static anchor_status load_backgrounds(const options *o, const anchor_image *img, anchor_image **out,
+anchor_status cli_explain_load_backgrounds(const options *o, const anchor_image *img, anchor_image **out,
                                       int64_t *count, anchor_error *err)
 {
     *out = NULL;
@@ -488,7 +496,7 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
 /* The built-in engine: loaded before the image, because with --model the image is
  * explained at the model's input size (resized like a photo unless --resize says
  * otherwise), so the superpixels are cut on what the model sees, as alibi users do. */
-static anchor_status load_model(const options *o, anchor_model **out, anchor_error *err)
+anchor_status cli_explain_load_model(const options *o, anchor_model **out, anchor_error *err)
 {
     anchor_onnx_options mo;
     anchor_onnx_options_default(&mo);
@@ -535,6 +543,26 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* What anchor_output_write records about the run besides the explanation. */
+void cli_explain_output_info(const options *o, int64_t n_bg, double seconds_run, char *segdesc, size_t segdesc_size,
+                             char **kwargs, anchor_output_info *info)
+{
+    anchor_output_info_default(info);
+    info->image_file = o->image;
+    if (o->segments)
+        snprintf(segdesc, segdesc_size, "labels:%s", o->segments);
+    else
+        snprintf(segdesc, segdesc_size, "%s", o->segmentation ? o->segmentation : "slic");
+    info->segmentation = segdesc;
+    *kwargs = o->segments ? NULL : seg_kwargs_json(o);
+    info->segmentation_kwargs = *kwargs;
+    info->predictor = o->predict_cmd ? o->predict_cmd : o->model;
+    info->backgrounds = o->backgrounds;
+    info->n_background_files = o->n_backgrounds;
+    info->n_backgrounds = n_bg;
+    info->seconds_run = seconds_run;
+}
+
 /* ---- the command ------------------------------------------------------------------------- */
 
 int cmd_explain(int argc, char **argv)
@@ -552,6 +580,8 @@ int cmd_explain(int argc, char **argv)
     o.params.log_user = NULL;
     if (failed(anchor_explain_params_validate(&o.params, &err), &err))
         return 2;
+    if (o.batch)
+        return cli_explain_batch(&o);
     if (o.resize) {
         int64_t w, h;
         if (!cli_parse_size(o.resize, &w, &h)) {
@@ -578,7 +608,7 @@ int cmd_explain(int argc, char **argv)
     char model_size[64];
     anchor_status st = ANCHOR_OK;
     if (o.model) {
-        st = load_model(&o, &model, &err);
+        st = cli_explain_load_model(&o, &model, &err);
         if (!st && !o.resize && anchor_model_input_height(model) > 0 && anchor_model_input_width(model) > 0) {
             snprintf(model_size, sizeof model_size, "%lldx%lld", (long long)anchor_model_input_width(model),
                      (long long)anchor_model_input_height(model));
@@ -586,11 +616,11 @@ int cmd_explain(int argc, char **argv)
         }
     }
     if (!st)
-        st = load_image(&o, &img, &err);
+        st = cli_explain_load_image(&o, &img, &err);
     if (!st)
-        st = make_segments(&o, img, &labels, &err);
+        st = cli_explain_make_segments(&o, img, &labels, &err);
     if (!st)
-        st = load_backgrounds(&o, img, &bg, &n_bg, &err);
+        st = cli_explain_load_backgrounds(&o, img, &bg, &n_bg, &err);
     if (!st)
         st = make_predictor(&o, img, &model, &pred, &err);
     if (!st)
@@ -602,21 +632,8 @@ int cmd_explain(int argc, char **argv)
     model = NULL;
     if (!st) {
         anchor_output_info info;
-        anchor_output_info_default(&info);
-        info.image_file = o.image;
         char segdesc[4200];
-        if (o.segments)
-            snprintf(segdesc, sizeof segdesc, "labels:%s", o.segments);
-        else
-            snprintf(segdesc, sizeof segdesc, "%s", o.segmentation ? o.segmentation : "slic");
-        info.segmentation = segdesc;
-        kwargs = o.segments ? NULL : seg_kwargs_json(&o);
-        info.segmentation_kwargs = kwargs;
-        info.predictor = o.predict_cmd ? o.predict_cmd : o.model;
-        info.backgrounds = o.backgrounds;
-        info.n_background_files = o.n_backgrounds;
-        info.n_backgrounds = n_bg;
-        info.seconds_run = now_seconds() - t0;
+        cli_explain_output_info(&o, n_bg, now_seconds() - t0, segdesc, sizeof segdesc, &kwargs, &info);
         st = anchor_output_write(o.outdir, e, img, &o.params, &info, &err);
     }
     if (st) {
