@@ -30,6 +30,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: anchor explain IMAGE (--predict-cmd CMD | --model M.onnx) -o OUTDIR [options]\n"
+            "       anchor explain IMAGE|FOLDER|@LIST... (--predict-cmd CMD | --model M.onnx) -o OUTDIR [batch options]\n"
             "\n"
             "Finds the anchor of the classifier's prediction on IMAGE: the superpixels that, kept while the\n"
             "rest of the image is perturbed, keep the prediction with high precision. Same search, same\n"
@@ -76,9 +77,23 @@ static void usage(FILE *out)
             "  --verbose                 print the search trace on stderr\n"
             "output\n"
             "  -o, --output OUTDIR       explanation.json, anchor.png, segments.npy, segments.png,\n"
-            "                            overlay.png, examples/ (written whole or not at all)\n"
+            "                            overlay.png, overlay_full.png (at the photo's own size, when resized),\n"
+            "                            examples/ (written whole or not at all)\n"
+            "batch (several IMAGEs, a FOLDER, an @LIST file of paths, or any flag below; docs/batch.md)\n"
+            "  OUTDIR/NAME/              one folder per image as above, NAME from its path relative to the\n"
+            "                            inputs' common folder ('/' as '__', no extension, -2.. on clashes);\n"
+            "                            OUTDIR/results.jsonl, results.csv and report.html for all of them\n"
+            "  --recursive               look into sub-folders of FOLDER\n"
+            "  --jobs N                  explain N images at once, sharing the classifier (1)\n"
+            "  --shard I/N | auto[/N]    take shard I (0-based) of N of the sorted images; auto reads\n"
+            "                            JOB_COMPLETION_INDEX (Kubernetes, with auto/N) or\n"
+            "                            SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT; join with anchor report\n"
+            "  --force                   redo images already explained (default: a rerun skips them)\n"
+            "  --labels FILE             class names for the results: one per line, or imagenet_class_index.json\n"
+            "  --quiet                   no progress (default: a bar on a terminal, else a line per image)\n"
             "\n"
-            "Exit status: 0 done, 1 failure, 2 bad usage.\n");
+            "Exit status: 0 done (batch: every image explained), 1 failure (batch: no image explained),\n"
+            "2 bad usage or bad input found before any work, 3 batch: some images failed (see results.jsonl).\n");
 }
 
 typedef cli_explain_options options;
@@ -361,8 +376,10 @@ static int is_npy(const char *path)
     return n == 6 && !memcmp(m, "\x93NUMPY", 6);
 }
 
-anchor_status cli_explain_load_image(const options *o, anchor_image **out, anchor_error *err)
+anchor_status cli_explain_load_image(const options *o, anchor_image **out, anchor_image **photo, anchor_error *err)
 {
+    if (photo)
+        *photo = NULL;
     anchor_status st = anchor_image_load_any(out, o->image, ANCHOR_COLOR_ASIS, err);
     if (st)
         return st;
@@ -374,6 +391,8 @@ anchor_status cli_explain_load_image(const options *o, anchor_image **out, ancho
     if (dt != ANCHOR_DTYPE_U8 && dt != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s is %s; the image must be uint8 or float32", o->image,
                                 anchor_dtype_name(dt));
+    if (photo && o->resize && (st = anchor_image_clone(photo, img, err)))
+        return st;
     return resize_if_asked(o, out, o->image, err);
 }
 
@@ -599,7 +618,7 @@ int cmd_explain(int argc, char **argv)
     }
 
     int rc = 1;
-    anchor_image *img = NULL, *labels = NULL, *bg = NULL;
+    anchor_image *img = NULL, *labels = NULL, *bg = NULL, *photo = NULL;
     anchor_predictor *pred = NULL;
     anchor_model *model = NULL;
     anchor_explanation *e = NULL;
@@ -616,7 +635,7 @@ int cmd_explain(int argc, char **argv)
         }
     }
     if (!st)
-        st = cli_explain_load_image(&o, &img, &err);
+        st = cli_explain_load_image(&o, &img, &photo, &err);
     if (!st)
         st = cli_explain_make_segments(&o, img, &labels, &err);
     if (!st)
@@ -634,6 +653,7 @@ int cmd_explain(int argc, char **argv)
         anchor_output_info info;
         char segdesc[4200];
         cli_explain_output_info(&o, n_bg, now_seconds() - t0, segdesc, sizeof segdesc, &kwargs, &info);
+        info.photo = photo;
         st = anchor_output_write(o.outdir, e, img, &o.params, &info, &err);
     }
     if (st) {
@@ -657,6 +677,7 @@ int cmd_explain(int argc, char **argv)
     free(kwargs);
     anchor_explanation_destroy(e);
     anchor_image_destroy(img);
+    anchor_image_destroy(photo);
     anchor_image_destroy(labels);
     anchor_image_destroy(bg);
     return rc;

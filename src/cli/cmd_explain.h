@@ -36,7 +36,9 @@ typedef struct cli_explain_options {
 
 /* One image's steps, for o->image (cmd_explain.c). */
 anchor_status cli_explain_load_model(const cli_explain_options *o, anchor_model **out, anchor_error *err);
-anchor_status cli_explain_load_image(const cli_explain_options *o, anchor_image **out, anchor_error *err);
+/* *photo (when photo is not NULL) receives the image as loaded, before --resize. */
+anchor_status cli_explain_load_image(const cli_explain_options *o, anchor_image **out, anchor_image **photo,
+                                     anchor_error *err);
 anchor_status cli_explain_make_segments(const cli_explain_options *o, const anchor_image *img,
                                         anchor_image **labels, anchor_error *err);
 anchor_status cli_explain_load_backgrounds(const cli_explain_options *o, const anchor_image *img,

@@ -46,11 +46,11 @@ static anchor_status explain_file(void *user, const char *file, const char *outd
     cli_explain_options o = *ctx->o;
     o.image = file;
     o.outdir = outdir;
-    anchor_image *img = NULL, *labels = NULL, *bg = NULL;
+    anchor_image *img = NULL, *labels = NULL, *bg = NULL, *photo = NULL;
     int64_t n_bg = 0;
     char *kwargs = NULL;
     *out = NULL;
-    anchor_status st = cli_explain_load_image(&o, &img, err);
+    anchor_status st = cli_explain_load_image(&o, &img, &photo, err);
     if (!st)
         st = cli_explain_make_segments(&o, img, &labels, err);
     if (!st)
@@ -61,6 +61,7 @@ static anchor_status explain_file(void *user, const char *file, const char *outd
         anchor_output_info info;
         char segdesc[4200];
         cli_explain_output_info(&o, n_bg, now_seconds() - t0, segdesc, sizeof segdesc, &kwargs, &info);
+        info.photo = photo;
         st = anchor_output_write(outdir, *out, img, &o.params, &info, err);
     }
     if (st) {
@@ -69,6 +70,7 @@ static anchor_status explain_file(void *user, const char *file, const char *outd
     }
     free(kwargs);
     anchor_image_destroy(img);
+    anchor_image_destroy(photo);
     anchor_image_destroy(labels);
     anchor_image_destroy(bg);
     return st;
