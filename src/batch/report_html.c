@@ -70,7 +70,7 @@ static void svg_bars(FILE *f, const char *title, const int64_t *counts, int n, c
     int64_t max = 1;
     for (int i = 0; i < n; i++)
         max = counts[i] > max ? counts[i] : max;
-    const int W = 320, H = 150, top = 22, bottom = 24, left = 6;
+    const int W = 320, H = 150, top = 30, bottom = 24, left = 6;
     double bw = (double)(W - 2 * left) / n;
     fprintf(f, "<figure class=\"chart\"><svg id=\"%s\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
                "role=\"img\" aria-label=\"", id, W, H, W, H);
@@ -164,7 +164,14 @@ static const char SCRIPT[] =
     "(p<=0||num(e,'precision')>=p);e.hidden=!ok;if(ok)n++;g.appendChild(e);});"
     "sh.textContent=n;}"
     "[fs,fc,fp,so].forEach(function(e){e.addEventListener('input',apply);e.addEventListener('change',apply);});"
-    "apply();document.body.setAttribute('data-ready','1');})();";
+    /* a link may preset the controls: report.html#status=ERROR&class=tabby&precision=0.9&sort=coverage */
+    "location.hash.replace(/^#/,'').split('&').forEach(function(kv){var p=kv.split('='),v=decodeURIComponent("
+    "p[1]||''),e={status:fs,'class':fc,precision:fp,sort:so}[p[0]];if(e)e.value=v;});"
+    "apply();document.body.setAttribute('data-ready','1');"
+    /* pictures that failed to load (not lazy ones still waiting), for whoever checks the page */
+    "window.addEventListener('load',function(){var b=0;Array.prototype.forEach.call(document.images,"
+    "function(i){if(i.complete&&!i.naturalWidth)b++;});document.body.setAttribute('data-broken-images',b);});"
+    "})();";
 
 typedef struct count {
     const char *key;
