@@ -132,12 +132,13 @@ static void explain_one(run *r, int64_t i)
         res.images_predicted = s.images_predicted;
     }
     pthread_mutex_lock(&r->lock);
-    anchor_error rec_err;
     anc_record_free(&r->recs[i]);
-    if (anc_record_copy(&r->recs[i], &res, &rec_err) == ANCHOR_OK && !r->fatal) {
-        anchor_status ast = append_line(r, &res, &r->fatal_err);
+    if (!r->fatal) {
+        anchor_status ast = anc_record_copy(&r->recs[i], &res, &r->fatal_err);
+        if (!ast)
+            ast = append_line(r, &res, &r->fatal_err);
         if (ast)
-            r->fatal = ast;
+            r->fatal = ast; /* no more images: the results could not be kept */
     }
     r->prog.done++;
     if (st)
@@ -147,7 +148,7 @@ static void explain_one(run *r, int64_t i)
     r->prog.seconds = now_seconds() - r->t0;
     r->prog.path = res.path;
     r->prog.result = &r->recs[i].r;
-    if (r->p->progress)
+    if (r->p->progress && !r->fatal)
         r->p->progress(r->p->progress_user, &r->prog);
     pthread_mutex_unlock(&r->lock);
     free(features);
