@@ -76,7 +76,7 @@ after=$(results_core "$work/out/results.jsonl")
 rm -rf "$work/out2"
 "$bin" explain "$P" --recursive --predict-cmd "$predict" -o "$work/out2" --quiet &
 pid=$!
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do
   [ -s "$work/out2/results.jsonl" ] && break
   sleep 0.05
 done
