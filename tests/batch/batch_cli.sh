@@ -16,6 +16,16 @@ n=$(grep -c '^\[[0-9]/6\] ' "$work/stderr")
 [ "$n" -eq 6 ] && ok || bad "want 6 progress lines, got $n: $(cat "$work/stderr")"
 grep -q '6 images: 5 explained (0 from an earlier run), 1 failed' "$work/stdout" && ok || bad "summary: $(cat "$work/stdout")"
 
+# on a terminal (a pty from util-linux's script): a bar with done/total, rate, ETA, current image
+if command -v script >/dev/null; then
+  printf '%s\n' "$P/dog.png" "$P/sub/owl.png" >"$work/two.txt"
+  script -qc "'$bin' explain @'$work/two.txt' --predict-cmd '$predict' -o '$work/tty'" /dev/null >"$work/tty.log" 2>&1
+  tr '\r' '\n' <"$work/tty.log" | grep -Eq '^\[#{24}\] 2/2 [0-9.]+ img/s ETA 0:00  0 failed' && ok ||
+    bad "no progress bar on a terminal: $(cat -v "$work/tty.log")"
+  tr '\r' '\n' <"$work/tty.log" | grep -Eq '^\[#{12}-{12}\] 1/2 .*(dog|sub/owl)\.png' && ok ||
+    bad "the bar does not name the current image: $(cat -v "$work/tty.log")"
+fi
+
 # names from relative paths, collision-safe (cat.npy and cat.png share a stem)
 for d in cat cat-2 dog sub__cat sub__owl; do
   [ -f "$work/out/$d/explanation.json" ] && ok || bad "no $d/explanation.json"
