@@ -112,7 +112,7 @@ typedef struct anchor_batch_summary {
     double seconds;
 } anchor_batch_summary;
 
-/* Run the batch into `outdir` (created if absent; its parent must exist). Results are
+/* Run the batch into `outdir` (created, with its parents, if absent). Results are
  * appended to results.jsonl (flushed to disk) as each image ends, so a killed run loses
  * only the images in flight; at the end results.jsonl is rewritten in list order, and
  * results.csv and report.html are written. A failing image is recorded as ERROR with its
