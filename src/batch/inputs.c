@@ -322,7 +322,7 @@ anchor_status anchor_batch_inputs_create(anchor_batch_inputs **out, const char *
                 in->items[k++] = in->items[i];
         }
         in->n = k;
-        st = relative_paths(in, err);
+        st = k ? relative_paths(in, err) : anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "no images given");
     }
     if (!st) {
         qsort(in->items, (size_t)in->n, sizeof *in->items, cmp_rel);

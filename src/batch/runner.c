@@ -235,7 +235,8 @@ anchor_status anchor_batch_run(const anchor_batch_inputs *in, const char *outdir
     if ((st = anc_records_read(jsonl, &prev, &n_prev, err)))
         goto done;
     r.prog.total = n;
-    qsort(prev, (size_t)n_prev, sizeof *prev, cmp_rec);
+    if (n_prev > 1)
+        qsort(prev, (size_t)n_prev, sizeof *prev, cmp_rec);
     for (int64_t i = 0; i < n; i++) {
         anc_record key = {.path = (char *)anchor_batch_inputs_relative(in, i)};
         const anc_record *old = n_prev ? bsearch(&key, prev, (size_t)n_prev, sizeof *prev, cmp_rec) : NULL;
@@ -376,7 +377,8 @@ anchor_status anchor_batch_merge(const char *const *dirs, int n_dirs, const char
         st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     int64_t k = 0;
     if (!st) {
-        qsort(all, (size_t)n, sizeof *all, cmp_ordered);
+        if (n > 1)
+            qsort(all, (size_t)n, sizeof *all, cmp_ordered);
         for (int64_t i = 0; i < n; i++) {
             anc_record *last = k ? &merged[k - 1] : NULL;
             if (!last || strcmp(last->path, all[i].rec.path)) {
