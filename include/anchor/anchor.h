@@ -15,5 +15,6 @@
 #include "anchor/output.h"
 #include "anchor/onnx.h"
 #include "anchor/remote.h"
+#include "anchor/batch.h"
 
 #endif

@@ -9,6 +9,7 @@ int cmd_segment(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_serve(int argc, char **argv); /* cmd_serve.c, on src/serve */
+int cmd_report(int argc, char **argv);
 
 /* Print "anchor <command>: <message>" on stderr. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -12,19 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <anchor/anchor.h>
 
 #include "cli.h"
+#include "cmd_explain.h"
 
 #define CMD "explain"
-#define MAX_LIST 256
+#define MAX_LIST CLI_EXPLAIN_MAX_LIST
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: anchor explain IMAGE (--predict-cmd CMD | --model M.onnx) -o OUTDIR [options]\n"
+            "       anchor explain IMAGE|FOLDER|@LIST... (--predict-cmd CMD | --model M.onnx) -o OUTDIR [batch options]\n"
             "\n"
             "Finds the anchor of the classifier's prediction on IMAGE: the superpixels that, kept while the\n"
             "rest of the image is perturbed, keep the prediction with high precision. Same search, same\n"
@@ -75,25 +78,26 @@ static void usage(FILE *out)
             "  --verbose                 print the search trace on stderr\n"
             "output\n"
             "  -o, --output OUTDIR       explanation.json, anchor.png, segments.npy, segments.png,\n"
-            "                            overlay.png, examples/ (written whole or not at all)\n"
+            "                            overlay.png, overlay_full.png (at the photo's own size, when resized),\n"
+            "                            examples/ (written whole or not at all)\n"
+            "batch (several IMAGEs, a FOLDER, an @LIST file of paths, or any flag below; docs/batch.md)\n"
+            "  OUTDIR/NAME/              one folder per image as above, NAME from its path relative to the\n"
+            "                            inputs' common folder ('/' as '__', no extension, -2.. on clashes);\n"
+            "                            OUTDIR/results.jsonl, results.csv and report.html for all of them\n"
+            "  --recursive               look into sub-folders of FOLDER\n"
+            "  --jobs N                  explain N images at once, sharing the classifier (1)\n"
+            "  --shard I/N | auto[/N]    take shard I (0-based) of N of the sorted images; auto reads\n"
+            "                            JOB_COMPLETION_INDEX (Kubernetes, with auto/N) or\n"
+            "                            SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT; join with anchor report\n"
+            "  --force                   redo images already explained (default: a rerun skips them)\n"
+            "  --labels FILE             class names for the results: one per line, or imagenet_class_index.json\n"
+            "  --quiet                   no progress (default: a bar on a terminal, else a line per image)\n"
             "\n"
-            "Exit status: 0 done, 1 failure, 2 bad usage.\n");
+            "Exit status: 0 done (batch: every image explained), 1 failure (batch: no image explained),\n"
+            "2 bad usage or bad input found before any work, 3 batch: some images failed (see results.jsonl).\n");
 }
 
-typedef struct options {
-    const char *image, *outdir;
-    const char *resize, *resize_filter;
-    const char *segmentation, *segments;
-    const char *seg_args[MAX_LIST];
-    int n_seg_args;
-    const char *backgrounds[MAX_LIST];
-    int n_backgrounds;
-    const char *predict_cmd, *model, *preprocess, *predictor_url, *predictor_protocol;
-    bool softmax;
-    double timeout;
-    int64_t max_batch;
-    anchor_explain_params params;
-} options;
+typedef cli_explain_options options;
 
 /* ---- flag values -------------------------------------------------------------------------- */
 
@@ -132,6 +136,10 @@ static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     anchor_explain_params_default(&o->params);
+    o->jobs = 1;
+    /* IMAGE arguments are gathered at the front of argv, as getopt permutes it: slot k is
+     * written only after argument k has been read */
+    o->inputs = (const char **)argv + 1;
     anchor_pipe_options po;
     anchor_pipe_options_default(&po);
     o->timeout = po.timeout_seconds;
@@ -144,11 +152,9 @@ static int parse_args(int argc, char **argv, options *o)
             return 1;
         }
         if (a[0] != '-' || !strcmp(a, "-")) {
-            if (o->image) {
-                cli_error(CMD, "one IMAGE only: got '%s' and '%s'", o->image, a);
-                return 2;
-            }
-            o->image = a;
+            if (!o->image)
+                o->image = a;
+            argv[1 + o->n_inputs++] = (char *)a;
             continue;
         }
         /* --flag=value or --flag value */
@@ -163,7 +169,8 @@ static int parse_args(int argc, char **argv, options *o)
             snprintf(flag, sizeof flag, "%s", a);
         }
         /* switches */
-        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax"};
+        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax",
+                                               "--recursive", "--force", "--quiet"};
         int is_switch = 0;
         for (size_t k = 0; k < sizeof switches / sizeof switches[0]; k++)
             is_switch |= !strcmp(flag, switches[k]);
@@ -178,6 +185,12 @@ static int parse_args(int argc, char **argv, options *o)
                 o->params.memoize = false;
             else if (!strcmp(flag, "--verbose"))
                 o->params.verbose = true;
+            else if (!strcmp(flag, "--recursive"))
+                o->batch = o->recursive = true;
+            else if (!strcmp(flag, "--force"))
+                o->batch = o->force = true;
+            else if (!strcmp(flag, "--quiet"))
+                o->batch = o->quiet = true;
             else
                 o->softmax = true;
             continue;
@@ -187,7 +200,7 @@ static int parse_args(int argc, char **argv, options *o)
             "--background", "--predict-cmd", "--predictor-url", "--predictor-protocol", "--model", "--preprocess", "--predict-timeout", "--max-batch",
             "--threshold", "--p-sample", "--delta", "--tau", "--batch-size", "--coverage-samples", "--beam-size",
             "--max-anchor-size", "--min-samples-start", "--n-covered-ex", "--binary-cache-size", "--cache-margin",
-            "--epsilon-stop", "--seed"};
+            "--epsilon-stop", "--seed", "--jobs", "--shard", "--labels"};
         int known = 0;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= !strcmp(flag, valued[k]);
@@ -270,12 +283,22 @@ static int parse_args(int argc, char **argv, options *o)
             ok = parse_int(flag, val, 1, BIG, &p->binary_cache_size);
         else if (!strcmp(flag, "--cache-margin"))
             ok = parse_int(flag, val, 0, BIG, &p->cache_margin);
+        else if (!strcmp(flag, "--jobs"))
+            ok = parse_int(flag, val, 1, 256, &o->jobs), o->batch = true;
+        else if (!strcmp(flag, "--shard"))
+            o->shard = val, o->batch = true;
+        else if (!strcmp(flag, "--labels"))
+            o->class_names = val, o->batch = true;
         else if (!strcmp(flag, "--seed")) {
             ok = parse_int(flag, val, 0, UINT32_MAX, &iv);
             p->seed = (uint32_t)iv;
         }
         if (!ok)
             return 2;
+    }
+    for (int k = 0; k < o->n_inputs && !o->batch; k++) {
+        struct stat sb;
+        o->batch = k > 0 || o->inputs[k][0] == '@' || (stat(o->inputs[k], &sb) == 0 && S_ISDIR(sb.st_mode));
     }
     if (!o->image) {
         cli_error(CMD, "no IMAGE given (see anchor explain --help)");
@@ -356,8 +379,10 @@ static int is_npy(const char *path)
     return n == 6 && !memcmp(m, "\x93NUMPY", 6);
 }
 
-static anchor_status load_image(const options *o, anchor_image **out, anchor_error *err)
+anchor_status cli_explain_load_image(const options *o, anchor_image **out, anchor_image **photo, anchor_error *err)
 {
+    if (photo)
+        *photo = NULL;
     anchor_status st = anchor_image_load_any(o->image, ANCHOR_COLOR_ASIS, out, err);
     if (st)
         return st;
@@ -369,11 +394,13 @@ static anchor_status load_image(const options *o, anchor_image **out, anchor_err
     if (dt != ANCHOR_DTYPE_U8 && dt != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s is %s; the image must be uint8 or float32", o->image,
                                 anchor_dtype_name(dt));
+    if (photo && o->resize && (st = anchor_image_clone(img, photo, err)))
+        return st;
     return resize_if_asked(o, out, o->image, err);
 }
 
 /* The label map, and for a segmenter the kwargs it ran with as alibi records them. */
-static anchor_status make_segments(const options *o, const anchor_image *img, anchor_image **labels, char **kwargs,
+anchor_status cli_explain_make_segments(const options *o, const anchor_image *img, anchor_image **labels, char **kwargs,
                                    anchor_error *err)
 {
     anchor_status st;
@@ -407,7 +434,7 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
 }
 
 /* All --background files as one B x H x W x C batch matching the image. */
-static anchor_status load_backgrounds(const options *o, const anchor_image *img, anchor_image **out,
+anchor_status cli_explain_load_backgrounds(const options *o, const anchor_image *img, anchor_image **out,
                                       int64_t *count, anchor_error *err)
 {
     *out = NULL;
@@ -458,7 +485,7 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
 /* The built-in engine: loaded before the image, because with --model the image is
  * explained at the model's input size (resized like a photo unless --resize says
  * otherwise), so the superpixels are cut on what the model sees, as alibi users do. */
-static anchor_status load_model(const options *o, anchor_model **out, anchor_error *err)
+anchor_status cli_explain_load_model(const options *o, anchor_model **out, anchor_error *err)
 {
     anchor_onnx_options mo;
     anchor_onnx_options_default(&mo);
@@ -516,6 +543,25 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* What anchor_output_write records about the run besides the explanation. */
+void cli_explain_output_info(const options *o, int64_t n_bg, double seconds_run, char *segdesc, size_t segdesc_size,
+                             const char *kwargs, anchor_output_info *info)
+{
+    anchor_output_info_default(info);
+    info->image_file = o->image;
+    if (o->segments)
+        snprintf(segdesc, segdesc_size, "labels:%s", o->segments);
+    else
+        snprintf(segdesc, segdesc_size, "%s", o->segmentation ? o->segmentation : "slic");
+    info->segmentation = segdesc;
+    info->segmentation_kwargs = kwargs;
+    info->predictor = o->predict_cmd ? o->predict_cmd : o->model ? o->model : o->predictor_url;
+    info->backgrounds = o->backgrounds;
+    info->n_background_files = o->n_backgrounds;
+    info->n_backgrounds = n_bg;
+    info->seconds_run = seconds_run;
+}
+
 /* ---- the command ------------------------------------------------------------------------- */
 
 int cmd_explain(int argc, char **argv)
@@ -533,6 +579,8 @@ int cmd_explain(int argc, char **argv)
     o.params.log_user = NULL;
     if (failed(anchor_explain_params_validate(&o.params, &err), &err))
         return 2;
+    if (o.batch)
+        return cli_explain_batch(&o);
     if (o.resize) {
         int64_t w, h;
         if (!cli_parse_size(o.resize, &w, &h)) {
@@ -550,7 +598,7 @@ int cmd_explain(int argc, char **argv)
     }
 
     int rc = 1;
-    anchor_image *img = NULL, *labels = NULL, *bg = NULL;
+    anchor_image *img = NULL, *labels = NULL, *bg = NULL, *photo = NULL;
     anchor_predictor *pred = NULL;
     anchor_model *model = NULL;
     anchor_explanation *e = NULL;
@@ -559,7 +607,7 @@ int cmd_explain(int argc, char **argv)
     char model_size[64];
     anchor_status st = ANCHOR_OK;
     if (o.model) {
-        st = load_model(&o, &model, &err);
+        st = cli_explain_load_model(&o, &model, &err);
         if (!st && !o.resize && anchor_model_input_height(model) > 0 && anchor_model_input_width(model) > 0) {
             snprintf(model_size, sizeof model_size, "%lldx%lld", (long long)anchor_model_input_width(model),
                      (long long)anchor_model_input_height(model));
@@ -567,11 +615,11 @@ int cmd_explain(int argc, char **argv)
         }
     }
     if (!st)
-        st = load_image(&o, &img, &err);
+        st = cli_explain_load_image(&o, &img, &photo, &err);
     if (!st)
-        st = make_segments(&o, img, &labels, &kwargs, &err);
+        st = cli_explain_make_segments(&o, img, &labels, &kwargs, &err);
     if (!st)
-        st = load_backgrounds(&o, img, &bg, &n_bg, &err);
+        st = cli_explain_load_backgrounds(&o, img, &bg, &n_bg, &err);
     if (!st)
         st = make_predictor(&o, img, &model, &pred, &err);
     if (!st)
@@ -584,20 +632,9 @@ int cmd_explain(int argc, char **argv)
     model = NULL;
     if (!st) {
         anchor_output_info info;
-        anchor_output_info_default(&info);
-        info.image_file = o.image;
         char segdesc[4200];
-        if (o.segments)
-            snprintf(segdesc, sizeof segdesc, "labels:%s", o.segments);
-        else
-            snprintf(segdesc, sizeof segdesc, "%s", o.segmentation ? o.segmentation : "slic");
-        info.segmentation = segdesc;
-        info.segmentation_kwargs = kwargs;
-        info.predictor = o.predict_cmd ? o.predict_cmd : o.model ? o.model : o.predictor_url;
-        info.backgrounds = o.backgrounds;
-        info.n_background_files = o.n_backgrounds;
-        info.n_backgrounds = n_bg;
-        info.seconds_run = now_seconds() - t0;
+        cli_explain_output_info(&o, n_bg, now_seconds() - t0, segdesc, sizeof segdesc, kwargs, &info);
+        info.photo = photo;
         st = anchor_output_write(o.outdir, e, img, &o.params, &info, &err);
     }
     if (st) {
@@ -621,6 +658,7 @@ int cmd_explain(int argc, char **argv)
     free(kwargs);
     anchor_explanation_destroy(e);
     anchor_image_destroy(img);
+    anchor_image_destroy(photo);
     anchor_image_destroy(labels);
     anchor_image_destroy(bg);
     return rc;

@@ -67,7 +67,7 @@ static int is_ours(const char *name, int in_examples)
         return (!strncmp(name, "covered_true_", 13) || !strncmp(name, "covered_false_", 14)) &&
                strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".png");
     static const char *const known[] = {"explanation.json", "anchor.png", "segments.npy", "segments.png",
-                                        "overlay.png", "examples"};
+                                        "overlay.png", "overlay_full.png", "examples"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(name, known[i]))
             return 1;
@@ -194,6 +194,29 @@ static cJSON *json_params(const anchor_explain_params *p, const anchor_image *im
     if (info->predictor)
         cJSON_AddStringToObject(o, "predictor", info->predictor);
     return o;
+}
+
+/* The overlay on the photo as it was before resizing: each photo pixel takes the label of
+ * the explained image's pixel whose area holds its centre. */
+static anchor_status save_overlay_full(writer *w, const anchor_image *photo, const anchor_image *seg,
+                                       const int *feature, int n)
+{
+    anchor_image *big = NULL, *pic = NULL;
+    anchor_status st = anchor_image_create(1, photo->h, photo->w, 1, ANCHOR_DTYPE_I32, &big, w->err);
+    if (st)
+        return st;
+    const int32_t *src = seg->data;
+    int32_t *dst = big->data;
+    for (int64_t y = 0; y < photo->h; y++) {
+        int64_t sy = (2 * y + 1) * seg->h / (2 * photo->h);
+        for (int64_t x = 0; x < photo->w; x++)
+            dst[y * photo->w + x] = src[sy * seg->w + (2 * x + 1) * seg->w / (2 * photo->w)];
+    }
+    if (!(st = anchor_render_overlay(photo, big, feature, n, &pic, w->err)))
+        st = save_png(w, pic, "overlay_full.png");
+    anchor_image_destroy(pic);
+    anchor_image_destroy(big);
+    return st;
 }
 
 /* ---- the explanation as JSON ------------------------------------------------------------
@@ -418,6 +441,8 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
         st = save_png(w, pic, "overlay.png");
     anchor_image_destroy(pic);
     pic = NULL;
+    if (!st && info->photo && (info->photo->h != image->h || info->photo->w != image->w))
+        st = save_overlay_full(w, info->photo, seg, feature, n);
     if (!st && mkdir(in_tmp(w, "examples"), 0777) != 0)
         st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot create: %s", w->path, strerror(errno));
     free(feature);
