@@ -18,6 +18,23 @@
 extern "C" {
 #endif
 
+/* Upper bounds of the count parameters: far above any real use (alibi's defaults are 100,
+ * 10000, 1, 100, 10, 10000, 1000), low enough that a typo cannot make a run that never
+ * ends or exhausts memory. anchor_explain_params_validate names the bound it enforces. */
+#define ANCHOR_MAX_BATCH_SIZE 100000
+#define ANCHOR_MAX_COVERAGE_SAMPLES 1000000
+#define ANCHOR_MAX_BEAM_SIZE 1000
+#define ANCHOR_MAX_MIN_SAMPLES_START 1000000
+#define ANCHOR_MAX_N_COVERED_EX 1000
+#define ANCHOR_MAX_BINARY_CACHE_SIZE 10000000
+#define ANCHOR_MAX_CACHE_MARGIN 10000000
+/* What one explanation may hold in memory besides the images: the sample cache (one bit
+ * per superpixel per sample, plus its label and background) is refused beyond this many
+ * bytes, with a message; the memo stops remembering new samples beyond ANCHOR_MEMO_MAX
+ * (later repeats are sent to the model again: same answers, more model calls). */
+#define ANCHOR_SAMPLE_CACHE_MAX_BYTES ((int64_t)1 << 31)
+#define ANCHOR_MEMO_MAX ((int64_t)1 << 22)
+
 /* Every parameter of alibi's AnchorImage.explain(), with alibi's defaults, plus the seed
  * (alibi's AnchorImage(seed=...)) and our own switches. */
 typedef struct anchor_explain_params {

@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "anchor/anchor.h"
 #include "anchor/explain.h"
 #include "anchor/onnx.h"
 #include "anchor/output.h"
 #include "cli/cli.h"
+#include "core/file.h"
+#include "image/image_internal.h"
 
 #define CMD "explain"
 #define MAX_LIST 256
@@ -89,6 +92,7 @@ typedef struct options {
     int n_backgrounds;
     const char *predict_cmd, *model, *preprocess;
     int softmax;
+    int resize_for_model; /* o->resize is the model's input size, not a --resize */
     double timeout;
     int64_t max_batch;
     anchor_explain_params params;
@@ -135,7 +139,6 @@ static int parse_args(int argc, char **argv, options *o)
     anchor_pipe_options_default(&po);
     o->timeout = po.timeout_seconds;
     o->max_batch = po.max_batch;
-    const int64_t BIG = INT64_C(1) << 40;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -235,7 +238,7 @@ static int parse_args(int argc, char **argv, options *o)
                 return 2;
             }
         } else if (!strcmp(flag, "--max-batch"))
-            ok = parse_int(flag, val, 0, BIG, &o->max_batch);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_BATCH_SIZE, &o->max_batch);
         else if (!strcmp(flag, "--threshold"))
             ok = parse_double(flag, val, &p->threshold);
         else if (!strcmp(flag, "--p-sample"))
@@ -247,24 +250,24 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(flag, "--epsilon-stop"))
             ok = parse_double(flag, val, &p->epsilon_stop);
         else if (!strcmp(flag, "--batch-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->batch_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BATCH_SIZE, &p->batch_size);
         else if (!strcmp(flag, "--coverage-samples"))
-            ok = parse_int(flag, val, 1, BIG, &p->coverage_samples);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_COVERAGE_SAMPLES, &p->coverage_samples);
         else if (!strcmp(flag, "--beam-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->beam_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BEAM_SIZE, &p->beam_size);
         else if (!strcmp(flag, "--max-anchor-size")) {
             if (!strcmp(val, "none") || !strcmp(val, "None"))
                 p->max_anchor_size = 0;
             else
-                ok = parse_int(flag, val, 1, BIG, &p->max_anchor_size);
+                ok = parse_int(flag, val, 1, ANCHOR_MAX_SEGMENTS, &p->max_anchor_size);
         } else if (!strcmp(flag, "--min-samples-start"))
-            ok = parse_int(flag, val, 1, BIG, &p->min_samples_start);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_MIN_SAMPLES_START, &p->min_samples_start);
         else if (!strcmp(flag, "--n-covered-ex"))
-            ok = parse_int(flag, val, 0, BIG, &p->n_covered_ex);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_N_COVERED_EX, &p->n_covered_ex);
         else if (!strcmp(flag, "--binary-cache-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->binary_cache_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BINARY_CACHE_SIZE, &p->binary_cache_size);
         else if (!strcmp(flag, "--cache-margin"))
-            ok = parse_int(flag, val, 0, BIG, &p->cache_margin);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_CACHE_MARGIN, &p->cache_margin);
         else if (!strcmp(flag, "--seed")) {
             ok = parse_int(flag, val, 0, UINT32_MAX, &iv);
             p->seed = (uint32_t)iv;
@@ -331,6 +334,13 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
         return anchor_error_prefix(err, "--resize-filter");
     if (anchor_image_width(*img) == w && anchor_image_height(*img) == h)
         return ANCHOR_OK; /* Pillow returns an identical copy */
+    if (anchor_image_dtype(*img) != ANCHOR_DTYPE_U8 && o->resize_for_model)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "%s is a %lld x %lld %s array, but %s takes %lld x %lld (H x W) and only uint8 images "
+                                "are resized: give a %s array of that size",
+                                what, (long long)anchor_image_height(*img), (long long)anchor_image_width(*img),
+                                anchor_dtype_name(anchor_image_dtype(*img)), o->model, (long long)h, (long long)w,
+                                anchor_dtype_name(anchor_image_dtype(*img)));
     if (anchor_image_dtype(*img) != ANCHOR_DTYPE_U8)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "--resize: %s is %s; only uint8 images are resized",
                                 what, anchor_dtype_name(anchor_image_dtype(*img)));
@@ -342,14 +352,17 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
     return ANCHOR_OK;
 }
 
+/* Sniffed through the regular-file check, so a FIFO given as a background never blocks;
+ * anything unreadable falls through to the photo loader, which names the problem. */
 static int is_npy(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char m[6] = {0};
-    if (!f)
+    int fd;
+    anchor_error ignored;
+    if (anc_file_open_regular(path, &fd, NULL, (size_t)ANCHOR_MAX_BYTES + 4096, &ignored))
         return 0;
-    size_t n = fread(m, 1, 6, f);
-    fclose(f);
+    unsigned char m[6] = {0};
+    ssize_t n = read(fd, m, 6);
+    close(fd);
     return n == 6 && !memcmp(m, "\x93NUMPY", 6);
 }
 
@@ -366,6 +379,8 @@ static anchor_status load_image(const options *o, anchor_image **out, anchor_err
     if (dt != ANCHOR_DTYPE_U8 && dt != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s is %s; the image must be uint8 or float32", o->image,
                                 anchor_dtype_name(dt));
+    if ((st = anc_image_check_finite(img, o->image, err))) /* before any segmenter or model sees it */
+        return st;
     return resize_if_asked(o, out, o->image, err);
 }
 
@@ -417,8 +432,7 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
         char key[128];
         const char *eq = strchr(o->seg_args[k], '=');
         snprintf(key, sizeof key, "%.*s", (int)(eq - o->seg_args[k]), o->seg_args[k]);
-        if ((st = anchor_segmenter_set(s, key, eq + 1, err)))
-            anchor_error_prefix(err, "--seg-arg %s", o->seg_args[k]);
+        st = anchor_segmenter_set(s, key, eq + 1, err); /* its message names --seg-arg KEY=VALUE */
     }
     if (!st && (st = anchor_segmenter_run(s, img, labels, err)))
         anchor_error_prefix(err, "segmenting %s", o->image);
@@ -449,6 +463,8 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
             if (!st)
                 st = resize_if_asked(o, &parts[k], f, err);
         }
+        if (!st)
+            st = anc_image_check_finite(parts[k], f, err);
         if (st)
             break;
         anchor_image *b = parts[k];
@@ -583,6 +599,7 @@ int cmd_explain(int argc, char **argv)
             snprintf(model_size, sizeof model_size, "%lldx%lld", (long long)anchor_model_input_width(model),
                      (long long)anchor_model_input_height(model));
             o.resize = model_size;
+            o.resize_for_model = 1;
         }
     }
     if (!st)
