@@ -35,6 +35,18 @@ extern "C" {
 #define ANCHOR_SAMPLE_CACHE_MAX_BYTES ((int64_t)1 << 31)
 #define ANCHOR_MEMO_MAX ((int64_t)1 << 22)
 
+/* Where a running explanation is, for a progress display: reported just before each call
+ * to the model (so a slow or hung model shows as "waiting") and just after it. */
+typedef struct anchor_explain_progress {
+    int64_t predictor_calls;  /* model calls made so far (after the memo), incl. the one under way */
+    int64_t images_predicted; /* images sent to the model so far */
+    int64_t images_sampled;   /* images the search asked about (before the memo) */
+    int64_t batch_images;     /* images in the call under way (0 once it returned) */
+    int anchor_size;          /* size of the anchors being tried now (0 before the search) */
+    int n_segments;           /* K */
+    double seconds;           /* since anchor_explain started */
+} anchor_explain_progress;
+
 /* Every parameter of alibi's AnchorImage.explain(), with alibi's defaults, plus the seed
  * (alibi's AnchorImage(seed=...)) and our own switches. */
 typedef struct anchor_explain_params {
@@ -60,6 +72,10 @@ typedef struct anchor_explain_params {
     void *log_user;
     int verbose;               /* 0: warnings only; 1: also the LUCB/beam trace */
     int64_t verbose_every;     /* 1 */
+    /* Optional progress report (see anchor_explain_progress); NULL = none. Called on the
+     * caller's thread; it must not call back into the explainer. */
+    void (*progress)(void *user, const anchor_explain_progress *progress);
+    void *progress_user;
 } anchor_explain_params;
 
 void anchor_explain_params_default(anchor_explain_params *p);

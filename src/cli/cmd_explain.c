@@ -52,7 +52,9 @@ static void usage(FILE *out)
             "classifier\n"
             "  --predict-cmd CMD         a program speaking the .npy pipe protocol, started once by\n"
             "                            /bin/sh -c CMD\n"
-            "  --predict-timeout S       seconds per request (default 300)\n"
+            "  --predict-timeout S       seconds a request may take before the program is stopped (default\n"
+            "                            300: a batch of 100 images through a big model on a CPU can take\n"
+            "                            minutes; lower it to catch a hung program sooner)\n"
             "  --max-batch N             split requests larger than N images (default: never)\n"
             "  --model M.onnx            the built-in ONNX engine instead\n"
             "  --preprocess P            for --model: raw (default), raw-bgr, inception, caffe, torch\n"
@@ -75,11 +77,24 @@ static void usage(FILE *out)
             "  --seed N                  alibi's AnchorImage(seed=N) (0)\n"
             "  --no-memo                 send repeated perturbations to the model again\n"
             "  --verbose                 print the search trace on stderr\n"
+            "  --progress                a one-line status on stderr (model calls, images predicted, anchor\n"
+            "                            size, time) even when stderr is not a terminal; on a terminal it\n"
+            "                            is always shown\n"
             "output\n"
             "  -o, --output OUTDIR       explanation.json, anchor.png, segments.npy, segments.png,\n"
             "                            overlay.png, examples/ (written whole or not at all)\n"
             "\n"
-            "Exit status: 0 done, 1 failure, 2 bad usage.\n");
+            "limits\n"
+            "  counts: --batch-size <= %d, --coverage-samples <= %d, --beam-size <= %d,\n"
+            "  --min-samples-start <= %d, --n-covered-ex <= %d, --binary-cache-size <= %d.\n"
+            "  memory: the sample cache (one bit per superpixel per sample) holds at most %lld MiB, else\n"
+            "  the run stops with a message; the memo remembers at most %lld distinct samples, beyond\n"
+            "  which repeats are sent to the model again (same answers, more calls).\n"
+            "\n"
+            "Exit status: 0 done, 1 failure, 2 bad usage.\n",
+            ANCHOR_MAX_BATCH_SIZE, ANCHOR_MAX_COVERAGE_SAMPLES, ANCHOR_MAX_BEAM_SIZE, ANCHOR_MAX_MIN_SAMPLES_START,
+            ANCHOR_MAX_N_COVERED_EX, ANCHOR_MAX_BINARY_CACHE_SIZE, (long long)(ANCHOR_SAMPLE_CACHE_MAX_BYTES >> 20),
+            (long long)ANCHOR_MEMO_MAX);
 }
 
 typedef struct options {
@@ -93,6 +108,7 @@ typedef struct options {
     const char *predict_cmd, *model, *preprocess;
     int softmax;
     int resize_for_model; /* o->resize is the model's input size, not a --resize */
+    int progress;
     double timeout;
     int64_t max_batch;
     anchor_explain_params params;
@@ -165,7 +181,7 @@ static int parse_args(int argc, char **argv, options *o)
             snprintf(flag, sizeof flag, "%s", a);
         }
         /* switches */
-        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax"};
+        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax", "--progress"};
         int is_switch = 0;
         for (size_t k = 0; k < sizeof switches / sizeof switches[0]; k++)
             is_switch |= !strcmp(flag, switches[k]);
@@ -180,6 +196,8 @@ static int parse_args(int argc, char **argv, options *o)
                 o->params.memoize = 0;
             else if (!strcmp(flag, "--verbose"))
                 o->params.verbose = 1;
+            else if (!strcmp(flag, "--progress"))
+                o->progress = 1;
             else
                 o->softmax = 1;
             continue;
@@ -538,9 +556,42 @@ static anchor_status make_predictor(const options *o, const anchor_image *img, a
     return st;
 }
 
+/* The status line: rewritten in place on a terminal; with --progress elsewhere, one line
+ * per second at most (a log file gets no carriage returns). */
+typedef struct status_line {
+    int tty, shown;
+    double last;
+} status_line;
+
+static void status_clear(status_line *s)
+{
+    if (s->tty && s->shown)
+        fputs("\r\033[K", stderr);
+    s->shown = 0;
+}
+
+static void show_progress(void *user, const anchor_explain_progress *p)
+{
+    status_line *s = user;
+    if (!s->tty && p->seconds - s->last < 1.0 && s->last > 0)
+        return;
+    s->last = p->seconds;
+    char size[32] = "first call";
+    if (p->anchor_size > 0)
+        snprintf(size, sizeof size, "anchor size %d of %d", p->anchor_size, p->n_segments);
+    char now[64] = "";
+    if (p->batch_images > 0)
+        snprintf(now, sizeof now, " | waiting for the model (%lld images)", (long long)p->batch_images);
+    fprintf(stderr, "%sexplain: %s | %lld model calls | %lld images predicted (%lld sampled) | %.1f s%s%s",
+            s->tty ? "\r" : "", size, (long long)p->predictor_calls, (long long)p->images_predicted,
+            (long long)p->images_sampled, p->seconds, now, s->tty ? "\033[K" : "\n");
+    fflush(stderr);
+    s->shown = 1;
+}
+
 static void log_line(void *user, const char *line)
 {
-    (void)user;
+    status_clear(user);
     fprintf(stderr, "%s\n", line);
 }
 
@@ -564,8 +615,13 @@ int cmd_explain(int argc, char **argv)
         return 2;
     anchor_error err;
     anchor_error_clear(&err);
+    status_line status = {isatty(STDERR_FILENO), 0, 0};
     o.params.log = log_line; /* warnings always; the trace with --verbose */
-    o.params.log_user = NULL;
+    o.params.log_user = &status;
+    if (status.tty || o.progress) {
+        o.params.progress = show_progress;
+        o.params.progress_user = &status;
+    }
     if (failed(anchor_explain_params_validate(&o.params, &err), &err))
         return 2;
     if (o.resize) {
@@ -612,6 +668,7 @@ int cmd_explain(int argc, char **argv)
         st = make_predictor(&o, img, &model, &pred, &err);
     if (!st)
         st = anchor_explain(img, labels, bg, pred, &o.params, &e, &err);
+    status_clear(&status);
     /* stop the classifier program before writing: its exit is part of a clean run */
     anchor_predictor_destroy(pred);
     pred = NULL;

@@ -652,6 +652,7 @@ anchor_status ex_anchor_beam(ex_ctx *c, anchor_explanation *e)
     double best_cov = -1;
     while (size <= max_size) {
         int64_t n_c;
+        c->current_size = (int)size;
         free(cands);
         cands = NULL;
         if ((st = propose(c, empty, beam_all + beam_off[size - 1], beam_off[size] - beam_off[size - 1], size, &cands, &n_c)))

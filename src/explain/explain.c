@@ -206,6 +206,7 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     c.p = params;
     c.err = err;
     c.predictor = predictor;
+    c.t0 = t0;
     anchor_explanation *e = calloc(1, sizeof *e);
     if (!e)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");

@@ -98,6 +98,8 @@ typedef struct ex_ctx {
     int64_t *batch_sizes, n_batches, cap_batches;
     int64_t images_sampled, images_predicted, model_calls;
     double seconds_predictor;
+    double t0;                 /* anchor_explain's start, for progress */
+    int current_size;          /* anchor size being tried, for progress */
 } ex_ctx;
 
 struct anchor_explanation {

@@ -255,14 +255,25 @@ static anchor_status record_batch(ex_ctx *c, int64_t n)
 }
 
 /* Run the predictor on n images held in c->scratch. */
+static void report_progress(const ex_ctx *c, int64_t batch_images)
+{
+    if (!c->p->progress)
+        return;
+    anchor_explain_progress pr = {c->model_calls, c->images_predicted, c->images_sampled, batch_images,
+                                  c->current_size, c->k, ex_now() - c->t0};
+    c->p->progress(c->p->progress_user, &pr);
+}
+
 static anchor_status call_predictor(ex_ctx *c, int64_t n)
 {
     struct anchor_image view = {n, c->h, c->w, c->c, c->dtype, c->scratch};
+    c->model_calls++;
+    c->images_predicted += n;
+    report_progress(c, n);
     double t0 = ex_now();
     anchor_status st = anchor_predictor_predict(c->predictor, &view, c->prediction, c->err);
     c->seconds_predictor += ex_now() - t0;
-    c->model_calls++;
-    c->images_predicted += n;
+    report_progress(c, 0);
     if (st)
         return anchor_error_prefix(c->err, "predictor call %lld (a batch of %lld images)",
                                    (long long)c->model_calls, (long long)n);
