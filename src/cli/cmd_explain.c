@@ -441,7 +441,12 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
                                     "label map %s is %lld x %lld (H x W) but the image is %lld x %lld", o->segments,
                                     (long long)anchor_image_height(*labels), (long long)anchor_image_width(*labels),
                                     (long long)anchor_image_height(img), (long long)anchor_image_width(img));
-        return ANCHOR_OK;
+        /* the explainer's own check, early and naming the file (too many labels, ...) */
+        anchor_image *norm = NULL;
+        int k = 0, changed = 0;
+        st = anchor_labels_normalize(*labels, &norm, &k, &changed, err);
+        anchor_image_destroy(norm);
+        return st ? anchor_error_prefix(err, "%s", o->segments) : ANCHOR_OK;
     }
     anchor_segmenter *s;
     if ((st = anchor_segmenter_create(&s, o->segmentation ? o->segmentation : "slic", err)))

@@ -58,6 +58,7 @@ extern char **environ;
 #define STDERR_RING 16384      /* bytes of the program's stderr we remember */
 #define STDERR_TAIL_BYTES 2048 /* at most this much of it in a message ... */
 #define STDERR_TAIL_LINES 20   /* ... and at most this many lines */
+#define STDERR_PREFIX_ROOM 192 /* message bytes kept free for callers' prefixes */
 #define EXIT_GRACE_SECONDS 5.0 /* destroy: time to exit after EOF before SIGTERM */
 #define TERM_GRACE_SECONDS 1.0 /* time between SIGTERM and SIGKILL */
 #define GROUP_GONE_SECONDS 1.0 /* after SIGKILL: time for the group's last members to vanish */
@@ -214,7 +215,10 @@ static anchor_status pipe_fail(pipe_predictor *p, anchor_error *err, anchor_stat
     drain_stderr(p);
     if (p->ring_len > 0) {
         static const char lead[] = "; its stderr ends: ";
+        /* leave room for the prefixes callers add ("predictor call 3 (a batch of 100
+         * images): "), which cut the end of a full message, and the end is the error */
         size_t room = sizeof msg - (size_t)n;
+        room = room > STDERR_PREFIX_ROOM + sizeof lead + 16 ? room - STDERR_PREFIX_ROOM : room;
         if (room > sizeof lead + 16) {
             memcpy(msg + n, lead, sizeof lead - 1);
             stderr_tail(p, msg + n + sizeof lead - 1, room - (sizeof lead - 1));
