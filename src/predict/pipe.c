@@ -51,6 +51,7 @@
 #include "core/grow.h"
 #include "image/image_internal.h"
 #include "image/npy.h"
+#include "predict/pipe_answer.h"
 #include "predict/predictor_internal.h"
 
 extern char **environ;
@@ -459,15 +460,10 @@ static anchor_status pump_reader(void *ctx, void *buf, size_t n, anchor_error *e
 
 /* ---- one request --------------------------------------------------------------------------- */
 
-typedef struct answer {
-    int is_labels;
-    int64_t n, classes;
-} answer;
-
-
 /* Send images [first, first+count) of batch; append the answer at row `first` of p->scores
  * or p->labels. */
-static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64_t first, int64_t count, answer *a,
+static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64_t first, int64_t count,
+                             anc_pipe_answer *a,
                              anchor_error *err)
 {
     size_t image_bytes = anchor_image_nbytes(batch) / (size_t)batch->n;
@@ -502,34 +498,8 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
                                                            "print diagnostics to stderr)"
                                                          : "");
     }
-    if (h.ndim == 2 && (h.dtype == ANCHOR_DTYPE_F32 || h.dtype == ANCHOR_DTYPE_F64) && !h.is_bool) {
-        a->is_labels = 0;
-        a->classes = h.shape[1];
-    } else if (h.ndim == 1 && (h.dtype == ANCHOR_DTYPE_I64 || h.dtype == ANCHOR_DTYPE_I32 ||
-                               h.dtype == ANCHOR_DTYPE_U8 || h.dtype == ANCHOR_DTYPE_U16)) {
-        a->is_labels = 1;
-        a->classes = 0;
-    } else {
-        char shp[96] = "(";
-        for (int i = 0; i < h.ndim; i++)
-            snprintf(shp + strlen(shp), sizeof shp - strlen(shp), "%lld%s", (long long)h.shape[i],
-                     h.ndim == 1 ? "," : (i + 1 < h.ndim ? ", " : ""));
-        strncat(shp, ")", sizeof shp - strlen(shp) - 1);
-        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered request %lld with an array of dtype %s and shape %s; expected (%lld, L) "
-                         "float32/float64 scores or (%lld,) integer labels",
-                         p->command, (long long)p->requests, h.is_bool ? "bool" : anchor_dtype_name(h.dtype), shp,
-                         (long long)count, (long long)count);
-    }
-    a->n = h.shape[0];
-    if (a->n != count)
-        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered %lld rows to request %lld of %lld images", p->command,
-                         (long long)a->n, (long long)p->requests, (long long)count);
-    if (!a->is_labels && a->classes < 1)
-        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered request %lld with scores for 0 classes", p->command,
-                         (long long)p->requests);
+    if ((st = anc_pipe_answer_check(&h, count, p->requests, a, &sub)))
+        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1, "predictor program `%s` %s", p->command, sub.message);
     if (!anchor_grow((void **)&p->data, &p->data_cap, h.nbytes ? (int64_t)h.nbytes : 1, 1, 1024))
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for a %zu-byte answer", h.nbytes);
     if ((st = pump(p, p->data, h.nbytes, err)))
@@ -542,45 +512,16 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
                          (long long)p->requests);
     }
     /* copy out, widened, with the checks that need the values */
-    size_t rows_before = (size_t)first;
-    if (!a->is_labels) {
-        size_t total = (size_t)(first + count) * (size_t)a->classes;
-        if (!anchor_grow((void **)&p->scores, &p->scores_cap, total ? (int64_t)total : 1, sizeof(double), 1024))
-            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for scores");
-        double *dst = p->scores + rows_before * (size_t)a->classes;
-        for (int64_t i = 0; i < h.count; i++) {
-            double v;
-            if (h.dtype == ANCHOR_DTYPE_F64)
-                memcpy(&v, p->data + 8 * i, 8);
-            else {
-                float f;
-                memcpy(&f, p->data + 4 * i, 4);
-                v = f;
-            }
-            if (!isfinite(v))
-                return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 0,
-                                 "predictor program `%s` answered a non-finite score (%g) for image %lld, class %lld "
-                                 "of request %lld",
-                                 p->command, v, (long long)(i / a->classes), (long long)(i % a->classes),
-                                 (long long)p->requests);
-            dst[i] = v;
-        }
-    } else {
-        size_t total = (size_t)(first + count);
-        if (!anchor_grow((void **)&p->labels, &p->labels_cap, total ? (int64_t)total : 1, sizeof(int64_t), 1024))
-            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for labels");
-        int64_t *dst = p->labels + rows_before;
-        for (int64_t i = 0; i < h.count; i++) {
-            int64_t v;
-            switch (h.dtype) {
-            case ANCHOR_DTYPE_I64: memcpy(&v, p->data + 8 * i, 8); break;
-            case ANCHOR_DTYPE_I32: { int32_t t; memcpy(&t, p->data + 4 * i, 4); v = t; break; }
-            case ANCHOR_DTYPE_U16: { uint16_t t; memcpy(&t, p->data + 2 * i, 2); v = t; break; }
-            default: v = p->data[i]; break;
-            }
-            dst[i] = v;
-        }
-    }
+    size_t rows = (size_t)(first + count);
+    if (!a->is_labels &&
+        !anchor_grow((void **)&p->scores, &p->scores_cap, (int64_t)(rows * (size_t)a->classes), sizeof(double), 1024))
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for scores");
+    if (a->is_labels && !anchor_grow((void **)&p->labels, &p->labels_cap, (int64_t)rows, sizeof(int64_t), 1024))
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for labels");
+    double *scores = a->is_labels ? NULL : p->scores + (size_t)first * (size_t)a->classes;
+    int64_t *labels = a->is_labels ? p->labels + first : NULL;
+    if ((st = anc_pipe_answer_convert(&h, p->data, a, p->requests, scores, labels, &sub)))
+        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 0, "predictor program `%s` %s", p->command, sub.message);
     return ANCHOR_OK;
 }
 
@@ -608,10 +549,10 @@ static anchor_status pipe_predict(void *user, const anchor_image *batch, anchor_
     int64_t step = p->opt.max_batch > 0 ? p->opt.max_batch : batch->n;
     if (step < 1)
         step = 1;
-    answer first_answer = {0, 0, 0};
+    anc_pipe_answer first_answer = {0, 0, 0};
     for (int64_t at = 0; at < batch->n && st == ANCHOR_OK; at += step) {
         int64_t count = batch->n - at < step ? batch->n - at : step;
-        answer a = {0, 0, 0};
+        anc_pipe_answer a = {0, 0, 0};
         st = request(p, batch, at, count, &a, err);
         if (st)
             break;

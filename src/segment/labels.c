@@ -15,6 +15,7 @@
 #include "image/image_internal.h"
 #include "image/npy.h"
 #include "image/photo.h"
+#include "segment/labels_internal.h"
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -87,23 +88,18 @@ anchor_status anchor_labels_normalize(const anchor_image *labels, anchor_image *
     return ANCHOR_OK;
 }
 
-anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor_error *err)
+anchor_status anc_labels_decode(anchor_image **labels, const unsigned char *bytes, size_t size, const char *path,
+                                anchor_error *err)
 {
     *labels = NULL;
-    /* read once and sniff the bytes: standard input cannot be opened twice */
-    unsigned char *bytes = NULL;
-    size_t size = 0;
-    anchor_status st = anchor_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
-    if (st)
-        return st;
     static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    anchor_status st;
     if (size >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0)
         st = anc_npy_decode_image(labels, bytes, size, path, err);
     else if (size >= 8 && memcmp(bytes, png_sig, 8) == 0)
         st = anchor_png_decode_raw(labels, bytes, size, path, err);
     else
         st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: a label map must be a .npy or a gray PNG", path);
-    free(bytes);
     if (st)
         return st;
     anchor_image *m = *labels;
@@ -114,5 +110,19 @@ anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor
         anchor_image_destroy(m);
         *labels = NULL;
     }
+    return st;
+}
+
+anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor_error *err)
+{
+    /* read once and sniff the bytes: standard input cannot be opened twice */
+    *labels = NULL;
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    anchor_status st = anchor_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
+    if (st)
+        return st;
+    st = anc_labels_decode(labels, bytes, size, path, err);
+    free(bytes);
     return st;
 }
