@@ -2,16 +2,20 @@
 #   make demo   - install what is missing, build, and run the main job
 #   make check  - install what is missing, build, and pass the whole test suite
 #                 (a plain build, then the same suite under ASan + UBSan)
+#   make fuzz FUZZ_SECONDS=N - build the libFuzzer targets with clang (build-fuzz) and run
+#                 each for N seconds (fuzz/run.sh)
 MAKEFLAGS  += --no-print-directory
 BUILD      ?= build
 BUILD_SAN  ?= build-sanitize
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 SHARED     ?= $(abspath ../shared)
 ANCHOR_IMAGE ?= $(SHARED)/images/chelsea.png
 ANCHOR_MODEL ?= $(SHARED)/models/squeezenet1.1_fp32_from_winml_fp16.onnx
 DEMO_OUT   ?= demo-out
 
-.PHONY: all deps build check check-fast check-sanitize demo bench clean
+.PHONY: all deps build check check-fast check-sanitize demo bench fuzz clean
 
 all: build
 
@@ -32,6 +36,11 @@ check-sanitize: deps
 
 check: check-fast check-sanitize
 
+fuzz: deps
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANCHOR_FUZZ=ON -DANCHOR_SHARED_DIR=$(SHARED) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $$(cd fuzz && ls fuzz_*.c | sed 's/\.c$$//')
+	@bash fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
 demo: build
 	@bash scripts/demo.sh "$(BUILD)/anchor" "$(ANCHOR_IMAGE)" "$(ANCHOR_MODEL)" "$(DEMO_OUT)"
 
@@ -39,4 +48,4 @@ bench: build
 	@bash bench/run.sh "$(BUILD)/anchor" "$(SHARED)"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(DEMO_OUT)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ) $(DEMO_OUT)
