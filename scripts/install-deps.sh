@@ -2,10 +2,13 @@
 # Install what anchor needs on Debian 12 with apt-get, only what is missing.
 #   build:  compiler, CMake, libpng, libjpeg-turbo, cJSON, oneDNN, protobuf-c, ONNX's proto
 #   tests:  python3 with numpy (the shared toy predictor speaks the pipe protocol in Python)
+#   fuzz:   clang with libFuzzer (libclang-rt-14-dev) and clang's OpenMP (libomp-14-dev, for
+#           the ONNX engine in the clang build); bc and procps for the kill test
 #   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch, onnx
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev
-      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy)
+      libdnnl-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3 python3-numpy
+      clang libclang-rt-14-dev libomp-14-dev bc procps)
 if [ "${1:-}" = "--tools" ]; then
   pkgs+=(python3-skimage python3-pil python3-torch python3-onnx python3-scipy)
 fi
