@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every fuzz target of a build (fuzz/CMakeLists.txt) for SECONDS each, one job each,
+# Run every fuzz target of a build (fuzz/CMakeLists.txt) for SECONDS each, in one process each,
 # one after the other:  bash fuzz/run.sh BUILD_DIR SECONDS [TARGET...]
 # Seed corpora are made here from tests/fixtures (never committed): photos for the image
 # decoder (behind the mode byte the target reads first), .npy files for .npy and label
@@ -58,7 +58,7 @@ for t in "${targets[@]}"; do
   make_seeds "$t" "$seeds/$t"
   mkdir -p "$corpus/$t"
   log=$build/fuzz-$t.log
-  "$build/fuzz/$t" -max_total_time="$seconds" -jobs=1 -workers=1 -print_final_stats=1 -rss_limit_mb=4096 \
+  "$build/fuzz/$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 \
     -artifact_prefix="$crash/$t-" "$corpus/$t" "$seeds/$t" >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
