@@ -301,7 +301,12 @@ static void stop_group(pipe_predictor *p)
         double left = end - now_seconds();
         if (left <= 0)
             break;
-        wait_child(p, left < 0.02 ? left : 0.02);
+        if (p->pid > 0) {
+            wait_child(p, left < 0.02 ? left : 0.02);
+        } else { /* only the leader can be waited for; poll the rest */
+            struct timespec ts = {0, 10000000L};
+            nanosleep(&ts, NULL);
+        }
         gone = p->pid <= 0 && !group_exists(g);
     }
     if (gone) {
