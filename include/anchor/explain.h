@@ -26,7 +26,7 @@ extern "C" {
 #define ANCHOR_MAX_BEAM_SIZE 1000
 #define ANCHOR_MAX_MIN_SAMPLES_START 1000000
 #define ANCHOR_MAX_N_COVERED_EX 1000
-#define ANCHOR_MAX_BINARY_CACHE_SIZE 10000000
+#define ANCHOR_MAX_BINARY_CACHE_SIZE 1000000000 /* only a capacity: nothing is allocated up front */
 #define ANCHOR_MAX_CACHE_MARGIN 10000000
 /* What one explanation may hold in memory besides the images: the sample cache (one bit
  * per superpixel per sample, plus its label and background) is refused beyond this many

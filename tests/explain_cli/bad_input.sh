@@ -175,7 +175,7 @@ flags_table() {
 2 | --coverage-samples: 'many' is not an integer | $img $seg --predict-cmd "$P ok $token" --coverage-samples many $out
 2 | --min-samples-start: 99999999999 is out of range | $img $seg --predict-cmd "$P ok $token" --min-samples-start 99999999999 $out
 2 | --n-covered-ex: 1001 is out of range [0, 1000] | $img $seg --predict-cmd "$P ok $token" --n-covered-ex 1001 $out
-2 | --binary-cache-size: 10000001 is out of range | $img $seg --predict-cmd "$P ok $token" --binary-cache-size 10000001 $out
+2 | --binary-cache-size: 1000000001 is out of range | $img $seg --predict-cmd "$P ok $token" --binary-cache-size 1000000001 $out
 2 | --cache-margin: -5 is out of range | $img $seg --predict-cmd "$P ok $token" --cache-margin -5 $out
 2 | --max-anchor-size: 70000 is out of range [1, 65536] | $img $seg --predict-cmd "$P ok $token" --max-anchor-size 70000 $out
 2 | --max-batch: -1 is out of range | $img $seg --predict-cmd "$P ok $token" --max-batch -1 $out
