@@ -79,6 +79,11 @@ ANCHOR_API size_t anchor_image_nbytes(const anchor_image *image);
 ANCHOR_API void *anchor_image_data(anchor_image *image);
 ANCHOR_API const void *anchor_image_cdata(const anchor_image *image);
 
+/* Fail when a float image holds NaN or an infinity, naming `what` and the first such
+ * value's place; integer images always pass. Models, segmenters and the sampler's
+ * statistics all assume finite pixels, so every entry point checks before any work. */
+ANCHOR_API anchor_status anchor_image_check_finite(const anchor_image *image, const char *what, anchor_error *err);
+
 /* ---- Photos (PNG via libpng, JPEG via libjpeg-turbo) ----------------------------------
  * Decoding follows Pillow 9.4 so that pixels equal what an alibi user gets from
  * PIL.Image.open(path).convert(mode) (tested value for value on every PNG colour type

@@ -11,9 +11,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <anchor/anchor.h>
 
@@ -49,7 +51,9 @@ static void usage(FILE *out)
             "classifier\n"
             "  --predict-cmd CMD         a program speaking the .npy pipe protocol, started once by\n"
             "                            /bin/sh -c CMD\n"
-            "  --predict-timeout S       seconds per request (default 300)\n"
+            "  --predict-timeout S       seconds a request may take before the program is stopped (default\n"
+            "                            300: a batch of 100 images through a big model on a CPU can take\n"
+            "                            minutes; lower it to catch a hung program sooner)\n"
             "  --max-batch N             split requests larger than N images (default: never)\n"
             "  --model M.onnx            the built-in ONNX engine instead\n"
             "  --predictor-url URL       a model server instead (KServe v1 .../v1/models/NAME:predict or\n"
@@ -76,6 +80,9 @@ static void usage(FILE *out)
             "  --seed N                  alibi's AnchorImage(seed=N) (0)\n"
             "  --no-memo                 send repeated perturbations to the model again\n"
             "  --verbose                 print the search trace on stderr\n"
+            "  --progress                a one-line status on stderr (model calls, images predicted, anchor\n"
+            "                            size, time) even when stderr is not a terminal; on a terminal it\n"
+            "                            is always shown\n"
             "output\n"
             "  -o, --output OUTDIR       explanation.json, anchor.png, segments.npy, segments.png,\n"
             "                            overlay.png, overlay_full.png (at the photo's own size, when resized),\n"
@@ -93,8 +100,18 @@ static void usage(FILE *out)
             "  --labels FILE             class names for the results: one per line, or imagenet_class_index.json\n"
             "  --quiet                   no progress (default: a bar on a terminal, else a line per image)\n"
             "\n"
+            "limits\n"
+            "  counts: --batch-size <= %d, --coverage-samples <= %d, --beam-size <= %d,\n"
+            "  --min-samples-start <= %d, --n-covered-ex <= %d, --binary-cache-size <= %d.\n"
+            "  memory: the sample cache (one bit per superpixel per sample) holds at most %lld MiB, else\n"
+            "  the run stops with a message; the memo remembers at most %lld distinct samples, beyond\n"
+            "  which repeats are sent to the model again (same answers, more calls).\n"
+            "\n"
             "Exit status: 0 done (batch: every image explained), 1 failure (batch: no image explained),\n"
-            "2 bad usage or bad input found before any work, 3 batch: some images failed (see results.jsonl).\n");
+            "2 bad usage or bad input found before any work, 3 batch: some images failed (see results.jsonl).\n",
+            ANCHOR_MAX_BATCH_SIZE, ANCHOR_MAX_COVERAGE_SAMPLES, ANCHOR_MAX_BEAM_SIZE, ANCHOR_MAX_MIN_SAMPLES_START,
+            ANCHOR_MAX_N_COVERED_EX, ANCHOR_MAX_BINARY_CACHE_SIZE, (long long)(ANCHOR_SAMPLE_CACHE_MAX_BYTES >> 20),
+            (long long)ANCHOR_MEMO_MAX);
 }
 
 typedef cli_explain_options options;
@@ -144,7 +161,6 @@ static int parse_args(int argc, char **argv, options *o)
     anchor_pipe_options_default(&po);
     o->timeout = po.timeout_seconds;
     o->max_batch = po.max_batch;
-    const int64_t BIG = INT64_C(1) << 40;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -170,7 +186,7 @@ static int parse_args(int argc, char **argv, options *o)
         }
         /* switches */
         static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax",
-                                               "--recursive", "--force", "--quiet"};
+                                               "--recursive", "--force", "--quiet", "--progress"};
         int is_switch = 0;
         for (size_t k = 0; k < sizeof switches / sizeof switches[0]; k++)
             is_switch |= !strcmp(flag, switches[k]);
@@ -191,6 +207,8 @@ static int parse_args(int argc, char **argv, options *o)
                 o->batch = o->force = true;
             else if (!strcmp(flag, "--quiet"))
                 o->batch = o->quiet = true;
+            else if (!strcmp(flag, "--progress"))
+                o->progress = true;
             else
                 o->softmax = true;
             continue;
@@ -253,7 +271,7 @@ static int parse_args(int argc, char **argv, options *o)
                 return 2;
             }
         } else if (!strcmp(flag, "--max-batch"))
-            ok = parse_int(flag, val, 0, BIG, &o->max_batch);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_BATCH_SIZE, &o->max_batch);
         else if (!strcmp(flag, "--threshold"))
             ok = parse_double(flag, val, &p->threshold);
         else if (!strcmp(flag, "--p-sample"))
@@ -265,24 +283,24 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(flag, "--epsilon-stop"))
             ok = parse_double(flag, val, &p->epsilon_stop);
         else if (!strcmp(flag, "--batch-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->batch_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BATCH_SIZE, &p->batch_size);
         else if (!strcmp(flag, "--coverage-samples"))
-            ok = parse_int(flag, val, 1, BIG, &p->coverage_samples);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_COVERAGE_SAMPLES, &p->coverage_samples);
         else if (!strcmp(flag, "--beam-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->beam_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BEAM_SIZE, &p->beam_size);
         else if (!strcmp(flag, "--max-anchor-size")) {
             if (!strcmp(val, "none") || !strcmp(val, "None"))
                 p->max_anchor_size = 0;
             else
-                ok = parse_int(flag, val, 1, BIG, &p->max_anchor_size);
+                ok = parse_int(flag, val, 1, ANCHOR_MAX_SEGMENTS, &p->max_anchor_size);
         } else if (!strcmp(flag, "--min-samples-start"))
-            ok = parse_int(flag, val, 1, BIG, &p->min_samples_start);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_MIN_SAMPLES_START, &p->min_samples_start);
         else if (!strcmp(flag, "--n-covered-ex"))
-            ok = parse_int(flag, val, 0, BIG, &p->n_covered_ex);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_N_COVERED_EX, &p->n_covered_ex);
         else if (!strcmp(flag, "--binary-cache-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->binary_cache_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BINARY_CACHE_SIZE, &p->binary_cache_size);
         else if (!strcmp(flag, "--cache-margin"))
-            ok = parse_int(flag, val, 0, BIG, &p->cache_margin);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_CACHE_MARGIN, &p->cache_margin);
         else if (!strcmp(flag, "--jobs"))
             ok = parse_int(flag, val, 1, 256, &o->jobs), o->batch = true;
         else if (!strcmp(flag, "--shard"))
@@ -360,6 +378,14 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
     anchor_resize_filter f = ANCHOR_RESIZE_BICUBIC;
     if (o->resize_filter && anchor_resize_filter_parse(o->resize_filter, &f, err))
         return anchor_error_prefix(err, "--resize-filter");
+    if (o->resize_for_model && anchor_image_dtype(*img) != ANCHOR_DTYPE_U8 &&
+        (anchor_image_width(*img) != w || anchor_image_height(*img) != h))
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "%s is a %lld x %lld %s array, but %s takes %lld x %lld (H x W) and only uint8 images "
+                                "are resized: give a %s array of that size",
+                                what, (long long)anchor_image_height(*img), (long long)anchor_image_width(*img),
+                                anchor_dtype_name(anchor_image_dtype(*img)), o->model, (long long)h, (long long)w,
+                                anchor_dtype_name(anchor_image_dtype(*img)));
     anchor_image *r;
     if (anchor_resize(*img, h, w, f, &r, err))
         return anchor_error_prefix(err, "%s: --resize %s", what, o->resize);
@@ -368,15 +394,19 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
     return ANCHOR_OK;
 }
 
-static int is_npy(const char *path)
+/* Sniffed only when the path is a regular file (opened without blocking, so a FIFO given as
+ * a background never blocks); anything else falls through to the photo loader, which
+ * names the problem. */
+static bool is_npy(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat sb;
     unsigned char m[6] = {0};
-    if (!f)
-        return 0;
-    size_t n = fread(m, 1, 6, f);
-    fclose(f);
-    return n == 6 && !memcmp(m, "\x93NUMPY", 6);
+    bool npy = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && read(fd, m, 6) == 6 && !memcmp(m, "\x93NUMPY", 6);
+    close(fd);
+    return npy;
 }
 
 anchor_status cli_explain_load_image(const options *o, anchor_image **out, anchor_image **photo, anchor_error *err)
@@ -394,6 +424,8 @@ anchor_status cli_explain_load_image(const options *o, anchor_image **out, ancho
     if (dt != ANCHOR_DTYPE_U8 && dt != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s is %s; the image must be uint8 or float32", o->image,
                                 anchor_dtype_name(dt));
+    if ((st = anchor_image_check_finite(img, o->image, err))) /* before any segmenter or model sees it */
+        return st;
     if (photo && o->resize && (st = anchor_image_clone(img, photo, err)))
         return st;
     return resize_if_asked(o, out, o->image, err);
@@ -413,7 +445,12 @@ anchor_status cli_explain_make_segments(const options *o, const anchor_image *im
                                     "label map %s is %lld x %lld (H x W) but the image is %lld x %lld", o->segments,
                                     (long long)anchor_image_height(*labels), (long long)anchor_image_width(*labels),
                                     (long long)anchor_image_height(img), (long long)anchor_image_width(img));
-        return ANCHOR_OK;
+        /* the explainer's own check, early and naming the file (too many labels, ...) */
+        anchor_image *norm = NULL;
+        int k = 0;
+        st = anchor_labels_normalize(*labels, &k, NULL, &norm, err);
+        anchor_image_destroy(norm);
+        return st ? anchor_error_prefix(err, "%s", o->segments) : ANCHOR_OK;
     }
     anchor_segmenter *s;
     if ((st = anchor_segmenter_create(o->segmentation ? o->segmentation : "slic", &s, err)))
@@ -422,8 +459,7 @@ anchor_status cli_explain_make_segments(const options *o, const anchor_image *im
         char key[128];
         const char *eq = strchr(o->seg_args[k], '=');
         snprintf(key, sizeof key, "%.*s", (int)(eq - o->seg_args[k]), o->seg_args[k]);
-        if ((st = anchor_segmenter_set(s, key, eq + 1, err)))
-            anchor_error_prefix(err, "--seg-arg %s", o->seg_args[k]);
+        st = anchor_segmenter_set(s, key, eq + 1, err); /* its message names --seg-arg KEY=VALUE */
     }
     if (!st && (st = anchor_segmenter_run(s, img, labels, err)))
         anchor_error_prefix(err, "segmenting %s", o->image);
@@ -455,6 +491,8 @@ anchor_status cli_explain_load_backgrounds(const options *o, const anchor_image 
             if (!st)
                 st = resize_if_asked(o, &parts[k], f, err);
         }
+        if (!st)
+            st = anchor_image_check_finite(parts[k], f, err);
         if (st)
             break;
         anchor_image *b = parts[k];
@@ -530,9 +568,42 @@ static anchor_status make_predictor(const options *o, const anchor_image *img, a
     return st;
 }
 
+/* The status line: rewritten in place on a terminal; with --progress elsewhere, one line
+ * per second at most (a log file gets no carriage returns). */
+typedef struct status_line {
+    int tty, shown;
+    double last;
+} status_line;
+
+static void status_clear(status_line *s)
+{
+    if (s->tty && s->shown)
+        fputs("\r\033[K", stderr);
+    s->shown = 0;
+}
+
+static void show_progress(void *user, const anchor_explain_progress *p)
+{
+    status_line *s = user;
+    if (!s->tty && p->seconds - s->last < 1.0 && s->last > 0)
+        return;
+    s->last = p->seconds;
+    char size[32] = "first call";
+    if (p->anchor_size > 0)
+        snprintf(size, sizeof size, "anchor size %d of %d", p->anchor_size, p->n_segments);
+    char now[64] = "";
+    if (p->batch_images > 0)
+        snprintf(now, sizeof now, " | waiting for the model (%lld images)", (long long)p->batch_images);
+    fprintf(stderr, "%sexplain: %s | %lld model calls | %lld images predicted (%lld sampled) | %.1f s%s%s",
+            s->tty ? "\r" : "", size, (long long)p->predictor_calls, (long long)p->images_predicted,
+            (long long)p->images_sampled, p->seconds, now, s->tty ? "\033[K" : "\n");
+    fflush(stderr);
+    s->shown = 1;
+}
+
 static void log_line(void *user, const char *line)
 {
-    (void)user;
+    status_clear(user);
     fprintf(stderr, "%s\n", line);
 }
 
@@ -575,8 +646,13 @@ int cmd_explain(int argc, char **argv)
         return 2;
     anchor_error err;
     anchor_error_clear(&err);
+    status_line status = {isatty(STDERR_FILENO), 0, 0};
     o.params.log = log_line; /* warnings always; the trace with --verbose */
-    o.params.log_user = NULL;
+    o.params.log_user = &status;
+    if (status.tty || o.progress) {
+        o.params.progress = show_progress;
+        o.params.progress_user = &status;
+    }
     if (failed(anchor_explain_params_validate(&o.params, &err), &err))
         return 2;
     if (o.batch)
@@ -612,6 +688,7 @@ int cmd_explain(int argc, char **argv)
             snprintf(model_size, sizeof model_size, "%lldx%lld", (long long)anchor_model_input_width(model),
                      (long long)anchor_model_input_height(model));
             o.resize = model_size;
+            o.resize_for_model = 1;
         }
     }
     if (!st)
@@ -624,6 +701,7 @@ int cmd_explain(int argc, char **argv)
         st = make_predictor(&o, img, &model, &pred, &err);
     if (!st)
         st = anchor_explain(img, labels, bg, pred, &o.params, &e, &err);
+    status_clear(&status);
     /* stop the classifier program before writing: its exit is part of a clean run */
     anchor_predictor_destroy(pred);
     pred = NULL;

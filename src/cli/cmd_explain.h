@@ -20,6 +20,8 @@ typedef struct cli_explain_options {
     int n_backgrounds;
     const char *predict_cmd, *model, *preprocess, *predictor_url, *predictor_protocol;
     bool softmax;
+    bool resize_for_model; /* o->resize is the model's input size, not a --resize */
+    bool progress;         /* --progress: the status line even when stderr is not a terminal */
     double timeout;
     int64_t max_batch;
     anchor_explain_params params;

@@ -22,8 +22,14 @@ anchor_status anchor_atomic_commit(anchor_atomic_file *f, anchor_error *err);
 void anchor_atomic_abort(anchor_atomic_file *f);
 
 /* Read a whole file into a malloc'd buffer (NUL-terminated for convenience), refusing
- * files larger than max_bytes. */
+ * files larger than max_bytes and anything but a regular file; "-" reads standard input
+ * (same bound). */
 anchor_status anchor_read_file(const char *path, unsigned char **bytes, size_t *size,
                                size_t max_bytes, anchor_error *err);
+
+/* Open `path` for reading only if it is a regular file of at most max_bytes (checked with
+ * fstat on the descriptor, never blocking on a FIFO). *size gets its size (may be NULL). */
+anchor_status anc_file_open_regular(const char *path, int *fd, size_t *size, size_t max_bytes,
+                                    anchor_error *err);
 
 #endif

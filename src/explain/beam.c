@@ -698,6 +698,7 @@ anchor_status ex_search_run(ex_search *c, ex_result *e)
     double best_cov = -1;
     while (size <= max_size) {
         int64_t n_c;
+        ex_sampler_set_anchor_size(c->sampler, (int)size); /* for progress reports */
         free(cands);
         cands = NULL;
         if ((st = propose(c, empty, beam_all + beam_off[size - 1], beam_off[size] - beam_off[size - 1], size, &cands, &n_c)))

@@ -251,14 +251,25 @@ static anchor_status record_batch(ex_sampler *c, int64_t n)
 }
 
 /* Run the predictor on n images held in c->scratch. */
+static void report_progress(const ex_sampler *c, int64_t batch_images)
+{
+    if (!c->p->progress)
+        return;
+    anchor_explain_progress pr = {c->model_calls, c->images_predicted, c->images_sampled, batch_images,
+                                  c->anchor_size, c->k, ex_now() - c->t0};
+    c->p->progress(c->p->progress_user, &pr);
+}
+
 static anchor_status call_predictor(ex_sampler *c, int64_t n)
 {
     struct anchor_image view = {n, c->h, c->w, c->c, c->dtype, c->scratch, false};
+    c->model_calls++;
+    c->images_predicted += n;
+    report_progress(c, n);
     double t0 = ex_now();
     anchor_status st = anchor_predictor_predict(c->predictor, &view, c->prediction, c->err);
     c->seconds_predictor += ex_now() - t0;
-    c->model_calls++;
-    c->images_predicted += n;
+    report_progress(c, 0);
     if (st)
         return anchor_error_prefix(c->err, "predictor call %lld (a batch of %lld images)",
                                    (long long)c->model_calls, (long long)n);
@@ -374,6 +385,16 @@ static int rows_equal(const ex_sampler *c, int64_t a, int64_t b)
 /* Find the first row with row's key, or insert row itself. Returns the row found. */
 static anchor_status memo_find_or_insert(ex_sampler *c, int64_t row, int64_t *found)
 {
+    if ((int64_t)c->memo_used >= ANCHOR_MEMO_MAX) { /* full (explain.h): look up, never insert */
+        size_t j = row_key_hash(c, row) & c->memo_mask;
+        for (; c->memo[j] >= 0; j = (j + 1) & c->memo_mask)
+            if (rows_equal(c, c->memo[j], row)) {
+                *found = c->memo[j];
+                return ANCHOR_OK;
+            }
+        *found = row;
+        return ANCHOR_OK;
+    }
     if ((c->memo_used + 1) * 2 > c->memo_mask + 1 || !c->memo) {
         size_t size = c->memo ? 2 * (c->memo_mask + 1) : 1024;
         int64_t *t = malloc(size * sizeof *t);
@@ -473,6 +494,15 @@ static anchor_status ensure_rows(ex_sampler *c, int64_t n)
     int64_t cap = c->cap_rows ? c->cap_rows : 1024;
     while (cap < c->n_rows + n)
         cap *= 2;
+    /* the bound (explain.h) applies to what the search needs, not to the doubling slack */
+    int64_t row_bytes = c->words * (int64_t)sizeof *c->masks + 1 + (int64_t)sizeof *c->bg_index;
+    if ((c->n_rows + n) > ANCHOR_SAMPLE_CACHE_MAX_BYTES / row_bytes)
+        return anchor_error_set(c->err, ANCHOR_ERR_LIMIT,
+                                "the sample cache would hold more than %lld MiB (%lld samples of %d superpixels); "
+                                "lower --threshold or --binary-cache-size, or use fewer superpixels",
+                                (long long)(ANCHOR_SAMPLE_CACHE_MAX_BYTES >> 20), (long long)(c->n_rows + n), c->k);
+    if (cap > ANCHOR_SAMPLE_CACHE_MAX_BYTES / row_bytes)
+        cap = ANCHOR_SAMPLE_CACHE_MAX_BYTES / row_bytes;
     uint64_t *m = realloc(c->masks, (size_t)cap * (size_t)c->words * sizeof *m);
     if (m)
         c->masks = m;
@@ -550,3 +580,5 @@ int64_t *ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
     c->n_batches = c->cap_batches = 0;
     return log;
 }
+
+void ex_sampler_set_anchor_size(ex_sampler *c, int size) { c->anchor_size = size; }

@@ -73,7 +73,12 @@ typedef struct ex_sampler {
     int64_t *batch_sizes, n_batches, cap_batches;
     int64_t images_sampled, images_predicted, model_calls;
     double seconds_predictor;
+    double t0;                 /* anchor_explain's start, for progress */
+    int anchor_size;           /* told by the search (ex_sampler_set_anchor_size), for progress only */
 } ex_sampler;
+
+/* The size of the anchors the search is trying now: shown in progress reports. */
+void ex_sampler_set_anchor_size(ex_sampler *c, int size);
 
 /* Runs, segment means and backgrounds for `image` cut by `labels` (INT32 0..k-1), and the
  * generator seeded from p->seed as np.random.seed does. */

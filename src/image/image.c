@@ -5,7 +5,9 @@
  * both alike, only destroy tells them apart. */
 #include "image/image_internal.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,4 +228,28 @@ size_t anchor_image_nbytes(const anchor_image *image)
 {
     return (size_t)image->n * (size_t)image->h * (size_t)image->w * (size_t)image->c *
            anchor_dtype_size(image->dtype);
+}
+
+anchor_status anchor_image_check_finite(const anchor_image *image, const char *what, anchor_error *err)
+{
+    if (image->dtype != ANCHOR_DTYPE_F32 && image->dtype != ANCHOR_DTYPE_F64)
+        return ANCHOR_OK;
+    size_t count = (size_t)(image->n * image->h * image->w * image->c);
+    for (size_t i = 0; i < count; i++) {
+        double v = image->dtype == ANCHOR_DTYPE_F32 ? (double)((const float *)image->data)[i]
+                                                    : ((const double *)image->data)[i];
+        if (isfinite(v))
+            continue;
+        size_t c = i % (size_t)image->c, x = i / (size_t)image->c % (size_t)image->w;
+        size_t y = i / (size_t)(image->c * image->w) % (size_t)image->h;
+        size_t k = i / (size_t)(image->c * image->w * image->h);
+        char where[64] = "";
+        if (image->n > 1)
+            snprintf(where, sizeof where, "image %zu, ", k);
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "%s has a non-finite value (%g) at %srow %zu, column %zu, channel %zu; pixels must be "
+                                "finite numbers",
+                                what, v, where, y, x, c);
+    }
+    return ANCHOR_OK;
 }

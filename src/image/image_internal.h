@@ -17,4 +17,5 @@ struct anchor_image {
 anchor_status anchor_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
                                        anchor_dtype dtype, anchor_error *err);
 
+
 #endif

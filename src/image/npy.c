@@ -262,17 +262,13 @@ anchor_status anchor_npy_parse(const unsigned char *bytes, size_t size, anchor_n
     return ANCHOR_OK;
 }
 
-anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err)
+anchor_status anc_npy_decode_image(anchor_image **out, const unsigned char *bytes, size_t size, const char *name,
+                                  anchor_error *err)
 {
     *out = NULL;
-    unsigned char *bytes;
-    size_t size;
-    anchor_status st = anchor_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
-    if (st)
-        return st;
     anchor_npy_header h;
     const unsigned char *data = NULL;
-    st = anchor_npy_parse(bytes, size, &h, &data, err);
+    anchor_status st = anchor_npy_parse(bytes, size, &h, &data, err);
     if (st == ANCHOR_OK) {
         int64_t n = 1, H = 0, W = 0, C = 1;
         if (h.ndim == 2) {
@@ -296,9 +292,21 @@ anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error
         if (st == ANCHOR_OK)
             memcpy((*out)->data, data, h.nbytes);
     }
-    free(bytes);
     if (st)
-        anchor_error_prefix(err, "%s", path);
+        anchor_error_prefix(err, "%s", name);
+    return st;
+}
+
+anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err)
+{
+    *out = NULL;
+    unsigned char *bytes;
+    size_t size;
+    anchor_status st = anchor_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
+    if (st)
+        return st;
+    st = anc_npy_decode_image(out, bytes, size, path, err);
+    free(bytes);
     return st;
 }
 

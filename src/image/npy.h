@@ -41,4 +41,9 @@ size_t anchor_npy_format_header(char *buf, size_t cap, anchor_dtype dtype, int n
 anchor_status anchor_npy_parse(const unsigned char *bytes, size_t size, anchor_npy_header *h,
                                const unsigned char **data, anchor_error *err);
 
+/* A whole .npy held in memory as an image: (H,W) and (H,W,C) are one image, (N,H,W,C) a
+ * batch. Messages start with `name`. */
+anchor_status anc_npy_decode_image(anchor_image **out, const unsigned char *bytes, size_t size, const char *name,
+                                  anchor_error *err);
+
 #endif

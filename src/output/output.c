@@ -7,6 +7,16 @@
  * renamed in, the old one removed) only if it holds nothing but files this writer makes;
  * anything else is refused rather than deleted.
  *
+ * A run killed with SIGKILL cannot clean up, so every later run does it for the dead:
+ * OUTDIR.tmp.PID and OUTDIR.old.PID whose PID is no live process are removed, and when
+ * the kill fell between the two renames (OUTDIR moved aside, the new one not yet in
+ * place) the previous explanation is moved back. So after any kill and the next run,
+ * OUTDIR is a whole explanation or absent, and no temporary folder is left.
+ *
+ * The target is checked writable before any model call by creating and removing
+ * OUTDIR.tmp.PID itself, which tests what matters (permissions, read-only mounts, ACLs)
+ * the way the real write will meet it.
+ *
  * explanation.json follows alibi's Explanation.to_json() layout, with image arrays
  * replaced by the names of the files that hold them; doubles are printed by cJSON with
  * enough digits to round-trip, so precision and coverage compare exactly with alibi's. */
@@ -15,6 +25,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,36 +481,128 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
     return st;
 }
 
+/* The folder holding `outdir` ("." for a bare name) and the base name, trailing slashes
+ * dropped. Both malloc'd; 0 when out of memory. */
+static int split_target(const char *outdir, char **parent, char **base)
+{
+    size_t n = strlen(outdir);
+    while (n > 1 && outdir[n - 1] == '/')
+        n--;
+    *parent = malloc(n + 2);
+    *base = malloc(n + 1);
+    if (!*parent || !*base) {
+        free(*parent);
+        free(*base);
+        return 0;
+    }
+    memcpy(*parent, outdir, n);
+    (*parent)[n] = 0;
+    char *slash = strrchr(*parent, '/');
+    if (!slash) {
+        memcpy(*base, *parent, n + 1);
+        strcpy(*parent, ".");
+    } else {
+        strcpy(*base, slash + 1);
+        if (slash == *parent)
+            (*parent)[1] = 0;
+        else
+            *slash = 0;
+    }
+    return 1;
+}
+
+/* 1 when `name` is BASE.tmp.PID or BASE.old.PID (*is_old tells which) of a process that
+ * no longer exists. */
+static int stale_name(const char *name, const char *base, int *is_old)
+{
+    size_t bl = strlen(base);
+    if (strncmp(name, base, bl) || (strncmp(name + bl, ".tmp.", 5) && strncmp(name + bl, ".old.", 5)))
+        return 0;
+    *is_old = name[bl + 1] == 'o';
+    const char *digits = name + bl + 5;
+    char *end;
+    errno = 0;
+    long pid = strtol(digits, &end, 10);
+    if (end == digits || *end || errno || pid <= 0 || pid == (long)getpid())
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Clean up after killed runs writing the same OUTDIR (see the top of this file). */
+static void remove_stale(const char *outdir)
+{
+    char *parent, *base;
+    if (!split_target(outdir, &parent, &base))
+        return;
+    DIR *d = opendir(parent);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            int is_old = 0;
+            if (!stale_name(de->d_name, base, &is_old))
+                continue;
+            size_t n = strlen(parent) + strlen(de->d_name) + 2;
+            char *path = malloc(n);
+            if (!path)
+                break;
+            snprintf(path, n, "%s/%s", parent, de->d_name);
+            struct stat sb;
+            char *target = NULL;
+            /* the previous explanation, moved aside by a run killed before its new one was in place */
+            if (is_old && stat(outdir, &sb) != 0 && errno == ENOENT && (target = strdup(outdir)) &&
+                replaceable(path, 0) && rename(path, target) == 0) {
+                free(target);
+                free(path);
+                continue;
+            }
+            free(target);
+            remove_tree(path);
+            free(path);
+        }
+        closedir(d);
+    }
+    free(parent);
+    free(base);
+}
+
 anchor_status anchor_output_check_target(const char *outdir, anchor_error *err)
 {
     if (!outdir || !*outdir)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "no output directory given");
-    struct stat sb;
-    if (stat(outdir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode) || !replaceable(outdir, 0))
-            return anchor_error_set(err, ANCHOR_ERR_IO,
-                                    "%s exists and is not an anchor explanation directory; refusing to replace it",
-                                    outdir);
-        return ANCHOR_OK;
-    }
-    size_t n = strlen(outdir);
-    char *parent = malloc(n + 2);
-    if (!parent)
+    char *parent, *base;
+    if (!split_target(outdir, &parent, &base))
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    memcpy(parent, outdir, n + 1);
-    while (n > 1 && parent[n - 1] == '/')
-        parent[--n] = 0;
-    char *slash = strrchr(parent, '/');
-    if (!slash)
-        strcpy(parent, ".");
-    else if (slash == parent)
-        parent[1] = 0;
-    else
-        *slash = 0;
     anchor_status st = ANCHOR_OK;
+    struct stat sb;
     if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode))
         st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: the folder %s does not exist", outdir, parent);
+    else if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        st = anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "%s: name a folder to create, not %s", outdir,
+                              *base ? base : "/");
     free(parent);
+    free(base);
+    if (st)
+        return st;
+    remove_stale(outdir);
+    if (stat(outdir, &sb) == 0 && (!S_ISDIR(sb.st_mode) || !replaceable(outdir, 0)))
+        return anchor_error_set(err, ANCHOR_ERR_IO,
+                                "%s exists and is not an anchor explanation directory; refusing to replace it",
+                                outdir);
+    /* the real test of writability: make the temporary folder the writer will make */
+    size_t len = strlen(outdir);
+    while (len > 1 && outdir[len - 1] == '/')
+        len--;
+    char *probe = malloc(len + 32);
+    if (!probe)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    snprintf(probe, len + 32, "%.*s.tmp.%ld", (int)len, outdir, (long)getpid());
+    if (mkdir(probe, 0777) != 0 && errno != EEXIST) {
+        int e = errno;
+        st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot write there: %s", outdir, strerror(e));
+    } else {
+        rmdir(probe);
+    }
+    free(probe);
     return st;
 }
 
@@ -527,6 +630,7 @@ anchor_status anchor_output_write(const char *outdir, const anchor_explanation *
     snprintf(tmp + len, sizeof tmp - len, ".tmp.%ld", (long)getpid());
     snprintf(old + len, sizeof old - len, ".old.%ld", (long)getpid());
 
+    remove_stale(target);
     struct stat sb;
     int exists = stat(target, &sb) == 0;
     if (exists && (!S_ISDIR(sb.st_mode) || !replaceable(target, 0)))

@@ -3,12 +3,17 @@
 #ifndef ANCHOR_PREDICTOR_INTERNAL_H
 #define ANCHOR_PREDICTOR_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "anchor/predict.h"
 
 struct anchor_predictor {
     anchor_predict_fn fn;
     void *user;
     void (*destroy_user)(void *user);
+    /* fixed by the first answer: a model does not change its number of classes */
+    bool answered;
+    int64_t n_classes; /* 0 = labels */
 };
 
 struct anchor_prediction {
