@@ -10,7 +10,7 @@ P=$work/photos
 for size in 32x24 50x30; do
   "$bin" explain "$P/dog.png" --resize $size --predict-cmd "$predict" -o "$work/single$size" >/dev/null 2>&1 ||
     bad "explain --resize $size failed"
-  $py - "$P/dog.png" "$work/single$size" "$src/tests/explain_cli" <<'PY' && ok || bad "overlay_full.png at --resize $size"
+  $py - "$P/dog.png" "$work/single$size" "$src/tests/cli" <<'PY' && ok || bad "overlay_full.png at --resize $size"
 import json, sys
 import numpy as np
 from PIL import Image

@@ -26,7 +26,7 @@ finish() {
 # the same name as one above), and one broken file
 make_photos() {
   mkdir -p "$work/photos/sub"
-  $py - "$work/photos" "$src/tests/explain_cli" <<'PY' || exit 1
+  $py - "$work/photos" "$src/tests/cli" <<'PY' || exit 1
 import sys, numpy as np
 sys.path.insert(0, sys.argv[2])
 from pngio import write_png
