@@ -233,7 +233,8 @@ anchor_status anc_op_binary(ox_plan *p, const nctx *c)
         return ANCHOR_OK;
     }
     int ap, bp;
-    if ((st = anc_plan_plain(p, a, &ap, ctx)) || (st = anc_plan_plain(p, b, &bp, ctx)) || (st = anc_plan_set_rt(p, y, &ys, NULL, ctx)))
+    if ((st = anc_plan_plain(p, a, &ap, ctx)) || (st = anc_plan_plain(p, b, &bp, ctx)) ||
+        (st = anc_plan_set_rt(p, y, &ys, NULL, ctx)))
         return st;
     if (ys.ndims > OX_MAX_DIMS)
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: rank too high", ctx);
