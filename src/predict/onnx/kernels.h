@@ -10,4 +10,6 @@ void anc_k_binary(ox_plan *p, const pstep *s);
 void anc_k_pad(ox_plan *p, const pstep *s);
 void anc_k_avgpool(ox_plan *p, const pstep *s);
 
+void anc_k_unary(ox_plan *p, const pstep *s);
+
 #endif

@@ -34,8 +34,9 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
         if (ws.d[i] < 1)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Conv weights have a zero dimension", ctx);
     int64_t group = ox_attr_int(c->n, "group", 1), M = ws.d[0], C = xs.d[1];
-    if (group < 1 || C != ws.d[1] * group || M % group)
-        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: %lld input channels do not fit weights %lldx%lld in %lld groups",
+    if (group < 1 || group > C || C != ws.d[1] * group || M % group) /* group > C first: no overflow */
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                "%s: %lld input channels do not fit weights %lldx%lld in %lld groups",
                                 ctx, (long long)C, (long long)M, (long long)ws.d[1], (long long)group);
     int64_t k[3], s[3], d[3], pads[6] = {0}, pl[3], pr[3];
     ox_shape ys = xs;

@@ -161,6 +161,9 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
                 int64_t stp = nst >= 0 ? steps[i] : 1, b = starts[i], e = ends[i];
                 if (stp == 0)
                     return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Slice step 0", ctx);
+                /* a step longer than the axis takes one element at most: clamp it before any
+                 * arithmetic (a hostile step of 2^63 - 1 overflowed the length below) */
+                stp = stp > n ? n + 1 : stp < -n ? -n - 1 : stp;
                 b = b < 0 ? b + n : b;
                 e = e < 0 ? e + n : e;
                 if (stp > 0) {

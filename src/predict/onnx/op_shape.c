@@ -138,7 +138,8 @@ anchor_status anc_op_reshape(ox_plan *p, const nctx *c)
         ys.d[1] = b;
     } else {
         int squeeze = !strcmp(op, "Squeeze");
-        nv = p->g->opset >= 13 ? anc_plan_const_ints(p, IN(c, 1), v, OX_MAX_DIMS) : anc_plan_attr_ints(c->n, "axes", v, OX_MAX_DIMS);
+        nv = p->g->opset >= 13 ? anc_plan_const_ints(p, IN(c, 1), v, OX_MAX_DIMS)
+                               : anc_plan_attr_ints(c->n, "axes", v, OX_MAX_DIMS);
         if (nv < 0 && !squeeze)
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: axes must be constant", ctx);
         char mark[OX_MAX_DIMS * 2] = {0};
@@ -270,7 +271,8 @@ anchor_status anc_op_pad(ox_plan *p, const nctx *c)
         const Onnx__NodeProto *pn = p->g->g->node[j];
         int64_t pp[6] = {0};
         char ap[32];
-        int ok = !ox_attr_int(pn, "ceil_mode", 0) && !strcmp(anc_plan_attr_str(pn, "auto_pad", ap, sizeof ap, "NOTSET"), "NOTSET");
+        int ok = !ox_attr_int(pn, "ceil_mode", 0) &&
+                 !strcmp(anc_plan_attr_str(pn, "auto_pad", ap, sizeof ap, "NOTSET"), "NOTSET");
         anc_plan_attr_ints(pn, "pads", pp, 6);
         for (int i = 0; i < 6; i++)
             ok &= pp[i] == 0;

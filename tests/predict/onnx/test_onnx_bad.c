@@ -53,7 +53,7 @@ int main(void)
     fx = getenv("ANCHOR_FIXTURES");
     if (!fx)
         fx = "tests/fixtures";
-    expect_load_error("bad_unsupported_op.onnx", ANCHOR_ERR_UNSUPPORTED, "unsupported operator Erf", "my_erf");
+    expect_load_error("bad_unsupported_op.onnx", ANCHOR_ERR_UNSUPPORTED, "unsupported operator Einsum", "my_einsum");
     expect_load_error("bad_symbolic_size.onnx", ANCHOR_ERR_UNSUPPORTED, "cannot resolve dimension 2", "height");
     expect_load_error("bad_absurd_input.onnx", ANCHOR_ERR_LIMIT, "values per image", NULL);
     expect_load_error("bad_absurd_initializer.onnx", ANCHOR_ERR_LIMIT, "tensor 'w'", NULL);

@@ -14,7 +14,7 @@ check "no image: usage error" '[ $rc -eq 2 ] && grep -q "no IMAGE" "$tmp/e"'
 "$bin" predict x.png >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "no model: usage error" '[ $rc -eq 2 ] && grep -q -- "--model is required" "$tmp/e"'
 "$bin" predict x.png --model "$fx/onnx/bad_unsupported_op.onnx" >"$tmp/o" 2>"$tmp/e"; rc=$?
-check "unsupported operator named" '[ $rc -eq 1 ] && grep -q "unsupported operator Erf in node .my_erf." "$tmp/e" && [ ! -s "$tmp/o" ]'
+check "unsupported operator named" '[ $rc -eq 1 ] && grep -q "unsupported operator Einsum in node .my_einsum." "$tmp/e" && [ ! -s "$tmp/o" ]'
 "$bin" predict x.png --model "$fx/onnx/MANIFEST" >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "corrupt model" '[ $rc -eq 1 ] && grep -q "not an ONNX model" "$tmp/e"'
 "$bin" predict x.png --model "$fx/onnx/conv_basic.onnx" --preprocess imagenet >"$tmp/o" 2>"$tmp/e"; rc=$?
