@@ -1,6 +1,6 @@
 /* libFuzzer target: what a pipe predictor program writes on its stdout. The bytes are
  * delivered in chunks whose sizes the input's first byte picks (as a pipe may split
- * them), through anchor_npy_read_header with the pipe's own size bound, then judged and
+ * them), through anc_npy_read_header with the pipe's own size bound, then judged and
  * widened by the pipe's answer code (src/predict/pipe_answer.c) for a request of 1..16
  * images. */
 #include <stddef.h>
@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     anchor_npy_header h;
     anchor_error err;
     size_t max_bytes = (size_t)(count + 1) * ((size_t)1 << 23); /* as pipe.c */
-    if (anchor_npy_read_header(read_chunked, &c, max_bytes, &h, &err) != ANCHOR_OK)
+    if (anc_npy_read_header(read_chunked, &c, max_bytes, &h, &err) != ANCHOR_OK)
         return 0;
     anc_pipe_answer a;
     if (anc_pipe_answer_check(&h, count, 1, &a, &err) != ANCHOR_OK || h.nbytes > c.left)

@@ -314,7 +314,7 @@ anchor_status anc_report_write(const char *path, const anc_record *recs, int64_t
     qsort(by_class, (size_t)nc, sizeof *by_class, cmp_count);
 
     anchor_atomic_file af;
-    anchor_status st = anchor_atomic_open(&af, path, err);
+    anchor_status st = anc_atomic_open(&af, path, err);
     if (st)
         goto done;
     FILE *f = af.fp;
@@ -363,7 +363,7 @@ anchor_status anc_report_write(const char *path, const anc_record *recs, int64_t
     for (int64_t i = 0; i < n; i++)
         write_card(f, dir, realdir, &recs[i].r);
     fprintf(f, "</main>\n<script>%s</script>\n</body></html>\n", SCRIPT);
-    st = anchor_atomic_commit(&af, err);
+    st = anc_atomic_commit(&af, err);
 done:
     free(by_status);
     free(by_class);

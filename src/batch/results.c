@@ -225,7 +225,7 @@ static void csv_text(FILE *f, const char *s)
 static anchor_status write_csv(const char *path, const anc_record *recs, int64_t n, anchor_error *err)
 {
     anchor_atomic_file af;
-    anchor_status st = anchor_atomic_open(&af, path, err);
+    anchor_status st = anc_atomic_open(&af, path, err);
     if (st)
         return st;
     FILE *f = af.fp;
@@ -254,7 +254,7 @@ static anchor_status write_csv(const char *path, const anc_record *recs, int64_t
         fmt_double(num, sizeof num, r->coverage);
         fprintf(f, "%s,%.3f,%lld\n", strcmp(num, "null") ? num : "", r->seconds, (long long)r->images_predicted);
     }
-    return anchor_atomic_commit(&af, err);
+    return anc_atomic_commit(&af, err);
 }
 
 anchor_status anc_results_write(const char *dir, const anc_record *recs, int64_t n, anchor_error *err)
@@ -263,11 +263,11 @@ anchor_status anc_results_write(const char *dir, const anc_record *recs, int64_t
     if (!p)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     anchor_atomic_file af;
-    anchor_status st = anchor_atomic_open(&af, p, err);
+    anchor_status st = anc_atomic_open(&af, p, err);
     for (int64_t i = 0; !st && i < n; i++) {
         char *line = anc_record_to_json(&recs[i].r);
         if (!line) {
-            anchor_atomic_abort(&af);
+            anc_atomic_abort(&af);
             st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
             break;
         }
@@ -275,7 +275,7 @@ anchor_status anc_results_write(const char *dir, const anc_record *recs, int64_t
         cJSON_free(line);
     }
     if (!st)
-        st = anchor_atomic_commit(&af, err);
+        st = anc_atomic_commit(&af, err);
     free(p);
     if (!st) {
         p = anc_path_join(dir, "results.csv");

@@ -13,14 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-anchor_status anchor_atomic_open(anchor_atomic_file *f, const char *path, anchor_error *err)
+anchor_status anc_atomic_open(anchor_atomic_file *f, const char *path, anchor_error *err)
 {
     memset(f, 0, sizeof *f);
     size_t len = strlen(path);
     f->final_path = malloc(len + 1);
     f->tmp_path = malloc(len + 32);
     if (!f->final_path || !f->tmp_path) {
-        anchor_atomic_abort(f);
+        anc_atomic_abort(f);
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "%s: out of memory", path);
     }
     memcpy(f->final_path, path, len + 1);
@@ -28,13 +28,13 @@ anchor_status anchor_atomic_open(anchor_atomic_file *f, const char *path, anchor
     f->fp = fopen(f->tmp_path, "wb");
     if (!f->fp) {
         int e = errno;
-        anchor_atomic_abort(f);
+        anc_atomic_abort(f);
         return anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot create: %s", path, strerror(e));
     }
     return ANCHOR_OK;
 }
 
-anchor_status anchor_atomic_commit(anchor_atomic_file *f, anchor_error *err)
+anchor_status anc_atomic_commit(anchor_atomic_file *f, anchor_error *err)
 {
     if (!f->fp)
         return anchor_error_set(err, ANCHOR_ERR_INTERNAL, "atomic file committed twice");
@@ -47,13 +47,13 @@ anchor_status anchor_atomic_commit(anchor_atomic_file *f, anchor_error *err)
     f->fp = NULL;
     if (bad) {
         anchor_error_set(err, ANCHOR_ERR_IO, "%s: write failed: %s", f->final_path, strerror(e));
-        anchor_atomic_abort(f);
+        anc_atomic_abort(f);
         return ANCHOR_ERR_IO;
     }
     if (rename(f->tmp_path, f->final_path) != 0) {
         e = errno;
         anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot rename into place: %s", f->final_path, strerror(e));
-        anchor_atomic_abort(f);
+        anc_atomic_abort(f);
         return ANCHOR_ERR_IO;
     }
     free(f->tmp_path);
@@ -62,7 +62,7 @@ anchor_status anchor_atomic_commit(anchor_atomic_file *f, anchor_error *err)
     return ANCHOR_OK;
 }
 
-void anchor_atomic_abort(anchor_atomic_file *f)
+void anc_atomic_abort(anchor_atomic_file *f)
 {
     if (f->fp) {
         fclose(f->fp);
@@ -173,7 +173,7 @@ static anchor_status read_fd(int fd, const char *name, size_t hint, unsigned cha
     return ANCHOR_OK;
 }
 
-anchor_status anchor_read_file(const char *path, unsigned char **bytes, size_t *size,
+anchor_status anc_read_file(const char *path, unsigned char **bytes, size_t *size,
                                size_t max_bytes, anchor_error *err)
 {
     *bytes = NULL;

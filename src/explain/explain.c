@@ -125,7 +125,7 @@ void anchor_explanation_destroy(anchor_explanation *e)
     if (!e)
         return;
     anchor_image_destroy(e->segments);
-    ex_result_free(&e->found);
+    anc_ex_result_free(&e->found);
     free(e->batch_sizes);
     free(e);
 }
@@ -134,7 +134,7 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
                              anchor_predictor *predictor, const anchor_explain_params *params,
                              anchor_explanation **out, anchor_error *err)
 {
-    double t0 = ex_now();
+    double t0 = anc_ex_now();
     if (!out)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "anchor_explain: out is NULL");
     *out = NULL;
@@ -156,19 +156,19 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     e->k = k;
     e->remapped = changed;
     if (changed)
-        ex_log(params, "warning: the label map's labels are not 0..%d; remapped to 0..%d by sorted value "
+        anc_ex_log(params, "warning: the label map's labels are not 0..%d; remapped to 0..%d by sorted value "
                        "(alibi would mis-perturb them, alibi#748)", k - 1, k - 1);
-    if ((st = ex_sampler_setup(&sampler, params, image, e->segments, k, backgrounds, predictor, err)))
+    if ((st = anc_ex_sampler_setup(&sampler, params, image, e->segments, k, backgrounds, predictor, err)))
         goto fail;
     sampler.t0 = t0;
-    if ((st = ex_sampler_predict_instance(&sampler)))
+    if ((st = anc_ex_sampler_predict_instance(&sampler)))
         goto fail;
     e->instance_label = sampler.instance_label;
-    ex_search_init(&search, params, &sampler, err);
-    if ((st = ex_search_run(&search, &e->found)))
+    anc_ex_search_init(&search, params, &sampler, err);
+    if ((st = anc_ex_search_run(&search, &e->found)))
         goto fail;
 
-    e->batch_sizes = ex_sampler_take_batch_log(&sampler, &e->n_batches);
+    e->batch_sizes = anc_ex_sampler_take_batch_log(&sampler, &e->n_batches);
     e->stats.predictor_calls = e->n_batches;
     e->stats.images_sampled = sampler.images_sampled;
     e->stats.images_predicted = sampler.images_predicted;
@@ -179,14 +179,14 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     e->rng_after.pos = sampler.rng.pos;
     e->rng_after.has_gauss = params->rng_state ? params->rng_state->has_gauss : false;
     e->rng_after.cached_gaussian = params->rng_state ? params->rng_state->cached_gaussian : 0.0;
-    ex_search_free(&search);
-    ex_sampler_free(&sampler);
-    e->stats.seconds_total = ex_now() - t0;
+    anc_ex_search_free(&search);
+    anc_ex_sampler_free(&sampler);
+    e->stats.seconds_total = anc_ex_now() - t0;
     *out = e;
     return ANCHOR_OK;
 fail:
-    ex_search_free(&search);
-    ex_sampler_free(&sampler);
+    anc_ex_search_free(&search);
+    anc_ex_sampler_free(&sampler);
     anchor_explanation_destroy(e);
     return st;
 }

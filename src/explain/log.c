@@ -6,14 +6,14 @@
 #include <stdio.h>
 #include <time.h>
 
-double ex_now(void)
+double anc_ex_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void ex_log(const anchor_explain_params *p, const char *fmt, ...)
+void anc_ex_log(const anchor_explain_params *p, const char *fmt, ...)
 {
     if (!p->log)
         return;

@@ -6,8 +6,8 @@
 #include "anchor/explain.h"
 
 /* One line to the caller's params->log, if any. */
-void ex_log(const anchor_explain_params *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void anc_ex_log(const anchor_explain_params *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Monotonic seconds, for the timings in anchor_explain_stats. */
-double ex_now(void);
+double anc_ex_now(void);
 
 #endif

@@ -81,7 +81,7 @@ static anchor_status build_fudged_f32(ex_sampler *c, const int32_t *lab)
             for (int64_t r = c->seg_run[j]; r < c->seg_run[j + 1]; r++)
                 for (int64_t q = 0; q < c->run_len[r]; q++)
                     vals[n++] = img[(c->run_start[r] + q) * c->c + ch];
-            mean[(size_t)j * c->c + ch] = np_mean_f32(vals, n);
+            mean[(size_t)j * c->c + ch] = anc_np_mean_f32(vals, n);
         }
     for (int64_t i = 0; i < c->h * c->w; i++)
         memcpy(out + i * c->c, mean + (size_t)lab[i] * c->c, (size_t)c->c * sizeof(float));
@@ -90,7 +90,7 @@ static anchor_status build_fudged_f32(ex_sampler *c, const int32_t *lab)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, const anchor_image *image,
+anchor_status anc_ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, const anchor_image *image,
                                const anchor_image *labels, int k, const anchor_image *backgrounds,
                                anchor_predictor *predictor, anchor_error *err)
 {
@@ -103,7 +103,7 @@ anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, co
         memcpy(c->rng.key, p->rng_state->key, sizeof c->rng.key);
         c->rng.pos = p->rng_state->pos;
     } else {
-        np_mt_seed(&c->rng, p->seed);
+        anc_np_mt_seed(&c->rng, p->seed);
     }
     c->prealloc = p->batch_size * p->binary_cache_size;
     c->alibi_capacity = c->prealloc;
@@ -184,11 +184,11 @@ anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, co
                 return st;
         }
     }
-    c->cut_labelled = np_choice01_cut(c->p->p_sample);
+    c->cut_labelled = anc_np_choice01_cut(c->p->p_sample);
     return anchor_prediction_create(&c->prediction, c->err);
 }
 
-void ex_sampler_free(ex_sampler *c)
+void anc_ex_sampler_free(ex_sampler *c)
 {
     free(c->seg_size);
     free(c->seg_run);
@@ -215,7 +215,7 @@ void ex_sampler_free(ex_sampler *c)
 /* One pass over the runs in raster order, each byte written once: kept runs from the
  * image, perturbed runs from the segment-mean image or the drawn background. Runs are
  * contiguous in raster order, so neighbours with the same source merge into one copy. */
-void ex_sampler_render_row(const ex_sampler *c, int64_t row, uint8_t *dst)
+void anc_ex_sampler_render_row(const ex_sampler *c, int64_t row, uint8_t *dst)
 {
     const uint8_t *img = c->image->data;
     const uint64_t *m = c->masks + (size_t)row * c->words;
@@ -256,7 +256,7 @@ static void report_progress(const ex_sampler *c, int64_t batch_images)
     if (!c->p->progress)
         return;
     anchor_explain_progress pr = {c->model_calls, c->images_predicted, c->images_sampled, batch_images,
-                                  c->anchor_size, c->k, ex_now() - c->t0};
+                                  c->anchor_size, c->k, anc_ex_now() - c->t0};
     c->p->progress(c->p->progress_user, &pr);
 }
 
@@ -266,9 +266,9 @@ static anchor_status call_predictor(ex_sampler *c, int64_t n)
     c->model_calls++;
     c->images_predicted += n;
     report_progress(c, n);
-    double t0 = ex_now();
+    double t0 = anc_ex_now();
     anchor_status st = anchor_predictor_predict(c->predictor, &view, c->prediction, c->err);
-    c->seconds_predictor += ex_now() - t0;
+    c->seconds_predictor += anc_ex_now() - t0;
     report_progress(c, 0);
     if (st)
         return anchor_error_prefix(c->err, "predictor call %lld (a batch of %lld images)",
@@ -334,7 +334,7 @@ static anchor_status ensure_scratch(ex_sampler *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_predict_instance(ex_sampler *c)
+anchor_status anc_ex_sampler_predict_instance(ex_sampler *c)
 {
     /* one buffer for the largest batch the search makes, allocated once */
     int64_t largest = c->p->batch_size > c->p->min_samples_start ? c->p->batch_size : c->p->min_samples_start;
@@ -458,7 +458,7 @@ static anchor_status predict_rows(ex_sampler *c, int64_t r0, int64_t n)
     }
     if (n_send) {
         for (int64_t s = 0; s < n_send; s++)
-            ex_sampler_render_row(c, c->send_rows[s], c->scratch + (size_t)s * c->img_bytes);
+            anc_ex_sampler_render_row(c, c->send_rows[s], c->scratch + (size_t)s * c->img_bytes);
         if ((st = call_predictor(c, n_send)))
             return st;
         int mode = label_mode_of(c->prediction);
@@ -518,14 +518,14 @@ static anchor_status ensure_rows(ex_sampler *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_draw_coverage(ex_sampler *c, int64_t n)
+anchor_status anc_ex_sampler_draw_coverage(ex_sampler *c, int64_t n)
 {
     c->n_cov = n;
     c->cov_words = (int)((n + 63) / 64);
     c->cov_feature = calloc((size_t)c->k * (size_t)c->cov_words, sizeof *c->cov_feature);
     if (!c->cov_feature)
         return nomem(c, "the coverage samples");
-    double cut = np_choice01_cut(0.5); /* alibi's coverage masks ignore p_sample */
+    double cut = anc_np_choice01_cut(0.5); /* alibi's coverage masks ignore p_sample */
     for (int64_t r = 0; r < n; r++) {
         uint64_t bit = 1ULL << (r & 63);
         size_t w = (size_t)(r >> 6);
@@ -536,7 +536,7 @@ anchor_status ex_sampler_draw_coverage(ex_sampler *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, int64_t n, int64_t *first,
+anchor_status anc_ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, int64_t n, int64_t *first,
                               int64_t *positives)
 {
     anchor_status st = ensure_rows(c, n);
@@ -555,7 +555,7 @@ anchor_status ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, in
     }
     /* 2. the backgrounds, after the whole mask */
     for (int64_t i = 0; i < n; i++)
-        c->bg_index[r0 + i] = c->n_bg ? (int32_t)np_randint(&c->rng, c->n_bg) : -1;
+        c->bg_index[r0 + i] = c->n_bg ? (int32_t)anc_np_randint(&c->rng, c->n_bg) : -1;
     /* 3. labels */
     if ((st = predict_rows(c, r0, n)))
         return st;
@@ -572,7 +572,7 @@ anchor_status ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, in
     return ANCHOR_OK;
 }
 
-int64_t *ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
+int64_t *anc_ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
 {
     int64_t *log = c->batch_sizes;
     *n_batches = c->n_batches;
@@ -581,4 +581,4 @@ int64_t *ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
     return log;
 }
 
-void ex_sampler_set_anchor_size(ex_sampler *c, int size) { c->anchor_size = size; }
+void anc_ex_sampler_set_anchor_size(ex_sampler *c, int size) { c->anchor_size = size; }

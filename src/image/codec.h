@@ -7,6 +7,6 @@
 /* A PNG exactly as stored, without Pillow's conversions: uint8 or uint16 samples (palette
  * expanded to RGB(A), sub-byte gray widened to 8 bits), 1 to 4 channels. Used for user
  * label maps, where 16-bit values must survive intact. */
-anchor_status anchor_png_load_raw(anchor_image **out, const char *path, anchor_error *err);
+anchor_status anc_png_load_raw(anchor_image **out, const char *path, anchor_error *err);
 
 #endif

@@ -37,7 +37,7 @@ const char *anchor_dtype_name(anchor_dtype dtype)
     return "unknown";
 }
 
-anchor_status anchor_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
+anchor_status anc_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
                                        anchor_dtype dtype, anchor_error *err)
 {
     size_t es = anchor_dtype_size(dtype);
@@ -65,7 +65,7 @@ anchor_status anchor_image_create(int64_t n, int64_t h, int64_t w, int64_t c, an
                                   anchor_error *err)
 {
     *out = NULL;
-    anchor_status st = anchor_image_check_shape(n, h, w, c, dtype, err);
+    anchor_status st = anc_image_check_shape(n, h, w, c, dtype, err);
     if (st)
         return st;
     anchor_image *img = calloc(1, sizeof *img);
@@ -92,7 +92,7 @@ anchor_status anchor_image_wrap(void *data, int64_t n, int64_t h, int64_t w, int
     *out = NULL;
     if (!data)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "image wrap: no pixel buffer (NULL)");
-    anchor_status st = anchor_image_check_shape(n, h, w, c, dtype, err);
+    anchor_status st = anc_image_check_shape(n, h, w, c, dtype, err);
     if (st)
         return st;
     /* the stages read pixels through typed pointers */

@@ -14,7 +14,7 @@ struct anchor_image {
 };
 
 /* Validate a shape against the documented limits without allocating. */
-anchor_status anchor_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
+anchor_status anc_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
                                        anchor_dtype dtype, anchor_error *err);
 
 

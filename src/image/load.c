@@ -12,10 +12,10 @@
 static anchor_status decode_named(anchor_image **out, const unsigned char *bytes, size_t size,
                                   const char *name, anchor_color_mode mode, anchor_error *err)
 {
-    if (anchor_png_sniff(bytes, size))
-        return anchor_png_decode_photo(out, bytes, size, name, mode, err);
-    if (anchor_jpeg_sniff(bytes, size))
-        return anchor_jpeg_decode_photo(out, bytes, size, name, mode, err);
+    if (anc_png_sniff(bytes, size))
+        return anc_png_decode_photo(out, bytes, size, name, mode, err);
+    if (anc_jpeg_sniff(bytes, size))
+        return anc_jpeg_decode_photo(out, bytes, size, name, mode, err);
     if (size == 0)
         return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: empty file, not an image", name);
     return anchor_error_set(err, ANCHOR_ERR_FORMAT,
@@ -36,7 +36,7 @@ anchor_status anchor_image_load(const char *path, anchor_color_mode mode, anchor
     *out = NULL;
     unsigned char *bytes = NULL;
     size_t size = 0;
-    anchor_status st = anchor_read_file(path, &bytes, &size, ANCHOR_PHOTO_MAX_FILE_BYTES, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, ANCHOR_PHOTO_MAX_FILE_BYTES, err);
     if (st)
         return st;
     st = decode_named(out, bytes, size, path, mode, err);
@@ -51,7 +51,7 @@ anchor_status anchor_image_load_any(const char *path, anchor_color_mode mode, an
     *out = NULL;
     unsigned char *bytes = NULL;
     size_t size = 0;
-    anchor_status st = anchor_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
     if (st)
         return st;
     if (size >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0)

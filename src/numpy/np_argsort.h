@@ -5,6 +5,6 @@
 #include <stdint.h>
 
 /* idx receives the permutation (n entries) numpy would return for v. */
-void np_argsort_f64(const double *v, int64_t *idx, int64_t n);
+void anc_np_argsort_f64(const double *v, int64_t *idx, int64_t n);
 
 #endif

@@ -129,7 +129,7 @@ anchor_status anchor_class_names_load(const char *path, anchor_class_names **out
     *out = NULL;
     unsigned char *bytes;
     size_t size;
-    anchor_status st = anchor_read_file(path, &bytes, &size, MAX_CLASS_NAMES_FILE, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, MAX_CLASS_NAMES_FILE, err);
     if (st)
         return st;
     anchor_class_names *cn = calloc(1, sizeof *cn);

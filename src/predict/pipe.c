@@ -13,7 +13,7 @@
  *    and reading the answer are interleaved, so a program that answers early, or that
  *    floods stderr before reading, can never deadlock us: stderr is drained into a ring
  *    buffer whose tail (last ~20 lines / 2 KB) goes into every error message.
- *  - The answer is read through anchor_npy_read_header with a reader that is this pump,
+ *  - The answer is read through anc_npy_read_header with a reader that is this pump,
  *    then the data bytes straight into a buffer, so the timeout covers every byte.
  *  - A program that dies makes our writes fail with EPIPE, which would raise SIGPIPE and
  *    kill the caller. We block SIGPIPE in the calling thread during a request and, if our
@@ -474,7 +474,7 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
     size_t image_bytes = anchor_image_nbytes(batch) / (size_t)batch->n;
     char head[256];
     int64_t shape[4] = {count, batch->h, batch->w, batch->c};
-    size_t hl = anchor_npy_format_header(head, sizeof head, batch->dtype, 4, shape);
+    size_t hl = anc_npy_format_header(head, sizeof head, batch->dtype, 4, shape);
     if (!hl)
         return anchor_error_set(err, ANCHOR_ERR_INTERNAL, "cannot format a .npy request header");
     p->requests++;
@@ -491,7 +491,7 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
     size_t max_bytes = (size_t)(count + 1) * ((size_t)1 << 23);
     anchor_error sub;
     anchor_error_clear(&sub);
-    anchor_status st = anchor_npy_read_header(pump_reader, p, max_bytes, &h, &sub);
+    anchor_status st = anc_npy_read_header(pump_reader, p, max_bytes, &h, &sub);
     if (st) {
         p->wcur = 2;
         if (p->broken) /* the pump already described it */

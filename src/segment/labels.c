@@ -145,7 +145,7 @@ anchor_status anc_labels_decode(anchor_image **labels, const unsigned char *byte
     if (size >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0)
         st = anc_npy_decode_image(labels, bytes, size, path, err);
     else if (size >= 8 && memcmp(bytes, png_sig, 8) == 0)
-        st = anchor_png_decode_raw(labels, bytes, size, path, err);
+        st = anc_png_decode_raw(labels, bytes, size, path, err);
     else
         st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: a label map must be a .npy or a gray PNG", path);
     if (st)
@@ -167,7 +167,7 @@ anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor
     *labels = NULL;
     unsigned char *bytes = NULL;
     size_t size = 0;
-    anchor_status st = anchor_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
     if (st)
         return st;
     st = anc_labels_decode(labels, bytes, size, path, err);

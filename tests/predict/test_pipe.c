@@ -237,7 +237,7 @@ static void test_toy_linear(void)
     snprintf(path, sizeof path, "%s/fixtures/alibi/case01_chelsea_default/image.png", shared);
     anchor_image *img;
     anchor_error err;
-    if (anchor_png_load_raw(&img, path, &err)) {
+    if (anc_png_load_raw(&img, path, &err)) {
         printf("SKIP toy_linear part: %s\n", err.message);
         return;
     }

@@ -11,7 +11,7 @@
 #include "seg_fixture.h"
 #include "segment/quickshift_internal.h"
 
-/* A case run through seg_quickshift_with (1-channel "u8x1" images as they are). */
+/* A case run through anc_seg_quickshift_with (1-channel "u8x1" images as they are). */
 static anchor_status run_direct(const seg_case *c, const anchor_image *img, int kernels, anchor_image **labels,
                                 anchor_error *err)
 {
@@ -32,7 +32,7 @@ static anchor_status run_direct(const seg_case *c, const anchor_image *img, int 
         else if (!strcmp(k, "random_seed"))
             p.random_seed = atoll(v);
     }
-    return seg_quickshift_with(img, &p, kernels, labels, err);
+    return anc_seg_quickshift_with(img, &p, kernels, labels, err);
 }
 
 /* alibi's repeat of a gray image to 3 channels (for runs outside the segmenter front end) */

@@ -21,7 +21,7 @@ static void run_case(const char *dir, const char *name)
     snprintf(path, sizeof path, "%s/%s/params.json", dir, name);
     unsigned char *text = NULL;
     size_t size = 0;
-    if (anchor_read_file(path, &text, &size, 1 << 20, &err) != ANCHOR_OK) {
+    if (anc_read_file(path, &text, &size, 1 << 20, &err) != ANCHOR_OK) {
         CHECKF(0, "%s", err.message);
         return;
     }

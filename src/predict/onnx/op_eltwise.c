@@ -26,7 +26,7 @@ int anc_op_as_eltwise(ox_plan *p, int node, eltwise_op *e)
         e->alg[0] = dnnl_eltwise_relu;
     } else if (!strcmp(op, "LeakyRelu")) {
         e->alg[0] = dnnl_eltwise_relu;
-        e->alpha[0] = ox_attr_float(n, "alpha", 0.01f);
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 0.01f);
     } else if (!strcmp(op, "Sigmoid")) {
         e->alg[0] = dnnl_eltwise_logistic;
     } else if (!strcmp(op, "Tanh")) {
@@ -55,28 +55,28 @@ int anc_op_as_eltwise(ox_plan *p, int node, eltwise_op *e)
             return 0;
     } else if (!strcmp(op, "Elu")) {
         e->alg[0] = dnnl_eltwise_elu;
-        e->alpha[0] = ox_attr_float(n, "alpha", 1.f);
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 1.f);
     } else if (!strcmp(op, "Selu")) { /* gamma * elu_alpha(x) */
         e->n = 2;
         e->alg[0] = dnnl_eltwise_elu;
-        e->alpha[0] = ox_attr_float(n, "alpha", 1.67326319217681884765625f);
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 1.67326319217681884765625f);
         e->alg[1] = dnnl_eltwise_linear;
-        e->alpha[1] = ox_attr_float(n, "gamma", 1.05070102214813232421875f);
+        e->alpha[1] = anc_ox_attr_float(n, "gamma", 1.05070102214813232421875f);
     } else if (!strcmp(op, "HardSwish")) {
         e->alg[0] = dnnl_eltwise_hardswish;
     } else if (!strcmp(op, "HardSigmoid")) {
         e->n = 2;
         e->alg[0] = dnnl_eltwise_linear;
-        e->alpha[0] = ox_attr_float(n, "alpha", 0.2f);
-        e->beta[0] = ox_attr_float(n, "beta", 0.5f);
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 0.2f);
+        e->beta[0] = anc_ox_attr_float(n, "beta", 0.5f);
         e->alg[1] = dnnl_eltwise_clip;
         e->alpha[1] = 0;
         e->beta[1] = 1;
     } else if (!strcmp(op, "Clip")) {
         float lo = -FLT_MAX, hi = FLT_MAX;
         if (p->g->opset < 11) {
-            lo = ox_attr_float(n, "min", -FLT_MAX);
-            hi = ox_attr_float(n, "max", FLT_MAX);
+            lo = anc_ox_attr_float(n, "min", -FLT_MAX);
+            hi = anc_ox_attr_float(n, "max", FLT_MAX);
         } else {
             int k = (int)n->n_input;
             if (k > 1 && in[1] >= 0 && !anc_plan_const_float(p, in[1], &lo))
@@ -144,7 +144,7 @@ anchor_status anc_op_unary(ox_plan *p, const nctx *c)
     pstep *s;
     if ((st = anc_plan_set_rt(p, y, &sh, NULL, ctx)) || (st = anc_plan_c_step(p, anc_k_unary, xp, -1, y, &s)))
         return st;
-    s->ip[0] = ox_shape_count(&sh);
+    s->ip[0] = anc_ox_shape_count(&sh);
     s->ip[1] = c->variant;
     return ANCHOR_OK;
 }
@@ -157,7 +157,7 @@ static anchor_status fold_binary(ox_plan *p, int op, int a, int b, int out, cons
     if (st)
         return st;
     ox_tensor *t;
-    if ((st = ox_tensor_new(&t, ta->type == OX_I64 && tb->type == OX_I64 ? OX_I64 : OX_F32, &sh, &p->budget, p->err)))
+    if ((st = anc_ox_tensor_new(&t, ta->type == OX_I64 && tb->type == OX_I64 ? OX_I64 : OX_F32, &sh, &p->budget, p->err)))
         return st;
     int64_t sa[OX_MAX_DIMS], sb[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
     anc_plan_broadcast_strides(&ta->shape, &sh, sa);

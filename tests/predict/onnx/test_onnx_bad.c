@@ -35,7 +35,7 @@ static void damaged_copy(const char *name, size_t keep, int flip, const char *tm
     unsigned char *bytes;
     size_t size;
     anchor_error err;
-    CHECK(anchor_read_file(path, &bytes, &size, 1 << 26, &err) == ANCHOR_OK);
+    CHECK(anc_read_file(path, &bytes, &size, 1 << 26, &err) == ANCHOR_OK);
     if (flip)
         for (size_t i = 0; i < size; i += 7)
             bytes[i] ^= 0xA5;

@@ -52,7 +52,7 @@ static void good_case(const char *dir, const char *name, anchor_model *m)
                (long long)anchor_model_num_classes(m), (long long)total);
         float *out = calloc((size_t)total + 1, sizeof *out);
         anchor_error err = {0};
-        anchor_status st = anchor_model_run_tensor(m, in, n, out, &err);
+        anchor_status st = anc_model_run_tensor(m, in, n, out, &err);
         CHECKF(st == ANCHOR_OK, "%s: %s", name, err.message);
         /* relative to the output's largest magnitude (issue 9's measure): exp's outputs
          * reach thousands, where one float ulp is 1e-4 */
