@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Many images (issue 13): BENCH_IMAGES (default 100) pictures made here from the shared
 # photos by flips, crops and rescales, explained with the shared SqueezeNet (the call of
 # bench_e2e.sh: threshold 0.9, seed 0, alibi's slic defaults, 224x224), three ways:

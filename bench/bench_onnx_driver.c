@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bench driver for bench_onnx.sh: time anchor's ONNX engine on one model.
  *   bench_onnx_driver MODEL BATCH THREADS SECONDS
  * Feeds a fixed pseudo-random input tensor (the model's own layout, no preprocessing),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: PNG and JPEG photos from bytes (anchor_image_decode), in the colour
  * mode the first byte picks, as `anchor explain IMAGE` and `--background` read them. */
 #include <stddef.h>

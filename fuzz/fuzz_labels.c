@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: a user label map (.npy or gray PNG, anc_labels_decode as
  * anchor_labels_load uses it) and its remapping to 0..K-1, as --segments FILE goes. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: a whole .npy file as an image or batch (anc_npy_decode_image, the
  * core of anchor_npy_load and of .npy images, backgrounds and label maps). */
 #include <stddef.h>

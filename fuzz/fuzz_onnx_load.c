@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: an ONNX file from the fuzzer is loaded and planned (as anchor_model_load
  * does, from memory), then, when it is small enough to run quickly, run once on one input.
  *

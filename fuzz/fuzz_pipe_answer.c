@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: what a pipe predictor program writes on its stdout. The bytes are
  * delivered in chunks whose sizes the input's first byte picks (as a pipe may split
  * them), through anc_npy_read_header with the pipe's own size bound, then judged and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Run every fuzz target of a build (fuzz/CMakeLists.txt) for SECONDS each, in one process each,
 # one after the other:  bash fuzz/run.sh BUILD_DIR SECONDS [TARGET...]
 # Seed corpora are made here from tests/fixtures (never committed): photos for the image

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install what anchor needs on Debian 12 with apt-get, only what is missing.
 #   build:  compiler, CMake, libpng, libjpeg-turbo, cJSON, oneDNN, protobuf-c, ONNX's proto,
 #           libmicrohttpd and libcurl (anchor serve, remote predictors); curl for the serve tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helpers for committed fixtures (tests/fixtures/<area>/, made by tools/ scripts):
  * where they are, whole gzip'd files read with zlib, gzip'd .npy arrays as images, and
  * the agreement of two label maps. One copy for every test area. */

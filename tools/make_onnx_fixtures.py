@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Tiny random-weight ONNX models, one per operator and attribute variant, with their
 inputs and PyTorch 1.13's outputs, for tests/predict/onnx/test_onnx_fixtures.c.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Hand-made hostile and edge-case ONNX files for tests/onnx/test_onnx_hostile.c, written at test
 time (nothing committed) into the directory given as the only argument.
 

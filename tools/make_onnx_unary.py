@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Unary operators (Erf, Sqrt, Exp, Log, Reciprocal, Pow with a constant exponent, Neg, Elu,
 Selu, Softplus, Softsign) as tiny ONNX files with PyTorch 1.13's outputs, written at test time
 into the directory given as the only argument, for tests/onnx (onnx_unary). Each operator

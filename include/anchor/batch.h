@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: explaining many images in one run.
  *
  * A batch is a sorted list of image files (from paths, folders and @list files), each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: the explainer. Finds the anchor, the smallest set of superpixels that, kept
  * while the rest of the image is perturbed, keeps the classifier's prediction with high
  * precision, exactly as alibi 0.9's AnchorImage does (../shared/SPEC.md): same seed,

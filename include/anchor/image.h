@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: images, label maps and batches, and the files they come from.
  *
  * An anchor_image is an N x H x W x C array in C order (NHWC), the layout alibi and NumPy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: built-in ONNX inference (oneDNN), as a predictor for the explainer.
  *
  * Supported: ONNX IR versions 3-8, opsets 7-17, one float input (float16 models run in

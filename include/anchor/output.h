@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: writing an explanation to a directory, for programs and for people.
  *
  * OUTDIR/

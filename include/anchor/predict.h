@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: the classifier, as the explainer sees it.
  *
  * A predictor takes a batch of N images (N x H x W x C, uint8 or float32) and answers

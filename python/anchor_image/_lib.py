@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The C library through ctypes: every declaration the package uses, in this one module.
 
 Why ctypes: nothing to compile at install time, and numpy stays the only run-time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to src/batch: a result record that owns its strings (as read back from a
  * results.jsonl or made by the runner), and the writers shared by run and merge. */
 #ifndef ANCHOR_BATCH_INTERNAL_H

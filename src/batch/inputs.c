@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The images of a batch (include/anchor/batch.h): which files, in which order, under which
  * output names, and which of them a shard takes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* report.html: a batch's results as one static page to look at.
  *
  * The page needs nothing but the files beside it: no network, no CDN, no fonts; styles and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A batch's results as files: results.jsonl (one JSON object per image, the record of
  * truth, appended as images end and read back to resume or merge) and results.csv (the
  * same columns for spreadsheets), plus the class-name files the records name classes from.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running a batch (include/anchor/batch.h): N worker threads take the next image of the
  * list, explain it through the caller's callback, and record the result.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `anchor` command line: a thin layer over the library. Each command lives in its own
  * cmd_*.c and returns the process exit status (0 ok, 1 failure, 2 usage error). */
 #ifndef ANCHOR_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor explain: find the anchor of an image classifier's prediction (alibi's AnchorImage).
  *
  * The command is a thin, careful layer: parse and check every flag (names and defaults

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor explain's options, shared by the one-image command (cmd_explain.c) and the batch
  * mode (cmd_explain_batch.c), and the per-image steps both run, so that an image explained
  * in a batch goes through exactly the code of a single run. */

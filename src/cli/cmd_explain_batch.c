@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor explain on many images: the batch mode of the explain command.
  *
  * Chosen when explain gets several IMAGE arguments, a folder, an @list, or one of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor report: join the folders of a sharded batch (or rebuild one folder's report) into
  * one results.jsonl, results.csv and report.html, with anchor_batch_merge. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: explain an image classifier's prediction with Anchors (alibi's AnchorImage). */
 #include <stdarg.h>
 #include <stdio.h>

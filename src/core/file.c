@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Atomic writes and bounded whole-file reads (see file.h).
  *
  * Reads take regular files only, checked on the open descriptor before the first byte is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File helpers shared by every stage: whole-file reads with a size bound, and atomic
  * writes (temporary file beside the target, renamed into place on success), so that a
  * failed run never leaves a half-written output behind. */

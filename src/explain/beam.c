@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alibi's AnchorBaseBeam.anchor_beam for images, step by step (SPEC §6).
  *
  * 1. Coverage: coverage_samples masks at p = 0.5, drawn first; each feature keeps the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The search of one anchor_explain call: alibi's anchor_beam over candidate anchors
  * (beam.c, the only writer of this state).
  *

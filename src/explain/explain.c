@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The explainer's public face (include/anchor/explain.h): parameters, input checks, one
  * anchor_explain call that owns all of its state (generator, cache, memo), and the
  * explanation accessors. The sampler (sampler.c) and the search (beam.c) each own their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bernoulli KL bounds exactly as alibi computes them (SPEC §6.1, §6.3).
  *
  * Why: every stopping rule of the search (the empty-anchor loop, B > tau in KL-LUCB, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alibi's Bernoulli KL confidence bounds and its three beta formulas, in float64. */
 #ifndef ANCHOR_EXPLAIN_KL_BOUNDS_H
 #define ANCHOR_EXPLAIN_KL_BOUNDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The explainer's clock and log lines (log.h). Lines go to the caller's callback, never to
  * a global stream: two explanations running side by side keep their logs apart. */
 #include "explain/log.h"

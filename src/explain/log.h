@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The explainer's clock and its verbose log (alibi's logger lines), shared by the call,
  * the sampler and the search. */
 #ifndef ANCHOR_EXPLAIN_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The perturbation sampler: alibi's AnchorImageSampler plus its binary cache, with
  * memoised predictions (SPEC §5, §6.2).
  *

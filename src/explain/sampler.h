@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The perturbation sampler of one anchor_explain call: alibi's AnchorImageSampler, its
  * binary cache and the memoised predictor (sampler.c, the only writer of this state).
  *

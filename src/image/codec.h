@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private codec entry points (PNG via libpng, JPEG via libjpeg-turbo). */
 #ifndef ANCHOR_IMAGE_CODEC_H
 #define ANCHOR_IMAGE_CODEC_H

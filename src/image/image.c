@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The NHWC image/array handle (include/anchor/image.h). Sizes are validated against the
  * documented limits before any allocation, so absurd headers fail cleanly. A handle
  * either owns its pixels or borrows the caller's (anchor_image_wrap, so a front end such

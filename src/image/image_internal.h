@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private definition of the image handle, shared by the library's stages. */
 #ifndef ANCHOR_IMAGE_INTERNAL_H
 #define ANCHOR_IMAGE_INTERNAL_H

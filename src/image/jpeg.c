@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JPEG reading with libjpeg-turbo, giving the pixels Pillow 9.4 gives.
  *
  * Pillow decodes with libjpeg's defaults (islow integer DCT, fancy upsampling, block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Front door for photos and arrays: read the whole file, recognise the format by its
  * first bytes (never by the name), and hand the bytes to the PNG, JPEG or .npy reader.
  * Every message names the file. */

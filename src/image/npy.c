@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NumPy .npy reading and writing (see npy.h for the format).
  *
  * The header is a Python dict literal. We parse exactly the three keys NumPy writes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NumPy .npy format, for files and for the predictor pipe (private interface).
  *
  * Format: the magic "\x93NUMPY", a major/minor version byte pair (1.0 or 2.0), a

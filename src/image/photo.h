@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private photo decoders shared by load.c (PNG and JPEG from bytes in memory).
  * `name` is the file name (or "<memory>") used in error messages. */
 #ifndef ANCHOR_IMAGE_PHOTO_H

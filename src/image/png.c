@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG reading and writing with libpng.
  *
  * Reading. libpng is asked for the samples exactly as stored (sub-byte samples unpacked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy 1.24 argsort (default 'quicksort') tie order, for float64 (SPEC §9.3).
  *
  * Why: KL-LUCB splits arms into the top-n and the rest by argsort of their empirical

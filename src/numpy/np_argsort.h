@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy 1.24's np.argsort(kind='quicksort') on float64, with its exact tie order. */
 #ifndef ANCHOR_NUMPY_NP_ARGSORT_H
 #define ANCHOR_NUMPY_NP_ARGSORT_H

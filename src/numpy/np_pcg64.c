@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's default_rng(seed) reproduced draw for draw (see np_pcg64.h for why).
  *
  * Seeding. SeedSequence hashes the seed's 32-bit words into a pool of four words with two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's default_rng(seed) in C, for skimage's quickshift tie-breaking noise.
  *
  * skimage 0.19.3 quickshift adds numpy.random.default_rng(random_seed).normal(scale=1e-5,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CPython 3.11 set iteration order for the candidate anchors (SPEC §9.4).
  *
  * Why: alibi builds the size-s candidates in a Python set and returns list(set). That

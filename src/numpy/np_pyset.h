@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CPython 3.11's iteration order of a set of int tuples (list(set) in alibi's proposals).
  * Not numpy, but the same kind of emulation, so it shares the room and its np_ prefix. */
 #ifndef ANCHOR_NUMPY_NP_PYSET_H

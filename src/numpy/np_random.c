@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's legacy MT19937 stream and the derived draws alibi uses (SPEC §9.2).
  *
  * Why: alibi seeds numpy's global RandomState and draws every mask (choice over {0, 1}

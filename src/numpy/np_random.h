@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's legacy global generator (np.random.seed / RandomState), emulated bit for bit.
  * alibi seeds it once with np.random.seed(seed) and draws every mask and background index
  * from it; reproducing alibi therefore needs the same MT19937 stream and numpy 1.24's exact

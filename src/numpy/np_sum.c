@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's pairwise summation and the float32 mean built on it, bit for bit (SPEC §9.5).
  *
  * Why: without background images alibi replaces a perturbed superpixel by its mean colour,

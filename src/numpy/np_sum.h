@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's sums, to the bit: the pairwise summation behind np.sum and np.mean. */
 #ifndef ANCHOR_NUMPY_NP_SUM_H
 #define ANCHOR_NUMPY_NP_SUM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing an explanation directory (include/anchor/output.h).
  *
  * Atomicity: everything is written into OUTDIR.tmp.PID, a sibling of the target (same

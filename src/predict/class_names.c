@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Class names for a classifier's outputs (include/anchor/predict.h): the two files people
  * have at hand, a text file with one name per line (torchvision's and most model zoos'
  * lists) and Keras's imagenet_class_index.json, which keras.applications'

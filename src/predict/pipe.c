@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pipe predictor: a classifier that runs as a separate program (include/anchor/predict.h).
  *
  * Protocol (../shared/fixtures/alibi/README.md): the program is started once and kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pipe predictor's answer, judged from its .npy header and bytes (pipe_answer.h).
  *
  * Split from pipe.c so that everything a predictor program can say to us is checked by

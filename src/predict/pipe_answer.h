@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private: reading a pipe predictor's answer once its .npy header and data are in hand
  * (pipe.c does the I/O; this part only judges bytes, so it is fuzzed on its own). */
 #ifndef ANCHOR_PREDICT_PIPE_ANSWER_H

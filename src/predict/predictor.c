@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The predictor handle and the prediction sink (include/anchor/predict.h).
  * Answers are validated here once for every kind of predictor: row count, finiteness. */
 #include "predict/predictor_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private: the predictor handle is a callback plus its owned state; the pipe and ONNX
  * predictors are built on anchor_predictor_create_callback. */
 #ifndef ANCHOR_PREDICTOR_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RGB -> CIE-Lab equal to skimage 0.19.3's color.rgb2lab, bit for bit.
  *
  * skimage works on whole arrays with numpy, in the array's own float type (a float32

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Felzenszwalb-Huttenlocher graph segmentation, label for label equal to scikit-image
  * 0.19.3's felzenszwalb.
  *

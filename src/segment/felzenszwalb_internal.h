@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* felzenszwalb's two sorting strategies, for tests (private). */
 #ifndef ANCHOR_SEGMENT_FELZENSZWALB_INTERNAL_H
 #define ANCHOR_SEGMENT_FELZENSZWALB_INTERNAL_H

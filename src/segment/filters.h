@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private image filters shared by the segmenters, each reproducing the reference
  * implementation skimage 0.19.3 relies on. Implemented in colour.c and gaussian.c.
  *

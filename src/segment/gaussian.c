@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Gaussian smoothing equal to scipy 1.10's ndimage.gaussian_filter, bit for bit.
  *
  * scipy filters one axis at a time (axis 0 first; axes whose sigma is <= 1e-15 are

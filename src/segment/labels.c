@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* User label maps: loading and remapping to 0..K-1, the one place a label map is
  * normalised (the explainer, `anchor segment` and the benchmarks all call it).
  *

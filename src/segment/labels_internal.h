@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private: a user label map held in memory (the loader's core, also fuzzed on its own). */
 #ifndef ANCHOR_SEGMENT_LABELS_INTERNAL_H
 #define ANCHOR_SEGMENT_LABELS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Quick shift superpixels, label for label equal to scikit-image 0.19.3's quickshift.
  *
  * Quick shift (Vedaldi & Soatto, 2008) is mode seeking in the joint (colour, row, col)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* quickshift's code paths, for tests (private). */
 #ifndef ANCHOR_SEGMENT_QUICKSHIFT_INTERNAL_H
 #define ANCHOR_SEGMENT_QUICKSHIFT_INTERNAL_H

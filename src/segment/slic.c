@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLIC superpixels with the labels of scikit-image 0.19.3's segmentation.slic.
  *
  * SLIC (Achanta et al. 2012) is k-means on (position, colour) with each centre looking

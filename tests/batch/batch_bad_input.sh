@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # anchor explain's batch mode on bad input: each case exits 2 with a message naming the
 # problem, before any work: no output folder appears and the classifier never starts.
 source "$(dirname "$0")/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # anchor explain on a folder: every image's folder equals a single-image run of the same
 # image (same seed, same classifier program), with --jobs 2; results.jsonl/csv hold one
 # line per image; a broken image is recorded and the run goes on (exit 3); a rerun skips

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # overlay_full.png (single runs and batches): the overlay drawn on the photo at its own size
 # when the image was resized for the explanation. Its label map is the explained one scaled
 # by Pillow's NEAREST resize (Image.fromarray(labels).resize(photo size, NEAREST)); the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # report.html in a real browser (Debian's headless Chromium, no network): the page loads
 # with no console message at all, its script runs, every picture it shows loads, there is
 # one card per image, the summary counts agree with results.jsonl, and a filter given in

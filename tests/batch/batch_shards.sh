@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Three shards as three processes, as a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) and a
 # Slurm array (SLURM_ARRAY_TASK_ID from 1) would start them, joined by anchor report: the
 # merged results equal one unsharded run, every image once, folders linked where they are.

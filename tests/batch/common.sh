@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared set-up of the batch tests (sourced): a work folder with a few small photos made
 # here (no ../shared pictures needed), the toy classifier of the alibi fixtures as a pipe
 # program, and JSON helpers in Python.

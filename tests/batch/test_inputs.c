@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The batch's inputs through the C API: folder listing (recursive or not), @lists, the
  * sorted order, output names made unique, shards that cover the list once, the shard
  * specs with Kubernetes and Slurm variables, and relative paths as Python's

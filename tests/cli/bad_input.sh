@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # anchor explain on bad input, one table per input channel (argument: files, flags,
 # predictor, output; no argument runs all four).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SIGKILL `anchor explain` at 30 random moments, during the search and while OUTDIR is
 # written, and check each time:
 #  - OUTDIR is whole (explanation.json parses and every file it names is there) or absent;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The files behind tests/cli/bad_input.sh: a small good photo and label map, and
 every kind of broken or lying input, written into the folder given as argv[1]. PNG is
 written by pngio.py (numpy + zlib), JPEG bytes by hand (only headers matter here), .npy

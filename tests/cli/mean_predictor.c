@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A fast pipe predictor for the kill test: answers each (N,H,W,C) uint8 .npy request with
  * (N,2) float64 scores [m, 1-m], m = the image's mean brightness / 255 (a model that
  * "sees" light images), so the search is real but a run takes a fraction of a second. It

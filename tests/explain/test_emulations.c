@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Each emulation module against references made by numpy 1.24 / CPython 3.11
  * (tools/make_explain_refs.py -> tests/fixtures/explain/refs.json.gz):
  * MT19937 doubles, choice and randint streams; argsort tie order; set iteration order of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bad input for the image stage: truncated JPEG and PNG (cut in half), a PNG with a bad
  * CRC, zero and absurd sizes in PNG and JPEG headers (refused before allocating), an
  * unknown format, an empty file, a missing path, a directory, and resizes to 0 or absurd

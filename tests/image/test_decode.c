@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG/JPEG decoding against Pillow 9.4: every synthetic file listed in
  * fixtures/image/MANIFEST.txt (all PNG colour types and bit depths, palettes with tRNS,
  * interlaced files, gray/colour/progressive/CMYK JPEGs) must decode to exactly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG writing: 8-bit gray and RGB and 16-bit gray survive a round trip through the
  * reader unchanged, the file is a valid PNG of the expected type, and a failed write
  * leaves nothing behind (no target, no temporary file). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A program with its own anc_np_randint and onnx__model_proto__unpack, names that are also
  * internal to libanchor (the background draw of the sampler, the generated ONNX parser):
  * it must link against the installed static libanchor.a, and each side must call its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The explanation directory writer (src/output/output.c) through the C API: a classifier
  * callback that keeps its label iff superpixels 1 and 2 are unperturbed must give the
  * anchor {1, 2}, and the directory must hold exactly that: explanation.json in alibi's

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A misbehaving predictor for the pipe tests: speaks the .npy pipe protocol
 (../../../shared/fixtures/alibi/README.md) but fails in the way MODE says.
 

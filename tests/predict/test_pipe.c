@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pipe predictor (src/predict/pipe.c) against toy_linear.py (exact scores from the
  * alibi fixtures) and against fake_predictor.py, which breaks the protocol on purpose:
  * every failure must come back as a status with a message that names it and quotes the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* felzenszwalb sorts edges with a fast radix sort and switches to numpy's introsort only
  * when the order of equal weights could change the result. This test makes hundreds of
  * small tie-heavy images (few grey levels, no or little smoothing, various scales and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's default_rng emulation (src/segment/np_pcg64.c) against numpy 1.24: raw PCG64
  * words, a hash of 2 million standard normals (which reach the ziggurat's wedge and tail
  * branches thousands of times) and the scale=1e-5 draws quickshift uses. Reference:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLIC on the inputs of alibi's reference runs (../shared/fixtures/alibi): for each case,
  * the exact image alibi explained (image.png, or image.npy for float32) segmented with the
  * case's slic kwargs through the segmenter front end (which repeats a gray image to 3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared segmentation filters against scipy 1.10 / skimage 0.19.3, bit for bit:
  * rgb2lab in float64 and float32, gaussian_filter on slic's 1 x H x W x C volume (numpy
  * scalar sigmas) and on a plain H x W x C array smaller than the kernel. */

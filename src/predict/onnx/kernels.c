@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C kernels on row-major float32 data: Softmax, broadcasting binary operations, Pad,
  * PyTorch's ceil_mode average pooling, Erf and Softsign. They run where oneDNN has no primitive that computes
  * exactly what ONNX (or PyTorch, for the exported models) specifies; each reads its shape

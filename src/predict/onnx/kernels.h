@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX planner: the C kernels (steps without a good oneDNN match), each
  * on row-major float32 data, with its parameters in the step's ip/fp slots (see kernels.c). */
 #ifndef ANCHOR_ONNX_KERNELS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading an ONNX file into an ox_graph.
  *
  * The bytes are parsed by protobuf-c code generated at build time from Debian's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ONNX models as anchor predictors (include/anchor/onnx.h).
  *
  * A model is the loaded graph plus a small cache of plans, one per batch size (oneDNN

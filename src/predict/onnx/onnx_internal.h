@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX engine: the loaded graph, constant tensors, and the per-batch plan.
  *
  * Loading (load.c) parses the file with protobuf-c, converts every initializer to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Convolution, pooling and normalisation operators: Conv (with the BatchNormalization,
  * activations and residual Add after it folded in as weights and post-ops), MaxPool,
  * AveragePool, their global forms, LRN and a standalone BatchNormalization.

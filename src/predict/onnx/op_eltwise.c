@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Elementwise operators: the activations oneDNN computes as eltwise operations (also used
  * as Conv post-ops, hence anc_op_as_eltwise) and the broadcasting Add/Sub/Mul/Div, folded
  * on constants, run on oneDNN's binary primitive when it broadcasts in the ONNX way, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Operators computed while planning, on constants: Constant, Shape, ConstantOfShape, Cast,
  * Gather and Slice. Exporters use them for shape arithmetic, which is static for a given
  * batch size, so folding them leaves none at run time (Cast of a runtime float tensor is a

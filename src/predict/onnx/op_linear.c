@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linear operators: Gemm and MatMul, on oneDNN's matmul primitive with constant weights
  * reordered once to the layout it prefers. Gemm's alpha and beta are folded into the
  * weights and the bias, which is exact for the usual alpha = beta = 1. */

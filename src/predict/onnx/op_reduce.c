@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reductions over an axis: Softmax (a C kernel, with the pre-opset-13 flattening rule) and
  * ReduceMean (oneDNN's reduction primitive). */
 #include <dnnl.h>

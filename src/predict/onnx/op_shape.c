@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Operators that move data without arithmetic: Reshape, Flatten, Squeeze, Unsqueeze,
  * Identity and Dropout (views of the same row-major storage), Transpose (a reorder through
  * permuted strides), Concat and Pad. On constants they are computed while planning, since

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The dispatch table: every ONNX operator we run, by name, with the planner that plans it
  * and that planner's variant. The loader refuses a model whose operators are not all
  * here, and the planner looks each node up here; so adding an operator is one planner

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX planner: the operator planners (op_*.c), one function per operator
  * family, each reading its node from an nctx and adding steps to the plan. ops.c maps
  * operator names to them; adding an operator means one planner and one row there. */

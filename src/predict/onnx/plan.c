@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Planning and running an ONNX graph for one batch size on oneDNN.
  *
  * The graph is walked once in its (topological) node order, each node planned by the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Building blocks of a plan, shared by every operator planner: values (constants and runtime
  * tensors), steps, layout conversions, attribute and constant-input readers, broadcasting.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Constant tensors and node attributes: what the loader and the operator planners share.
  *
  * A constant tensor is float32 or int64 whatever its type on disk: float16 is widened

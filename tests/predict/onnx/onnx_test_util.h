@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the ONNX tests: float32 .npy arrays (plain or gzip'd) into memory. */
 #ifndef ANCHOR_TEST_ONNX_UTIL_H
 #define ANCHOR_TEST_ONNX_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bad models and bad inputs: each fails with its own status and a message naming the
  * problem (and the node, for operators), never a crash. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every tiny model of tests/fixtures/onnx (one per operator and attribute variant, plus
  * small nets; made by tools/make_onnx_fixtures.py) against PyTorch 1.13's output: max abs
  * diff <= 1e-4, for the whole batch and for the first image alone (another plan). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hostile and edge-case models made at test time by tools/make_onnx_hostile.py (one per
  * defect class of issue 9: omitted inputs, missing outputs, zero-size weights, overflowing
  * shape products, memory bombs, training mode, unknown attributes...). Each bad file must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The real SqueezeNet 1.1 (shared models, fp32 and the fp16 original widened) against the
  * reference probabilities computed with PyTorch: the same top 5, max abs diff <= 1e-4. */
 #include <stdio.h>

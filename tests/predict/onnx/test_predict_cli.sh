@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # anchor predict end to end: the shared SqueezeNet on chelsea.png prints the reference
 # top 5 (SOURCES.md: PIL bilinear, BGR 0..255), --json is one object per image, and bad
 # invocations fail with a message and a non-zero status. Skips (77) without ../shared.
