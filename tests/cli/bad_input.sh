@@ -98,7 +98,7 @@ files_table() {
 1 | missing.png: cannot open: No such file | $W/missing.png $seg --predict-cmd "$P ok $token" $out
 1 | fifo.png: is a FIFO (named pipe), not a regular file | $W/fifo.png $seg --predict-cmd "$P ok $token" $out
 1 | /dev/zero: is a character device | /dev/zero $seg --predict-cmd "$P ok $token" $out
-1 | dir.png: is a directory | $W/dir.png $seg --predict-cmd "$P ok $token" $out
+2 | dir.png: no images in the folder | $W/dir.png $seg --predict-cmd "$P ok $token" $out
 1 | loop_a: cannot open: Too many levels of symbolic links | $W/loop_a $seg --predict-cmd "$P ok $token" $out
 1 | empty.png: empty file, not an image | $W/empty.png $seg --predict-cmd "$P ok $token" $out
 1 | text.png: unknown image format | $W/text.png $seg --predict-cmd "$P ok $token" $out
@@ -199,7 +199,6 @@ flags_table() {
 2 | no output directory | $img $seg --predict-cmd "$P ok $token"
 2 | no classifier | $img $seg $out
 2 | no IMAGE | $seg --predict-cmd "$P ok $token" $out
-2 | one IMAGE only | $img $img $seg --predict-cmd "$P ok $token" $out
 2 | exclusive | $img $seg --predict-cmd "$P ok $token" --model m.onnx $out
 2 | --segments (your own label map) excludes | $img $seg --seg-arg n_segments=5 --predict-cmd "$P ok $token" $out
 2 | expected KEY=VALUE | $img --seg-arg n_segments --predict-cmd "$P ok $token" $out
