@@ -4,17 +4,21 @@
 #                 (a plain build, then the same suite under ASan + UBSan)
 #   make check-no-onnx - build without the ONNX engine (-DANCHOR_WITH_ONNX=OFF) and pass
 #                 its suite: what a user who brings only a C callback or a program gets
+#   make fuzz FUZZ_SECONDS=N - build the libFuzzer targets with clang (build-fuzz) and run
+#                 each for N seconds (fuzz/run.sh)
 MAKEFLAGS  += --no-print-directory
 BUILD      ?= build
 BUILD_SAN  ?= build-sanitize
 BUILD_NO_ONNX ?= build-no-onnx
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 SHARED     ?= $(abspath ../shared)
 ANCHOR_IMAGE ?= $(SHARED)/images/chelsea.png
 ANCHOR_MODEL ?= $(SHARED)/models/squeezenet1.1_fp32_from_winml_fp16.onnx
 DEMO_OUT   ?= demo-out
 
-.PHONY: all deps build check check-fast check-sanitize check-no-onnx install demo bench clean
+.PHONY: all deps build check check-fast check-sanitize check-no-onnx install demo bench fuzz clean
 
 all: build
 
@@ -45,6 +49,11 @@ check-no-onnx: deps
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
+fuzz: deps
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANCHOR_FUZZ=ON -DANCHOR_SHARED_DIR=$(SHARED) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $$(cd fuzz && ls fuzz_*.c | sed 's/\.c$$//')
+	@bash fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
 demo: build
 	@bash scripts/demo.sh "$(BUILD)/anchor" "$(ANCHOR_IMAGE)" "$(ANCHOR_MODEL)" "$(DEMO_OUT)"
 
@@ -52,4 +61,4 @@ bench: build
 	@bash bench/run.sh "$(BUILD)/anchor" "$(SHARED)"
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_NO_ONNX) $(DEMO_OUT)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_NO_ONNX) $(BUILD_FUZZ) $(DEMO_OUT)

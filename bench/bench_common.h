@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared part of the bench drivers (bench_segmenters.c, bench_slic.c): CPU time, and a
  * segmenter set up from key=value arguments through the same front end as `anchor segment`. */
 #ifndef ANCHOR_BENCH_COMMON_H

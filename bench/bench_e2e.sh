@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End to end: `anchor explain --model` with the shared SqueezeNet and the seed's call
 # (threshold 0.9, p_sample 0.5, alibi's slic defaults, seed 0, 224x224) on three photos,
 # against alibi + PyTorch as measured on this machine kind (issue 4: 121 s, 10.8 s and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Explainer overhead and model work of `anchor explain` against alibi, per reference case.
 
 For each case in SHARED/fixtures/alibi, runs `anchor explain` exactly as the fixture test

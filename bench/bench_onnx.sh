@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The built-in ONNX engine against PyTorch 1.13's best CPU configuration on the same
 # models: torchvision's InceptionV3 architecture (random weights, exported to ONNX here
 # into a temporary folder by tools/export_inception.py) and the shared SqueezeNet 1.1;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The built-in ONNX engine in bf16 against itself in fp32 (--precision), same models as
 # bench_onnx.sh: torchvision's InceptionV3 (random weights, exported here into a temporary
 # folder by tools/export_inception.py) and the shared SqueezeNet 1.1; batch 1 and 16,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bench driver for bench_onnx.sh: time anchor's ONNX engine on one model.
  *   bench_onnx_driver MODEL BATCH THREADS SECONDS [PRECISION]
  * Feeds a fixed pseudo-random input tensor (the model's own layout, no preprocessing),
@@ -49,19 +50,19 @@ int main(int argc, char **argv)
         s = s * 1664525u + 1013904223u;
         in[i] = (float)(s >> 8) / 16777216.0f * 255.0f;
     }
-    if (anchor_model_run_tensor(m, in, batch, out, &err)) { /* warm-up: plan + JIT */
+    if (anc_model_run_tensor(m, in, batch, out, &err)) { /* warm-up: plan + JIT */
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
     ox_plan *p;
     double gflop = 0;
-    if (!ox_model_plan(m, batch, &p, &err))
-        gflop = ox_plan_flops(p) / 1e9;
+    if (!anc_ox_model_plan(m, batch, &p, &err))
+        gflop = anc_ox_plan_flops(p) / 1e9;
     int runs = 0;
     double best = 1e30, t0 = now();
     while (runs < 3 || now() - t0 < seconds) {
         double a = now();
-        if (anchor_model_run_tensor(m, in, batch, out, &err)) {
+        if (anc_model_run_tensor(m, in, batch, out, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """anchor_image against alibi itself, on alibi's tutorial flow with a PyTorch predictor.
 
 For each photo: PIL load, resize to 299, AnchorImage(predict_fn, (299, 299, 3),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # anchor_image (python/) against alibi's own AnchorImage, same PyTorch predictor, the
 # tutorial's explain call: identical explanations, wall-clock ratio, our Python cost per call.
 # alibi is not packaged: point ALIBI_SRC at a checkout of github.com/SeldonIO/alibi (0.9.x;

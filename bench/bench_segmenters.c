@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bench driver for bench_segmenters.sh: run one segmenter on a .npy image and print the
  * best CPU time of N runs (single-threaded, so fair on a busy machine) and the number of segments.
  *   bench_segmenters METHOD IMAGE.npy RUNS [key=value ...]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """skimage side of bench_segmenters.sh.
   bench_segmenters.py prepare SHARED_DIR OUT_DIR   -> writes the bench inputs (.npy)
   bench_segmenters.py run METHOD IMAGE.npy RUNS [key=value ...] -> "best_cpu_seconds K"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # quickshift and felzenszwalb: ours (one thread) against Debian's scikit-image 0.19.3 on
 # the same inputs (chelsea resized to 299 x 299 and astronaut to 1000 x 1000 by Pillow),
 # best CPU time of N runs each (the machine may be shared; both sides are single-threaded),

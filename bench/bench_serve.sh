@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench_serve: anchor serve under load, against the library's own explain time.
 #   usage: bench/bench_serve.sh BUILD/anchor SHARED_DIR
 #   env:   REPS (sequential requests per figure, 7), CONC (wrk connections = --workers, 2),

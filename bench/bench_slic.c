@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bench driver for bench_slic.sh: SLIC on a .npy image through the segmenter front end
  * (the path `anchor segment` takes), printing the best CPU time of RUNS runs after one
  * warm-up run, and the number of segments. Loading the image is not timed. CPU time, not

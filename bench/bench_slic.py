@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Reference side of bench_slic.sh (Debian's scikit-image 0.19.3).
 
   bench_slic.py prepare SHARED_DIR WORK   writes the bench inputs as .npy into WORK

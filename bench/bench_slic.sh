@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # SLIC: ours (one thread) against Debian's scikit-image 0.19.3 slic with identical
 # parameters on the same pixels (chelsea resized to 299 x 299 and astronaut to
 # 1000 x 1000 by Pillow, uint8, plus a float32 variant), and the ratio skimage / ours.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash disable=SC2034
 # Shared set-up of the segmenter benchmarks (bench_segmenters.sh, bench_slic.sh), sourced
 # with the script's arguments:  . "$(dirname "$0")/common.sh" BUILD/anchor SHARED_DIR

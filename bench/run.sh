@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make bench: run every bench/bench_*.sh side by side with its reference and print ratios.
 # Benchmarks need the reference packages (skimage, torch, ...): installed with --tools.
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # What `cmake --install` puts under the prefix:
 #   bin/anchor                                the CLI
 #   lib/libanchor.so{,.0,.0.1.0}              the shared library (SONAME libanchor.so.MAJOR)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Explain a C classifier's prediction: the library used from C, as in the README.
  *
  * The "classifier" here says class 1 when the centre of the photo is intact and class 0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: an ONNX file from the fuzzer is loaded and planned (as anchor_model_load
  * does, from memory), then, when it is small enough to run quickly, run once on one input.
  *
@@ -38,12 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t values = anc_ox_shape_elems(&one), classes = anchor_model_num_classes(m);
     ox_plan *p = NULL;
     if (values > 0 && values <= FUZZ_MAX_INPUT_VALUES && classes > 0 && classes <= FUZZ_MAX_INPUT_VALUES &&
-        ox_model_plan(m, 1, &p, &err) == ANCHOR_OK && ox_plan_flops(p) <= FUZZ_MAX_FLOPS) {
+        anc_ox_model_plan(m, 1, &p, &err) == ANCHOR_OK && anc_ox_plan_flops(p) <= FUZZ_MAX_FLOPS) {
         float *in = malloc((size_t)values * sizeof *in), *out = malloc((size_t)classes * sizeof *out);
         if (in && out) {
             for (int64_t i = 0; i < values; i++) /* varied, finite, both signs */
                 in[i] = (float)((i * 37 % 101) - 50) / 25.0f;
-            anchor_model_run_tensor(m, in, 1, out, &err);
+            anc_model_run_tensor(m, in, 1, out, &err);
         }
         free(in);
         free(out);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: anchor serve's request decoding (src/serve/request.c) on arbitrary
  * bytes. The first byte picks the decoder (v1 explain, v1 predict batch, v2 infer JSON,
  * v2 infer binary with the next two bytes as the header length); the rest is the body.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Seeds for fuzz_onnx_load: the small ONNX fixtures (tests/fixtures/onnx) and, when Debian's
 # python3-onnx and torch are there, the hand-made hostile files of tools/make_onnx_hostile.py.
 # Usage: fuzz/onnx_corpus.sh DIR   (DIR is created; nothing is committed)

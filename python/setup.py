@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Records where libanchor.so.0 is when the package is built, so the installed package
 finds the library it was built with (anchor_image/_lib.py reads _build_path.py).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the seed's flow. A real ImageNet SqueezeNet names what it sees in a photo (top 5),
 # then anchor explains that prediction the way alibi's AnchorImage would (threshold 0.9,
 # p_sample 0.5, alibi's slic defaults, seed 0) and writes the pictures.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helpers for committed fixtures (tests/fixtures/<area>/, made by tools/ scripts):
  * where they are, whole gzip'd files read with zlib, gzip'd .npy arrays as images, and
  * the agreement of two label maps. One copy for every test area. */
@@ -74,7 +75,7 @@ static inline anchor_image *fixture_npy_load(const char *area, const char *name)
     const unsigned char *data = NULL;
     anchor_error err = {0};
     anchor_image *img = NULL;
-    if (anchor_npy_parse(buf, len, &h, &data, &err) == ANCHOR_OK) {
+    if (anc_npy_parse(buf, len, &h, &data, &err) == ANCHOR_OK) {
         int64_t H = h.shape[0], W = h.ndim > 1 ? h.shape[1] : 1, C = h.ndim > 2 ? h.shape[2] : 1;
         if (anchor_image_create(1, H, W, C, h.dtype, &img, &err) == ANCHOR_OK)
             memcpy(anchor_image_data(img), data, h.nbytes);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A minimal test harness: CHECK records failures without stopping, and the closing line
  * says "N passed, N failed". Exit 77 means skipped (e.g. ../shared absent). */
 #ifndef ANCHOR_TEST_HARNESS_H

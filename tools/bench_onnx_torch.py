@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """PyTorch 1.13's side of bench/bench_onnx.sh: run an ONNX classifier's graph with torch
 ops (the same weights and operators, converted node by node) and time it in several
 configurations, reporting the best, as a PyTorch user tuning for CPU inference would.

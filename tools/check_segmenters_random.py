@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Random cross-check of `anchor segment` against Debian's scikit-image 0.19.3.
 
   /usr/bin/python3 tools/check_segmenters_random.py BUILD/anchor [N]

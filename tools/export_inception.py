@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Export torchvision's InceptionV3 architecture (299 x 299, 1000 classes, no aux head) with
 random weights to ONNX, for bench/bench_onnx.sh. The weights are random: only speed is
 measured. Uses torchvision.models.inception_v3 when torchvision is installed; otherwise

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Write src/numpy/np_ziggurat_tables.h from numpy's ziggurat_constants.h.
 
 numpy's standard-normal sampler (random_standard_normal, 256-layer ziggurat) uses three

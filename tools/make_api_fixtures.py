@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Write the NumPy answers that the public API's array helpers must reproduce:
 anchor_image_convert against ndarray.astype(float32 / float64), anchor_image_stack against
 np.concatenate(axis=0), and anchor_prediction_top_k against np.argsort(-scores,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Reference values for the explainer's emulation units (tests/explain/test_emulations.c).
 
 Run with Debian's python3 (numpy 1.24.2, CPython 3.11):

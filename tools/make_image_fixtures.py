@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Reference fixtures for anchor's image stage (tests/image/), made with Pillow 9.4.
 
     /usr/bin/python3 tools/make_image_fixtures.py [--shared ../shared] [--out tests/fixtures/image]

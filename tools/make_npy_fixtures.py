@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Write small .npy files with NumPy itself, so the C reader is tested against the
 reference writer: every dtype we accept, versions 1.0 and 2.0, 2-D/3-D/4-D shapes.
 Values are arange(count) cast to the dtype, so the test can check them without Python.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Tiny random-weight ONNX models, one per operator and attribute variant, with their
 inputs and PyTorch 1.13's outputs, for tests/predict/onnx/test_onnx_fixtures.c.
 
@@ -353,7 +354,7 @@ def bad(name, nodes, inputs, inits=(), opset=13, ir=7, outs=None):
 
 xin = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])]
 bad("unsupported_op", [helper.make_node("Relu", ["x"], ["r"], name="first_relu"),
-                       helper.make_node("Erf", ["r"], ["y"], name="my_erf")], xin)
+                       helper.make_node("Einsum", ["r"], ["y"], name="my_einsum", equation="ij->ji")], xin)
 bad("symbolic_size", [helper.make_node("Relu", ["x"], ["y"])],
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, "height", "width"])])
 bad("absurd_input", [helper.make_node("Relu", ["x"], ["y"])],

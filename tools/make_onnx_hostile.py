@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Hand-made hostile and edge-case ONNX files for tests/onnx/test_onnx_hostile.c, written at test
 time (nothing committed) into the directory given as the only argument.
 
@@ -190,6 +191,16 @@ good("conv_bias_omitted", [helper.make_node("Conv", ["x", "w", ""], ["y"])], xc,
 good("dropout_inference", [helper.make_node("Dropout", ["x", "r", "t"], ["y", ""])], xc,
      F.dropout(torch.from_numpy(xc), 0.5, training=False).numpy(),
      inits=[("r", np.array(0.5, np.float32)), ("t", np.array(False))])
+
+# a Slice step of 2^63 - 1 on a folded constant (found by fuzz_onnx_load: its length
+# computation overflowed); numpy slices it to the first element (torch overflows too)
+c3 = np.array([5.0, 6.0, 7.0], np.float32)
+xs = np.random.randn(2, 3).astype(np.float32)
+good("slice_huge_step", [helper.make_node("Slice", ["c3", "st", "en", "ax", "sp"], ["s"]),
+                         helper.make_node("Add", ["x", "s"], ["y"])], xs,
+     xs + c3[0:3:2**63 - 1],
+     inits=[("c3", c3), ("st", np.array([0], np.int64)), ("en", np.array([3], np.int64)),
+            ("ax", np.array([0], np.int64)), ("sp", np.array([2**63 - 1], np.int64))])
 
 with open(os.path.join(OUT, "CASES"), "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Reference outputs for anchor's quickshift, felzenszwalb and numpy-RNG emulation, from
 Debian's scikit-image 0.19.3 / numpy 1.24.
 

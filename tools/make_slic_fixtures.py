@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Reference outputs for anchor's SLIC and its filters, from Debian's scikit-image 0.19.3.
 
 Run from the repository root:  /usr/bin/python3 tools/make_slic_fixtures.py [SHARED_DIR]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Write src/render/viridis_table.h (matplotlib's viridis as bytes) and the render test
 fixtures, from Debian's python3-matplotlib (3.6).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Rewrite C calls of anchor's public API from the 0.1 argument order to 0.2's.
 
 0.2 puts the object a call creates or returns right before the final `anchor_error *err`,

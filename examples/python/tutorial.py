@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """alibi's AnchorImage tutorial, with anchor_image: the import line is the only change.
 
 The seed's flow: load a photo with PIL, resize it to the model's size, print the model's top

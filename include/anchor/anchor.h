@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: explain image classifiers with Anchors, the same answers as alibi's AnchorImage.
  * The umbrella header; each stage of the pipeline has its own. */
 #ifndef ANCHOR_ANCHOR_H
@@ -15,5 +16,6 @@
 #include "anchor/output.h"
 #include "anchor/onnx.h"
 #include "anchor/remote.h"
+#include "anchor/batch.h"
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: the explainer. Finds the anchor, the smallest set of superpixels that, kept
  * while the rest of the image is perturbed, keeps the classifier's prediction with high
  * precision, exactly as alibi 0.9's AnchorImage does (../shared/SPEC.md): same seed,
@@ -31,6 +32,34 @@ typedef struct anchor_mt19937_state {
     bool has_gauss;         /* carried through: the search draws no normals */
     double cached_gaussian;
 } anchor_mt19937_state;
+/* Upper bounds of the count parameters: far above any real use (alibi's defaults are 100,
+ * 10000, 1, 100, 10, 10000, 1000), low enough that a typo cannot make a run that never
+ * ends or exhausts memory. anchor_explain_params_validate names the bound it enforces. */
+#define ANCHOR_MAX_BATCH_SIZE 100000
+#define ANCHOR_MAX_COVERAGE_SAMPLES 1000000
+#define ANCHOR_MAX_BEAM_SIZE 1000
+#define ANCHOR_MAX_MIN_SAMPLES_START 1000000
+#define ANCHOR_MAX_N_COVERED_EX 1000
+#define ANCHOR_MAX_BINARY_CACHE_SIZE 1000000000 /* only a capacity: nothing is allocated up front */
+#define ANCHOR_MAX_CACHE_MARGIN 10000000
+/* What one explanation may hold in memory besides the images: the sample cache (one bit
+ * per superpixel per sample, plus its label and background) is refused beyond this many
+ * bytes, with a message; the memo stops remembering new samples beyond ANCHOR_MEMO_MAX
+ * (later repeats are sent to the model again: same answers, more model calls). */
+#define ANCHOR_SAMPLE_CACHE_MAX_BYTES ((int64_t)1 << 31)
+#define ANCHOR_MEMO_MAX ((int64_t)1 << 22)
+
+/* Where a running explanation is, for a progress display: reported just before each call
+ * to the model (so a slow or hung model shows as "waiting") and just after it. */
+typedef struct anchor_explain_progress {
+    int64_t predictor_calls;  /* model calls made so far (after the memo), incl. the one under way */
+    int64_t images_predicted; /* images sent to the model so far */
+    int64_t images_sampled;   /* images the search asked about (before the memo) */
+    int64_t batch_images;     /* images in the call under way (0 once it returned) */
+    int anchor_size;          /* size of the anchors being tried now (0 before the search) */
+    int n_segments;           /* K */
+    double seconds;           /* since anchor_explain started */
+} anchor_explain_progress;
 
 /* Every parameter of alibi's AnchorImage.explain(), with alibi's defaults, plus the seed
  * (alibi's AnchorImage(seed=...)) and our own switches. */
@@ -61,6 +90,10 @@ typedef struct anchor_explain_params {
     /* NULL: start from np.random.seed(seed). Otherwise start from this state (seed is
      * unused), e.g. np.random.get_state() taken just before alibi's explain() would run. */
     const anchor_mt19937_state *rng_state;
+    /* Optional progress report (see anchor_explain_progress); NULL = none. Called on the
+     * caller's thread; it must not call back into the explainer. */
+    void (*progress)(void *user, const anchor_explain_progress *progress);
+    void *progress_user;
 } anchor_explain_params;
 
 ANCHOR_API void anchor_explain_params_default(anchor_explain_params *p);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: how public declarations are marked, in a way any C11 compiler parses.
  *
  * The library is compiled with -fvisibility=hidden, so only declarations marked ANCHOR_API

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: images, label maps and batches, and the files they come from.
  *
  * An anchor_image is an N x H x W x C array in C order (NHWC), the layout alibi and NumPy
@@ -78,6 +79,11 @@ ANCHOR_API anchor_dtype anchor_image_dtype(const anchor_image *image);
 ANCHOR_API size_t anchor_image_nbytes(const anchor_image *image);
 ANCHOR_API void *anchor_image_data(anchor_image *image);
 ANCHOR_API const void *anchor_image_cdata(const anchor_image *image);
+
+/* Fail when a float image holds NaN or an infinity, naming `what` and the first such
+ * value's place; integer images always pass. Models, segmenters and the sampler's
+ * statistics all assume finite pixels, so every entry point checks before any work. */
+ANCHOR_API anchor_status anchor_image_check_finite(const anchor_image *image, const char *what, anchor_error *err);
 
 /* ---- Photos (PNG via libpng, JPEG via libjpeg-turbo) ----------------------------------
  * Decoding follows Pillow 9.4 so that pixels equal what an alibi user gets from

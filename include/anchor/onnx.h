@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: built-in ONNX inference (oneDNN), as a predictor for the explainer.
  *
  * Supported: ONNX IR versions 3-8, opsets 7-17, one float input (float16 models run in
  * float32), image classifiers built from Conv, BatchNormalization, Relu, LeakyRelu, Clip,
- * Sigmoid, HardSigmoid, HardSwish, Tanh, Abs, Add/Sub/Mul/Div (broadcasting), MaxPool,
+ * Sigmoid, HardSigmoid, HardSwish, Tanh, Abs, Erf, Sqrt, Exp, Log, Reciprocal, Pow (constant
+ * exponent), Neg, Elu, Selu, Softplus, Softsign, Add/Sub/Mul/Div (broadcasting), MaxPool,
  * AveragePool, GlobalAveragePool, GlobalMaxPool, Concat, Flatten, Reshape, Transpose, Gemm,
  * MatMul, Softmax, Dropout, Identity, Pad, ReduceMean, Squeeze, Unsqueeze, LRN, and
  * Shape/Gather/Constant/ConstantOfShape/Cast/Slice on shapes (folded when loading).

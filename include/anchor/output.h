@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: writing an explanation to a directory, for programs and for people.
  *
  * OUTDIR/
@@ -10,6 +11,9 @@
  *   segments.png      the label map in viridis, min-max normalised over the labels
  *   overlay.png       the photo with superpixel boundaries, the anchor bright and outlined,
  *                     everything else dimmed
+ *   overlay_full.png  the same drawn on the photo at its own resolution, when the image was
+ *                     resized before explaining (info->photo); the label map is scaled to it
+ *                     by nearest neighbour (pixel centres)
  *   examples/         covered_true_<prefix>_<i>.png and covered_false_<prefix>_<i>.png, each
  *                     scaled to 0..255 on its own as alibi's scale_image does
  *
@@ -37,6 +41,7 @@ typedef struct anchor_output_info {
     int n_background_files;
     int64_t n_backgrounds;            /* images in the background batch (0 = none) */
     double seconds_run;               /* whole run incl. loading and segmentation; < 0 = unknown */
+    const anchor_image *photo;        /* the image before resizing (N = 1), or NULL */
 } anchor_output_info;
 ANCHOR_API void anchor_output_info_default(anchor_output_info *info);
 

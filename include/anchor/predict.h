@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: the classifier, as the explainer sees it.
  *
  * A predictor takes a batch of N images (N x H x W x C, uint8 or float32) and answers
@@ -7,6 +8,8 @@
  * caller, so a callback never has to manage the caller's memory. */
 #ifndef ANCHOR_PREDICT_H
 #define ANCHOR_PREDICT_H
+
+#include <stdbool.h>
 
 #include "anchor/image.h"
 
@@ -69,18 +72,30 @@ typedef anchor_status (*anchor_predict_fn)(void *user, const anchor_image *batch
 ANCHOR_API anchor_status anchor_predictor_create_callback(anchor_predict_fn fn, void *user, void (*destroy_user)(void *user),
                                                anchor_predictor **out, anchor_error *err);
 
-/* A program over a pipe, started once (by /bin/sh -c COMMAND) and kept running. Each
- * request is one .npy (N,H,W,C) on its stdin; each answer one .npy on its stdout, (N,L)
- * float32/float64 scores or (N,) integer labels. */
+/* A program over a pipe, started once and kept running: executed directly (the command
+ * split on blanks, found on PATH) when it has no shell syntax, else by /bin/sh -c COMMAND.
+ * Each request is one .npy (N,H,W,C) on its stdin; each answer one .npy on its stdout,
+ * (N,L) float32/float64 scores or (N,) integer labels. The program leads its own process
+ * group: on a timeout, a protocol error or destroy, the whole group is stopped (SIGTERM,
+ * then SIGKILL after 1 s) and reaped before the call returns.
+ *
+ * The default timeout is generous on purpose: one request is a whole batch (100 images
+ * by default), which a big model on a CPU may take minutes over. */
+#define ANCHOR_PIPE_DEFAULT_TIMEOUT 300.0
 typedef struct anchor_pipe_options {
-    double timeout_seconds; /* per request; default 300 */
+    double timeout_seconds; /* per request; default ANCHOR_PIPE_DEFAULT_TIMEOUT */
     int64_t max_batch;      /* split larger batches into requests of at most this many; 0 = never */
+    /* true (default): the program gets SIGKILL when the thread that created the predictor
+     * ends (Linux PR_SET_PDEATHSIG), so a killed caller leaves no orphan. Set it false when
+     * the creating thread may end before the predictor is destroyed. */
+    bool stop_with_caller;
 } anchor_pipe_options;
 ANCHOR_API void anchor_pipe_options_default(anchor_pipe_options *opt);
 ANCHOR_API anchor_status anchor_predictor_create_command(const char *command, const anchor_pipe_options *opt,
                                               anchor_predictor **out, anchor_error *err);
 
-/* Run one batch. Checks that the answer has N rows and finite scores. */
+/* Run one batch. Checks that the answer has N rows and finite scores, and that the number
+ * of classes (or labels rather than scores) is the one of the predictor's first answer. */
 ANCHOR_API anchor_status anchor_predictor_predict(anchor_predictor *p, const anchor_image *batch,
                                                   anchor_prediction *out, anchor_error *err);
 ANCHOR_API void anchor_predictor_destroy(anchor_predictor *p);

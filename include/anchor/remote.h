@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: a classifier served over HTTP, as a predictor for the explainer.
  *
  * The model runs in a model server (KServe, Triton, TorchServe's KServe mode, or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: every picture the library draws, of label maps and explanations.
  *
  * Pictures are uint8 anchor_images, ready for anchor_png_save. Photos are stretched to

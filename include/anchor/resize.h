@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: resizing photos with the same pixels as Pillow 9.4's Image.resize. */
 #ifndef ANCHOR_RESIZE_H
 #define ANCHOR_RESIZE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: cutting an image into superpixels.
  *
  * The methods reproduce scikit-image 0.19.3 label for label: slic, quickshift and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: status codes and error messages.
  *
  * Every fallible call returns an anchor_status and, when it fails, writes a one-line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: the version of these headers.
  *
  * The one place the version is written: CMakeLists.txt reads these three numbers for

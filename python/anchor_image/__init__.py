@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """anchor_image: alibi's AnchorImage on libanchor (Apache-2.0), same names, same answers.
 
     from anchor_image import AnchorImage      # instead of: from alibi.explainers import AnchorImage

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The C library through ctypes: every declaration the package uses, in this one module.
 
 Why ctypes: nothing to compile at install time, and numpy stays the only run-time
@@ -61,7 +62,9 @@ class ExplainParams(Structure):
                 ("binary_cache_size", c_int64), ("cache_margin", c_int64),
                 ("epsilon_stop", c_double), ("seed", c_uint32), ("memoize", c_bool),
                 ("log", LOG_FN), ("log_user", c_void_p), ("verbose", c_bool),
-                ("verbose_every", c_int64), ("rng_state", POINTER(MT19937State))]
+                ("verbose_every", c_int64), ("rng_state", POINTER(MT19937State)),
+                # the C progress callback (anchor_explain_progress); unused here, kept NULL
+                ("progress", c_void_p), ("progress_user", c_void_p)]
 
 
 class ExplainStats(Structure):

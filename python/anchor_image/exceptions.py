@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """alibi's exception names for the constructor's predictor probe, so `except` clauses
 written for alibi (alibi.exceptions) keep working."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """AnchorImage: alibi 0.9's image explainer, same constructor, same explain(), same answers.
 
 The search runs in libanchor (bit for bit alibi's, ../shared/SPEC.md); this module only

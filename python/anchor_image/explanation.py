@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """alibi's Explanation: meta and data dicts, their keys also readable as attributes.
 
 The layout (meta: name, type, explanations, params, version; data: anchor, segments,

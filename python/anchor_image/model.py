@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The built-in ONNX engine as a predictor, and `explain()` for users without a Python model.
 
 OnnxModel is an ordinary predictor (callable on an (N,H,W,C) batch, answering (N, classes)

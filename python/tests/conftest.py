@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared set-up: the shared data folder (../shared beside the repository, or ANCHOR_SHARED),
 the toy model of the alibi reference runs, and loading one reference case."""
 import importlib.util

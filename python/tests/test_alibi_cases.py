@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The alibi reference runs (../shared/fixtures/alibi) through the Python API, with the
 reference runs' own toy model (toy_linear.py's ToyLinearSoftmax) as a Python predictor:
 explanation.data as alibi produced it (anchor, precisions and coverages as exact doubles,

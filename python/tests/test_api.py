@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The rest of alibi's surface and ours: callable segmentation, gray and float images,
 backgrounds, a PyTorch model as predictor (checked against the same network run by the
 built-in ONNX engine), failing and interrupted predictors, pickling, JSON, the native call."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Argument helpers shared by the `anchor` commands.
  *
  * A size is written WIDTHxHEIGHT (as Pillow's Image.resize takes (width, height)); both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor explain: find the anchor of an image classifier's prediction (alibi's AnchorImage).
  *
  * The command is a thin, careful layer: parse and check every flag (names and defaults
@@ -11,20 +12,25 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <anchor/anchor.h>
 
 #include "cli.h"
+#include "cmd_explain.h"
 
 #define CMD "explain"
-#define MAX_LIST 256
+#define MAX_LIST CLI_EXPLAIN_MAX_LIST
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: anchor explain IMAGE (--predict-cmd CMD | --model M.onnx) -o OUTDIR [options]\n"
+            "       anchor explain IMAGE|FOLDER|@LIST... (--predict-cmd CMD | --model M.onnx) -o OUTDIR [batch options]\n"
             "\n"
             "Finds the anchor of the classifier's prediction on IMAGE: the superpixels that, kept while the\n"
             "rest of the image is perturbed, keep the prediction with high precision. Same search, same\n"
@@ -46,7 +52,9 @@ static void usage(FILE *out)
             "classifier\n"
             "  --predict-cmd CMD         a program speaking the .npy pipe protocol, started once by\n"
             "                            /bin/sh -c CMD\n"
-            "  --predict-timeout S       seconds per request (default 300)\n"
+            "  --predict-timeout S       seconds a request may take before the program is stopped (default\n"
+            "                            300: a batch of 100 images through a big model on a CPU can take\n"
+            "                            minutes; lower it to catch a hung program sooner)\n"
             "  --max-batch N             split requests larger than N images (default: never)\n"
             "  --model M.onnx            the built-in ONNX engine instead\n"
             "  --predictor-url URL       a model server instead (KServe v1 .../v1/models/NAME:predict or\n"
@@ -75,27 +83,41 @@ static void usage(FILE *out)
             "  --seed N                  alibi's AnchorImage(seed=N) (0)\n"
             "  --no-memo                 send repeated perturbations to the model again\n"
             "  --verbose                 print the search trace on stderr\n"
+            "  --progress                a one-line status on stderr (model calls, images predicted, anchor\n"
+            "                            size, time) even when stderr is not a terminal; on a terminal it\n"
+            "                            is always shown\n"
             "output\n"
             "  -o, --output OUTDIR       explanation.json, anchor.png, segments.npy, segments.png,\n"
-            "                            overlay.png, examples/ (written whole or not at all)\n"
+            "                            overlay.png, overlay_full.png (at the photo's own size, when resized),\n"
+            "                            examples/ (written whole or not at all)\n"
+            "batch (several IMAGEs, a FOLDER, an @LIST file of paths, or any flag below; docs/batch.md)\n"
+            "  OUTDIR/NAME/              one folder per image as above, NAME from its path relative to the\n"
+            "                            inputs' common folder ('/' as '__', no extension, -2.. on clashes);\n"
+            "                            OUTDIR/results.jsonl, results.csv and report.html for all of them\n"
+            "  --recursive               look into sub-folders of FOLDER\n"
+            "  --jobs N                  explain N images at once, sharing the classifier (1)\n"
+            "  --shard I/N | auto[/N]    take shard I (0-based) of N of the sorted images; auto reads\n"
+            "                            JOB_COMPLETION_INDEX (Kubernetes, with auto/N) or\n"
+            "                            SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT; join with anchor report\n"
+            "  --force                   redo images already explained (default: a rerun skips them)\n"
+            "  --labels FILE             class names for the results: one per line, or imagenet_class_index.json\n"
+            "  --quiet                   no progress (default: a bar on a terminal, else a line per image)\n"
             "\n"
-            "Exit status: 0 done, 1 failure, 2 bad usage.\n");
+            "limits\n"
+            "  counts: --batch-size <= %d, --coverage-samples <= %d, --beam-size <= %d,\n"
+            "  --min-samples-start <= %d, --n-covered-ex <= %d, --binary-cache-size <= %d.\n"
+            "  memory: the sample cache (one bit per superpixel per sample) holds at most %lld MiB, else\n"
+            "  the run stops with a message; the memo remembers at most %lld distinct samples, beyond\n"
+            "  which repeats are sent to the model again (same answers, more calls).\n"
+            "\n"
+            "Exit status: 0 done (batch: every image explained), 1 failure (batch: no image explained),\n"
+            "2 bad usage or bad input found before any work, 3 batch: some images failed (see results.jsonl).\n",
+            ANCHOR_MAX_BATCH_SIZE, ANCHOR_MAX_COVERAGE_SAMPLES, ANCHOR_MAX_BEAM_SIZE, ANCHOR_MAX_MIN_SAMPLES_START,
+            ANCHOR_MAX_N_COVERED_EX, ANCHOR_MAX_BINARY_CACHE_SIZE, (long long)(ANCHOR_SAMPLE_CACHE_MAX_BYTES >> 20),
+            (long long)ANCHOR_MEMO_MAX);
 }
 
-typedef struct options {
-    const char *image, *outdir;
-    const char *resize, *resize_filter;
-    const char *segmentation, *segments;
-    const char *seg_args[MAX_LIST];
-    int n_seg_args;
-    const char *backgrounds[MAX_LIST];
-    int n_backgrounds;
-    const char *predict_cmd, *model, *preprocess, *predictor_url, *predictor_protocol, *precision;
-    bool softmax;
-    double timeout;
-    int64_t max_batch;
-    anchor_explain_params params;
-} options;
+typedef cli_explain_options options;
 
 /* ---- flag values -------------------------------------------------------------------------- */
 
@@ -134,11 +156,14 @@ static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     anchor_explain_params_default(&o->params);
+    o->jobs = 1;
+    /* IMAGE arguments are gathered at the front of argv, as getopt permutes it: slot k is
+     * written only after argument k has been read */
+    o->inputs = (const char **)argv + 1;
     anchor_pipe_options po;
     anchor_pipe_options_default(&po);
     o->timeout = po.timeout_seconds;
     o->max_batch = po.max_batch;
-    const int64_t BIG = INT64_C(1) << 40;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -146,11 +171,9 @@ static int parse_args(int argc, char **argv, options *o)
             return 1;
         }
         if (a[0] != '-' || !strcmp(a, "-")) {
-            if (o->image) {
-                cli_error(CMD, "one IMAGE only: got '%s' and '%s'", o->image, a);
-                return 2;
-            }
-            o->image = a;
+            if (!o->image)
+                o->image = a;
+            argv[1 + o->n_inputs++] = (char *)a;
             continue;
         }
         /* --flag=value or --flag value */
@@ -165,7 +188,8 @@ static int parse_args(int argc, char **argv, options *o)
             snprintf(flag, sizeof flag, "%s", a);
         }
         /* switches */
-        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax"};
+        static const char *const switches[] = {"--stop-on-first", "--no-memo", "--verbose", "--softmax",
+                                               "--recursive", "--force", "--quiet", "--progress"};
         int is_switch = 0;
         for (size_t k = 0; k < sizeof switches / sizeof switches[0]; k++)
             is_switch |= !strcmp(flag, switches[k]);
@@ -180,6 +204,14 @@ static int parse_args(int argc, char **argv, options *o)
                 o->params.memoize = false;
             else if (!strcmp(flag, "--verbose"))
                 o->params.verbose = true;
+            else if (!strcmp(flag, "--recursive"))
+                o->batch = o->recursive = true;
+            else if (!strcmp(flag, "--force"))
+                o->batch = o->force = true;
+            else if (!strcmp(flag, "--quiet"))
+                o->batch = o->quiet = true;
+            else if (!strcmp(flag, "--progress"))
+                o->progress = true;
             else
                 o->softmax = true;
             continue;
@@ -189,7 +221,7 @@ static int parse_args(int argc, char **argv, options *o)
             "--background", "--predict-cmd", "--predictor-url", "--predictor-protocol", "--model", "--preprocess", "--precision", "--predict-timeout", "--max-batch",
             "--threshold", "--p-sample", "--delta", "--tau", "--batch-size", "--coverage-samples", "--beam-size",
             "--max-anchor-size", "--min-samples-start", "--n-covered-ex", "--binary-cache-size", "--cache-margin",
-            "--epsilon-stop", "--seed"};
+            "--epsilon-stop", "--seed", "--jobs", "--shard", "--labels"};
         int known = 0;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= !strcmp(flag, valued[k]);
@@ -251,7 +283,7 @@ static int parse_args(int argc, char **argv, options *o)
                 return 2;
             }
         } else if (!strcmp(flag, "--max-batch"))
-            ok = parse_int(flag, val, 0, BIG, &o->max_batch);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_BATCH_SIZE, &o->max_batch);
         else if (!strcmp(flag, "--threshold"))
             ok = parse_double(flag, val, &p->threshold);
         else if (!strcmp(flag, "--p-sample"))
@@ -263,30 +295,40 @@ static int parse_args(int argc, char **argv, options *o)
         else if (!strcmp(flag, "--epsilon-stop"))
             ok = parse_double(flag, val, &p->epsilon_stop);
         else if (!strcmp(flag, "--batch-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->batch_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BATCH_SIZE, &p->batch_size);
         else if (!strcmp(flag, "--coverage-samples"))
-            ok = parse_int(flag, val, 1, BIG, &p->coverage_samples);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_COVERAGE_SAMPLES, &p->coverage_samples);
         else if (!strcmp(flag, "--beam-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->beam_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BEAM_SIZE, &p->beam_size);
         else if (!strcmp(flag, "--max-anchor-size")) {
             if (!strcmp(val, "none") || !strcmp(val, "None"))
                 p->max_anchor_size = 0;
             else
-                ok = parse_int(flag, val, 1, BIG, &p->max_anchor_size);
+                ok = parse_int(flag, val, 1, ANCHOR_MAX_SEGMENTS, &p->max_anchor_size);
         } else if (!strcmp(flag, "--min-samples-start"))
-            ok = parse_int(flag, val, 1, BIG, &p->min_samples_start);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_MIN_SAMPLES_START, &p->min_samples_start);
         else if (!strcmp(flag, "--n-covered-ex"))
-            ok = parse_int(flag, val, 0, BIG, &p->n_covered_ex);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_N_COVERED_EX, &p->n_covered_ex);
         else if (!strcmp(flag, "--binary-cache-size"))
-            ok = parse_int(flag, val, 1, BIG, &p->binary_cache_size);
+            ok = parse_int(flag, val, 1, ANCHOR_MAX_BINARY_CACHE_SIZE, &p->binary_cache_size);
         else if (!strcmp(flag, "--cache-margin"))
-            ok = parse_int(flag, val, 0, BIG, &p->cache_margin);
+            ok = parse_int(flag, val, 0, ANCHOR_MAX_CACHE_MARGIN, &p->cache_margin);
+        else if (!strcmp(flag, "--jobs"))
+            ok = parse_int(flag, val, 1, 256, &o->jobs), o->batch = true;
+        else if (!strcmp(flag, "--shard"))
+            o->shard = val, o->batch = true;
+        else if (!strcmp(flag, "--labels"))
+            o->class_names = val, o->batch = true;
         else if (!strcmp(flag, "--seed")) {
             ok = parse_int(flag, val, 0, UINT32_MAX, &iv);
             p->seed = (uint32_t)iv;
         }
         if (!ok)
             return 2;
+    }
+    for (int k = 0; k < o->n_inputs && !o->batch; k++) {
+        struct stat sb;
+        o->batch = k > 0 || o->inputs[k][0] == '@' || (stat(o->inputs[k], &sb) == 0 && S_ISDIR(sb.st_mode));
     }
     if (!o->image) {
         cli_error(CMD, "no IMAGE given (see anchor explain --help)");
@@ -348,6 +390,14 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
     anchor_resize_filter f = ANCHOR_RESIZE_BICUBIC;
     if (o->resize_filter && anchor_resize_filter_parse(o->resize_filter, &f, err))
         return anchor_error_prefix(err, "--resize-filter");
+    if (o->resize_for_model && anchor_image_dtype(*img) != ANCHOR_DTYPE_U8 &&
+        (anchor_image_width(*img) != w || anchor_image_height(*img) != h))
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "%s is a %lld x %lld %s array, but %s takes %lld x %lld (H x W) and only uint8 images "
+                                "are resized: give a %s array of that size",
+                                what, (long long)anchor_image_height(*img), (long long)anchor_image_width(*img),
+                                anchor_dtype_name(anchor_image_dtype(*img)), o->model, (long long)h, (long long)w,
+                                anchor_dtype_name(anchor_image_dtype(*img)));
     anchor_image *r;
     if (anchor_resize(*img, h, w, f, &r, err))
         return anchor_error_prefix(err, "%s: --resize %s", what, o->resize);
@@ -356,19 +406,25 @@ static anchor_status resize_if_asked(const options *o, anchor_image **img, const
     return ANCHOR_OK;
 }
 
-static int is_npy(const char *path)
+/* Sniffed only when the path is a regular file (opened without blocking, so a FIFO given as
+ * a background never blocks); anything else falls through to the photo loader, which
+ * names the problem. */
+static bool is_npy(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat sb;
     unsigned char m[6] = {0};
-    if (!f)
-        return 0;
-    size_t n = fread(m, 1, 6, f);
-    fclose(f);
-    return n == 6 && !memcmp(m, "\x93NUMPY", 6);
+    bool npy = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && read(fd, m, 6) == 6 && !memcmp(m, "\x93NUMPY", 6);
+    close(fd);
+    return npy;
 }
 
-static anchor_status load_image(const options *o, anchor_image **out, anchor_error *err)
+anchor_status cli_explain_load_image(const options *o, anchor_image **out, anchor_image **photo, anchor_error *err)
 {
+    if (photo)
+        *photo = NULL;
     anchor_status st = anchor_image_load_any(o->image, ANCHOR_COLOR_ASIS, out, err);
     if (st)
         return st;
@@ -380,11 +436,15 @@ static anchor_status load_image(const options *o, anchor_image **out, anchor_err
     if (dt != ANCHOR_DTYPE_U8 && dt != ANCHOR_DTYPE_F32)
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s is %s; the image must be uint8 or float32", o->image,
                                 anchor_dtype_name(dt));
+    if ((st = anchor_image_check_finite(img, o->image, err))) /* before any segmenter or model sees it */
+        return st;
+    if (photo && o->resize && (st = anchor_image_clone(img, photo, err)))
+        return st;
     return resize_if_asked(o, out, o->image, err);
 }
 
 /* The label map, and for a segmenter the kwargs it ran with as alibi records them. */
-static anchor_status make_segments(const options *o, const anchor_image *img, anchor_image **labels, char **kwargs,
+anchor_status cli_explain_make_segments(const options *o, const anchor_image *img, anchor_image **labels, char **kwargs,
                                    anchor_error *err)
 {
     anchor_status st;
@@ -397,7 +457,12 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
                                     "label map %s is %lld x %lld (H x W) but the image is %lld x %lld", o->segments,
                                     (long long)anchor_image_height(*labels), (long long)anchor_image_width(*labels),
                                     (long long)anchor_image_height(img), (long long)anchor_image_width(img));
-        return ANCHOR_OK;
+        /* the explainer's own check, early and naming the file (too many labels, ...) */
+        anchor_image *norm = NULL;
+        int k = 0;
+        st = anchor_labels_normalize(*labels, &k, NULL, &norm, err);
+        anchor_image_destroy(norm);
+        return st ? anchor_error_prefix(err, "%s", o->segments) : ANCHOR_OK;
     }
     anchor_segmenter *s;
     if ((st = anchor_segmenter_create(o->segmentation ? o->segmentation : "slic", &s, err)))
@@ -406,8 +471,7 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
         char key[128];
         const char *eq = strchr(o->seg_args[k], '=');
         snprintf(key, sizeof key, "%.*s", (int)(eq - o->seg_args[k]), o->seg_args[k]);
-        if ((st = anchor_segmenter_set(s, key, eq + 1, err)))
-            anchor_error_prefix(err, "--seg-arg %s", o->seg_args[k]);
+        st = anchor_segmenter_set(s, key, eq + 1, err); /* its message names --seg-arg KEY=VALUE */
     }
     if (!st && (st = anchor_segmenter_run(s, img, labels, err)))
         anchor_error_prefix(err, "segmenting %s", o->image);
@@ -418,7 +482,7 @@ static anchor_status make_segments(const options *o, const anchor_image *img, an
 }
 
 /* All --background files as one B x H x W x C batch matching the image. */
-static anchor_status load_backgrounds(const options *o, const anchor_image *img, anchor_image **out,
+anchor_status cli_explain_load_backgrounds(const options *o, const anchor_image *img, anchor_image **out,
                                       int64_t *count, anchor_error *err)
 {
     *out = NULL;
@@ -439,6 +503,8 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
             if (!st)
                 st = resize_if_asked(o, &parts[k], f, err);
         }
+        if (!st)
+            st = anchor_image_check_finite(parts[k], f, err);
         if (st)
             break;
         anchor_image *b = parts[k];
@@ -469,7 +535,7 @@ static anchor_status load_backgrounds(const options *o, const anchor_image *img,
 /* The built-in engine: loaded before the image, because with --model the image is
  * explained at the model's input size (resized like a photo unless --resize says
  * otherwise), so the superpixels are cut on what the model sees, as alibi users do. */
-static anchor_status load_model(const options *o, anchor_model **out, anchor_error *err)
+anchor_status cli_explain_load_model(const options *o, anchor_model **out, anchor_error *err)
 {
     anchor_onnx_options mo;
     anchor_onnx_options_default(&mo);
@@ -519,9 +585,42 @@ static anchor_status make_predictor(const options *o, const anchor_image *img, a
     return st;
 }
 
+/* The status line: rewritten in place on a terminal; with --progress elsewhere, one line
+ * per second at most (a log file gets no carriage returns). */
+typedef struct status_line {
+    int tty, shown;
+    double last;
+} status_line;
+
+static void status_clear(status_line *s)
+{
+    if (s->tty && s->shown)
+        fputs("\r\033[K", stderr);
+    s->shown = 0;
+}
+
+static void show_progress(void *user, const anchor_explain_progress *p)
+{
+    status_line *s = user;
+    if (!s->tty && p->seconds - s->last < 1.0 && s->last > 0)
+        return;
+    s->last = p->seconds;
+    char size[32] = "first call";
+    if (p->anchor_size > 0)
+        snprintf(size, sizeof size, "anchor size %d of %d", p->anchor_size, p->n_segments);
+    char now[64] = "";
+    if (p->batch_images > 0)
+        snprintf(now, sizeof now, " | waiting for the model (%lld images)", (long long)p->batch_images);
+    fprintf(stderr, "%sexplain: %s | %lld model calls | %lld images predicted (%lld sampled) | %.1f s%s%s",
+            s->tty ? "\r" : "", size, (long long)p->predictor_calls, (long long)p->images_predicted,
+            (long long)p->images_sampled, p->seconds, now, s->tty ? "\033[K" : "\n");
+    fflush(stderr);
+    s->shown = 1;
+}
+
 static void log_line(void *user, const char *line)
 {
-    (void)user;
+    status_clear(user);
     fprintf(stderr, "%s\n", line);
 }
 
@@ -530,6 +629,25 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* What anchor_output_write records about the run besides the explanation. */
+void cli_explain_output_info(const options *o, int64_t n_bg, double seconds_run, char *segdesc, size_t segdesc_size,
+                             const char *kwargs, anchor_output_info *info)
+{
+    anchor_output_info_default(info);
+    info->image_file = o->image;
+    if (o->segments)
+        snprintf(segdesc, segdesc_size, "labels:%s", o->segments);
+    else
+        snprintf(segdesc, segdesc_size, "%s", o->segmentation ? o->segmentation : "slic");
+    info->segmentation = segdesc;
+    info->segmentation_kwargs = kwargs;
+    info->predictor = o->predict_cmd ? o->predict_cmd : o->model ? o->model : o->predictor_url;
+    info->backgrounds = o->backgrounds;
+    info->n_background_files = o->n_backgrounds;
+    info->n_backgrounds = n_bg;
+    info->seconds_run = seconds_run;
 }
 
 /* ---- the command ------------------------------------------------------------------------- */
@@ -545,10 +663,17 @@ int cmd_explain(int argc, char **argv)
         return 2;
     anchor_error err;
     anchor_error_clear(&err);
+    status_line status = {isatty(STDERR_FILENO), 0, 0};
     o.params.log = log_line; /* warnings always; the trace with --verbose */
-    o.params.log_user = NULL;
+    o.params.log_user = &status;
+    if (status.tty || o.progress) {
+        o.params.progress = show_progress;
+        o.params.progress_user = &status;
+    }
     if (failed(anchor_explain_params_validate(&o.params, &err), &err))
         return 2;
+    if (o.batch)
+        return cli_explain_batch(&o);
     if (o.resize) {
         int64_t w, h;
         if (!cli_parse_size(o.resize, &w, &h)) {
@@ -566,7 +691,7 @@ int cmd_explain(int argc, char **argv)
     }
 
     int rc = 1;
-    anchor_image *img = NULL, *labels = NULL, *bg = NULL;
+    anchor_image *img = NULL, *labels = NULL, *bg = NULL, *photo = NULL;
     anchor_predictor *pred = NULL;
     anchor_model *model = NULL;
     anchor_explanation *e = NULL;
@@ -575,23 +700,25 @@ int cmd_explain(int argc, char **argv)
     char model_size[64];
     anchor_status st = ANCHOR_OK;
     if (o.model) {
-        st = load_model(&o, &model, &err);
+        st = cli_explain_load_model(&o, &model, &err);
         if (!st && !o.resize && anchor_model_input_height(model) > 0 && anchor_model_input_width(model) > 0) {
             snprintf(model_size, sizeof model_size, "%lldx%lld", (long long)anchor_model_input_width(model),
                      (long long)anchor_model_input_height(model));
             o.resize = model_size;
+            o.resize_for_model = 1;
         }
     }
     if (!st)
-        st = load_image(&o, &img, &err);
+        st = cli_explain_load_image(&o, &img, &photo, &err);
     if (!st)
-        st = make_segments(&o, img, &labels, &kwargs, &err);
+        st = cli_explain_make_segments(&o, img, &labels, &kwargs, &err);
     if (!st)
-        st = load_backgrounds(&o, img, &bg, &n_bg, &err);
+        st = cli_explain_load_backgrounds(&o, img, &bg, &n_bg, &err);
     if (!st)
         st = make_predictor(&o, img, &model, &pred, &err);
     if (!st)
         st = anchor_explain(img, labels, bg, pred, &o.params, &e, &err);
+    status_clear(&status);
     /* stop the classifier program before writing: its exit is part of a clean run */
     anchor_predictor_destroy(pred);
     pred = NULL;
@@ -600,20 +727,9 @@ int cmd_explain(int argc, char **argv)
     model = NULL;
     if (!st) {
         anchor_output_info info;
-        anchor_output_info_default(&info);
-        info.image_file = o.image;
         char segdesc[4200];
-        if (o.segments)
-            snprintf(segdesc, sizeof segdesc, "labels:%s", o.segments);
-        else
-            snprintf(segdesc, sizeof segdesc, "%s", o.segmentation ? o.segmentation : "slic");
-        info.segmentation = segdesc;
-        info.segmentation_kwargs = kwargs;
-        info.predictor = o.predict_cmd ? o.predict_cmd : o.model ? o.model : o.predictor_url;
-        info.backgrounds = o.backgrounds;
-        info.n_background_files = o.n_backgrounds;
-        info.n_backgrounds = n_bg;
-        info.seconds_run = now_seconds() - t0;
+        cli_explain_output_info(&o, n_bg, now_seconds() - t0, segdesc, sizeof segdesc, kwargs, &info);
+        info.photo = photo;
         st = anchor_output_write(o.outdir, e, img, &o.params, &info, &err);
     }
     if (st) {
@@ -637,6 +753,7 @@ int cmd_explain(int argc, char **argv)
     free(kwargs);
     anchor_explanation_destroy(e);
     anchor_image_destroy(img);
+    anchor_image_destroy(photo);
     anchor_image_destroy(labels);
     anchor_image_destroy(bg);
     return rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor predict: run an ONNX image classifier (the built-in oneDNN engine) on images and
  * print each image's top classes, as a Keras or torchvision user would print
  * decode_predictions: index, label, probability.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor segment: cut an image into superpixels, as alibi's AnchorImage does before it
  * explains, and write the label map (.npy) and a picture of it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor serve: flag parsing for the HTTP server (src/serve). Two modes:
  *   model mode      --model M.onnx: the model and its explainer in one process
  *   explainer mode  --predictor_host HOST: KServe's custom explainer, which appends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor: explain an image classifier's prediction with Anchors (alibi's AnchorImage). */
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@ static const struct {
 } commands[] = {
     {"explain", cmd_explain, "find the superpixels that keep a classifier's prediction (the anchor)"},
     {"predict", cmd_predict, "print a model's top classes for images"},
+    {"report", cmd_report, "join batch folders (shards) into one results table and report.html"},
     {"segment", cmd_segment, "cut an image into superpixels (slic, quickshift, felzenszwalb, grid)"},
     {"serve", cmd_serve, "serve explanations and the model over HTTP (KServe v1/v2, Open Inference Protocol)"},
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Growing a heap array by doubling: the one pattern the explainer's logs, candidate
  * tables and row lists and the pipe's answer buffers all need. */
 #ifndef ANCHOR_CORE_GROW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Status names and error-message formatting (see include/anchor/status.h). */
 #include "anchor/status.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alibi's AnchorBaseBeam.anchor_beam for images, step by step (SPEC §6).
  *
  * 1. Coverage: coverage_samples masks at p = 0.5, drawn first; each feature keeps the
@@ -36,7 +37,7 @@ static anchor_status nomem(ex_search *c, const char *what)
 
 /* ---- The anchor table ------------------------------------------------------------------ */
 
-static uint64_t items_hash(const int32_t *items, int size) { return np_pytuple_hash(items, size); }
+static uint64_t items_hash(const int32_t *items, int size) { return anc_np_pytuple_hash(items, size); }
 
 static int items_equal(const ex_anchor *a, const int32_t *items, int size)
 {
@@ -102,7 +103,7 @@ static anchor_status anchor_lookup(ex_search *c, const int32_t *items, int size,
     return ANCHOR_OK;
 }
 
-void ex_search_init(ex_search *c, const anchor_explain_params *p, ex_sampler *sampler, anchor_error *err)
+void anc_ex_search_init(ex_search *c, const anchor_explain_params *p, ex_sampler *sampler, anchor_error *err)
 {
     memset(c, 0, sizeof *c);
     c->p = p;
@@ -111,7 +112,7 @@ void ex_search_init(ex_search *c, const anchor_explain_params *p, ex_sampler *sa
     c->k = sampler->k;
 }
 
-void ex_search_free(ex_search *c)
+void anc_ex_search_free(ex_search *c)
 {
     for (int64_t i = 0; i < c->n_anchors; i++) {
         ex_anchor *a = &c->anchors[i];
@@ -169,7 +170,7 @@ static anchor_status draw_samples(ex_search *c, const int64_t *aids, int64_t cou
     for (int64_t i = 0; i < count; i++) {
         const ex_anchor *a = &c->anchors[aids[i]];
         int64_t r0, positives;
-        anchor_status st = ex_sampler_draw(c->sampler, a->items, a->size, n, &r0, &positives);
+        anchor_status st = anc_ex_sampler_draw(c->sampler, a->items, a->size, n, &r0, &positives);
         if (!st)
             st = attribute(c, aids[i], r0, n, positives);
         if (st)
@@ -306,7 +307,7 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
         goto done;
     }
 
-    if ((st = np_pyset_init(&set, c->err)))
+    if ((st = anc_np_pyset_init(&set, c->err)))
         goto done;
     int size = c->anchors[prev[0]].size + 1;
     for (int f = 0; f < c->k && !st; f++) {
@@ -348,7 +349,7 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
             a->cov = a->cov_buf;
             a->coverage = (double)popcount_bits(a->cov, s->cov_words) / (double)s->n_cov;
             inherit_rows(c, aid, prev[b], f, cnt[b * c->k + f], pos[b * c->k + f]);
-            st = np_pyset_add(&set, np_pytuple_hash(items, size), aid, c->err);
+            st = anc_np_pyset_add(&set, anc_np_pytuple_hash(items, size), aid, c->err);
         }
     }
     if (!st) {
@@ -356,12 +357,12 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
         if (!*out)
             st = nomem(c, "candidates");
         else {
-            np_pyset_list(&set, *out);
+            anc_np_pyset_list(&set, *out);
             *n_out = (int64_t)set.used;
         }
     }
 done:
-    np_pyset_free(&set);
+    anc_np_pyset_free(&set);
     free(cnt);
     free(pos);
     free(items);
@@ -377,17 +378,17 @@ typedef struct lucb_work {
 
 static void select_critical(ex_search *c, lucb_work *w, int64_t n, int64_t top_n, int64_t t, int64_t *ut, int64_t *lt)
 {
-    np_argsort_f64(w->means, w->order, n);
-    double beta = beta_lucb(n, t, c->p->delta);
+    anc_np_argsort_f64(w->means, w->order, n);
+    double beta = anc_beta_lucb(n, t, c->p->delta);
     const int64_t *not_j = w->order, *j_set = w->order + (n - top_n);
     int64_t n_not = n - top_n;
     for (int64_t i = 0; i < n_not; i++) {
         int64_t f = not_j[i];
-        w->ub[f] = kl_upper_bound(w->means[f], beta / w->ns[f]);
+        w->ub[f] = anc_kl_upper_bound(w->means[f], beta / w->ns[f]);
     }
     for (int64_t i = 0; i < top_n; i++) {
         int64_t f = j_set[i];
-        w->lb[f] = kl_lower_bound(w->means[f], beta / w->ns[f]);
+        w->lb[f] = anc_kl_lower_bound(w->means[f], beta / w->ns[f]);
     }
     int64_t bu = 0, bl = 0;
     for (int64_t i = 1; i < n_not; i++)
@@ -457,7 +458,7 @@ static anchor_status kllucb(ex_search *c, const int64_t *arms, int64_t n, int64_
     while (B > c->p->tau) {
         iter++;
         if (c->p->verbose && iter % c->p->verbose_every == 0)
-            ex_log(c->p, "Best: %lld (mean:%.10f, n: %lld, lb:%.4f) Worst: %lld (mean:%.4f, n: %lld, ub:%.4f) B = %.2f",
+            anc_ex_log(c->p, "Best: %lld (mean:%.10f, n: %lld, lb:%.4f) Worst: %lld (mean:%.4f, n: %lld, ub:%.4f) B = %.2f",
                    (long long)lt, w.means[lt], (long long)w.ns[lt], w.lb[lt], (long long)ut, w.means[ut],
                    (long long)w.ns[ut], w.ub[ut], B);
         int64_t aids[2] = {arms[ut], arms[lt]};
@@ -474,7 +475,7 @@ static anchor_status kllucb(ex_search *c, const int64_t *arms, int64_t n, int64_
         select_critical(c, &w, n, top_n, t, &ut, &lt);
         B = w.ub[ut] - w.lb[lt];
     }
-    np_argsort_f64(w.means, w.order, n);
+    anc_np_argsort_f64(w.means, w.order, n);
     for (int64_t i = 0; i < top_n; i++)
         result[i] = w.order[n - top_n + i];
 done:
@@ -500,7 +501,7 @@ static int needs_more(double mean, double lb, double ub, double thr, double eps_
 static anchor_status confirm(ex_search *c, const int64_t *beam, int64_t nb, double *means, double *lbs)
 {
     const anchor_explain_params *p = c->p;
-    double beta = beta_confirm(p->delta, p->beam_size, c->k);
+    double beta = anc_beta_confirm(p->delta, p->beam_size, c->k);
     double *pos = malloc((size_t)nb * sizeof *pos), *ns = malloc((size_t)nb * sizeof *ns);
     double *ubs = malloc((size_t)nb * sizeof *ubs), *got = malloc((size_t)nb * sizeof *got);
     int64_t *sel = malloc((size_t)nb * sizeof *sel), *sel_idx = malloc((size_t)nb * sizeof *sel_idx);
@@ -513,13 +514,13 @@ static anchor_status confirm(ex_search *c, const int64_t *beam, int64_t nb, doub
         pos[i] = c->anchors[beam[i]].positives;
         ns[i] = c->anchors[beam[i]].nsamples;
         means[i] = pos[i] / ns[i];
-        lbs[i] = kl_lower_bound(means[i], beta / ns[i]);
-        ubs[i] = kl_upper_bound(means[i], beta / ns[i]);
+        lbs[i] = anc_kl_lower_bound(means[i], beta / ns[i]);
+        ubs[i] = anc_kl_upper_bound(means[i], beta / ns[i]);
     }
     if (p->verbose) {
-        ex_log(c->p, "Best of size %d:", c->anchors[beam[0]].size);
+        anc_ex_log(c->p, "Best of size %d:", c->anchors[beam[0]].size);
         for (int64_t i = 0; i < nb; i++)
-            ex_log(c->p, "%lld %.17g %.17g %.17g", (long long)i, means[i], lbs[i], ubs[i]);
+            anc_ex_log(c->p, "%lld %.17g %.17g %.17g", (long long)i, means[i], lbs[i], ubs[i]);
     }
     for (;;) {
         int64_t ns_sel = 0;
@@ -538,8 +539,8 @@ static anchor_status confirm(ex_search *c, const int64_t *beam, int64_t nb, doub
             ns[i] += (double)p->batch_size;
             means[i] = pos[i] / ns[i];
             double level = beta / ns[i];
-            lbs[i] = kl_lower_bound(means[i], level);
-            ubs[i] = kl_upper_bound(means[i], level);
+            lbs[i] = anc_kl_lower_bound(means[i], level);
+            ubs[i] = anc_kl_upper_bound(means[i], level);
         }
     }
 done:
@@ -626,7 +627,7 @@ static anchor_status metadata(ex_search *c, int64_t best, ex_result *e)
                     break;
                 uint8_t *dst = anchor_image_data(img);
                 for (int64_t r = 0; r < cnt; r++)
-                    ex_sampler_render_row(s, rows[r], dst + (size_t)r * s->img_bytes);
+                    anc_ex_sampler_render_row(s, rows[r], dst + (size_t)r * s->img_bytes);
                 if (kind)
                     e->examples_true[i] = img;
                 else
@@ -642,14 +643,14 @@ done:
     return st;
 }
 
-anchor_status ex_search_run(ex_search *c, ex_result *e)
+anchor_status anc_ex_search_run(ex_search *c, ex_result *e)
 {
     const anchor_explain_params *p = c->p;
     anchor_status st;
     int64_t *cands = NULL, *beam_all = NULL, *beam_off = NULL, *picked = NULL;
     double *means = NULL, *lbs = NULL;
 
-    if ((st = ex_sampler_draw_coverage(c->sampler, p->coverage_samples)))
+    if ((st = anc_ex_sampler_draw_coverage(c->sampler, p->coverage_samples)))
         return st;
 
     int64_t empty;
@@ -660,8 +661,8 @@ anchor_status ex_search_run(ex_search *c, ex_result *e)
     if ((st = draw_samples(c, &empty, 1, p->min_samples_start, &pos)))
         return st;
     total = (double)p->min_samples_start;
-    double mean = pos / total, beta0 = beta_empty(p->delta);
-    double lb = kl_lower_bound(mean, beta0 / total);
+    double mean = pos / total, beta0 = anc_beta_empty(p->delta);
+    double lb = anc_kl_lower_bound(mean, beta0 / total);
     while (mean > p->threshold && lb < p->threshold - p->tau) {
         double more;
         if ((st = draw_samples(c, &empty, 1, p->batch_size, &more)))
@@ -669,7 +670,7 @@ anchor_status ex_search_run(ex_search *c, ex_result *e)
         pos += more;
         total += (double)p->batch_size;
         mean = pos / total;
-        lb = kl_lower_bound(mean, beta0 / total);
+        lb = anc_kl_lower_bound(mean, beta0 / total);
     }
     if (lb > p->threshold) {
         e->status = ANCHOR_RESULT_EMPTY_ANCHOR;
@@ -698,6 +699,7 @@ anchor_status ex_search_run(ex_search *c, ex_result *e)
     double best_cov = -1;
     while (size <= max_size) {
         int64_t n_c;
+        anc_ex_sampler_set_anchor_size(c->sampler, (int)size); /* for progress reports */
         free(cands);
         cands = NULL;
         if ((st = propose(c, empty, beam_all + beam_off[size - 1], beam_off[size] - beam_off[size - 1], size, &cands, &n_c)))
@@ -747,10 +749,10 @@ anchor_status ex_search_run(ex_search *c, ex_result *e)
                 for (int q = 0; q < a->size && len < (int)sizeof tuple - 16; q++)
                     len += snprintf(tuple + len, sizeof tuple - (size_t)len, q ? ", %d" : "%d", a->items[q]);
                 snprintf(tuple + len, sizeof tuple - (size_t)len, a->size == 1 ? ",)" : ")");
-                ex_log(c->p, "%s mean = %.2f lb = %.2f coverage: %.2f n: %lld", tuple, means[i], lbs[i], cov,
+                anc_ex_log(c->p, "%s mean = %.2f lb = %.2f coverage: %.2f n: %lld", tuple, means[i], lbs[i], cov,
                        (long long)a->nsamples);
                 if (valid)
-                    ex_log(c->p, "Found eligible result %s Coverage: %.17g Is best? %s", tuple, cov,
+                    anc_ex_log(c->p, "Found eligible result %s Coverage: %.17g Is best? %s", tuple, cov,
                            cov > best_cov ? "True" : "False");
             }
             if (valid && cov > best_cov && (bi < 0 || cov > c->anchors[beam[bi]].coverage))
@@ -768,7 +770,7 @@ anchor_status ex_search_run(ex_search *c, ex_result *e)
     if (best < 0) {
         e->success = 0;
         e->status = ANCHOR_RESULT_BELOW_THRESHOLD;
-        ex_log(c->p, "warning: could not find an anchor satisfying the %g precision constraint; returning the best "
+        anc_ex_log(c->p, "warning: could not find an anchor satisfying the %g precision constraint; returning the best "
                   "non-eligible anchor", p->threshold);
         int64_t n_fb = beam_off[size]; /* best_of_size[0 .. size-1] */
         if (n_fb == 0) {
@@ -799,7 +801,7 @@ done:
     return st;
 }
 
-void ex_result_free(ex_result *r)
+void anc_ex_result_free(ex_result *r)
 {
     free(r->feature);
     free(r->precision);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The search of one anchor_explain call: alibi's anchor_beam over candidate anchors
  * (beam.c, the only writer of this state).
  *
@@ -65,9 +66,9 @@ typedef struct ex_result {
 } ex_result;
 
 /* An empty search that will draw from `sampler` (set up, instance call made). */
-void ex_search_init(ex_search *q, const anchor_explain_params *p, ex_sampler *sampler, anchor_error *err);
-anchor_status ex_search_run(ex_search *q, ex_result *r);
-void ex_search_free(ex_search *q);
-void ex_result_free(ex_result *r);
+void anc_ex_search_init(ex_search *q, const anchor_explain_params *p, ex_sampler *sampler, anchor_error *err);
+anchor_status anc_ex_search_run(ex_search *q, ex_result *r);
+void anc_ex_search_free(ex_search *q);
+void anc_ex_result_free(ex_result *r);
 
 #endif

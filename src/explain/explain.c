@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The explainer's public face (include/anchor/explain.h): parameters, input checks, one
  * anchor_explain call that owns all of its state (generator, cache, memo), and the
  * explanation accessors. The sampler (sampler.c) and the search (beam.c) each own their
@@ -49,31 +50,24 @@ anchor_status anchor_explain_params_validate(const anchor_explain_params *p, anc
         BAD("tau must be a finite number > 0, got %g", p->tau);
     if (!(p->epsilon_stop >= 0) || isinf(p->epsilon_stop))
         BAD("epsilon_stop must be a finite number >= 0, got %g", p->epsilon_stop);
-    if (p->batch_size <= 0)
-        BAD("batch_size must be >= 1, got %lld", (long long)p->batch_size);
-    if (p->beam_size <= 0)
-        BAD("beam_size must be >= 1, got %lld", (long long)p->beam_size);
-    if (p->coverage_samples <= 0)
-        BAD("coverage_samples must be >= 1, got %lld", (long long)p->coverage_samples);
-    if (p->min_samples_start <= 0)
-        BAD("min_samples_start must be >= 1, got %lld", (long long)p->min_samples_start);
-    if (p->n_covered_ex < 0)
-        BAD("n_covered_ex must be >= 0, got %lld", (long long)p->n_covered_ex);
-    if (p->binary_cache_size <= 0)
-        BAD("binary_cache_size must be >= 1, got %lld", (long long)p->binary_cache_size);
-    if (p->cache_margin < 0)
-        BAD("cache_margin must be >= 0, got %lld", (long long)p->cache_margin);
-    if (p->max_anchor_size < 0)
-        BAD("max_anchor_size must be >= 0 (0 = the number of superpixels), got %lld", (long long)p->max_anchor_size);
+#define RANGE(field, lo, hi)                                                                               \
+    if (p->field < (lo) || p->field > (hi))                                                                \
+    BAD(#field " must be in [%lld, %lld], got %lld", (long long)(lo), (long long)(hi), (long long)p->field)
+    RANGE(batch_size, 1, ANCHOR_MAX_BATCH_SIZE);
+    RANGE(beam_size, 1, ANCHOR_MAX_BEAM_SIZE);
+    RANGE(coverage_samples, 1, ANCHOR_MAX_COVERAGE_SAMPLES);
+    RANGE(min_samples_start, 1, ANCHOR_MAX_MIN_SAMPLES_START);
+    RANGE(n_covered_ex, 0, ANCHOR_MAX_N_COVERED_EX);
+    RANGE(binary_cache_size, 1, ANCHOR_MAX_BINARY_CACHE_SIZE);
+    RANGE(cache_margin, 0, ANCHOR_MAX_CACHE_MARGIN);
+    if (p->max_anchor_size < 0 || p->max_anchor_size > ANCHOR_MAX_SEGMENTS)
+        BAD("max_anchor_size must be in [0, %d] (0 = the number of superpixels), got %lld", ANCHOR_MAX_SEGMENTS,
+            (long long)p->max_anchor_size);
     if (p->verbose_every <= 0)
         BAD("verbose_every must be >= 1, got %lld", (long long)p->verbose_every);
     if (p->rng_state && (p->rng_state->pos < 0 || p->rng_state->pos > ANCHOR_MT19937_WORDS))
         BAD("rng_state.pos must be in [0, %d], got %ld", ANCHOR_MT19937_WORDS, (long)p->rng_state->pos);
-    /* Guards against sizes that overflow the arithmetic, far beyond any real use. */
-    if (p->batch_size > (1LL << 31) || p->min_samples_start > (1LL << 31) || p->coverage_samples > (1LL << 31))
-        BAD("batch_size, min_samples_start and coverage_samples must be below 2^31");
-    if (p->binary_cache_size > (1LL << 40) / p->batch_size)
-        BAD("batch_size * binary_cache_size must be below 2^40");
+#undef RANGE
 #undef BAD
     return ANCHOR_OK;
 }
@@ -121,7 +115,10 @@ static anchor_status check_inputs(const anchor_image *image, const anchor_image 
             BAD("the number of background images must be in [1, 2^31], got %lld", (long long)backgrounds->n);
     }
 #undef BAD
-    return ANCHOR_OK;
+    anchor_status st = anchor_image_check_finite(image, "the image", err);
+    if (!st && backgrounds)
+        st = anchor_image_check_finite(backgrounds, "the background images", err);
+    return st;
 }
 
 void anchor_explanation_destroy(anchor_explanation *e)
@@ -129,7 +126,7 @@ void anchor_explanation_destroy(anchor_explanation *e)
     if (!e)
         return;
     anchor_image_destroy(e->segments);
-    ex_result_free(&e->found);
+    anc_ex_result_free(&e->found);
     free(e->batch_sizes);
     free(e);
 }
@@ -138,7 +135,7 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
                              anchor_predictor *predictor, const anchor_explain_params *params,
                              anchor_explanation **out, anchor_error *err)
 {
-    double t0 = ex_now();
+    double t0 = anc_ex_now();
     if (!out)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "anchor_explain: out is NULL");
     *out = NULL;
@@ -160,18 +157,19 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     e->k = k;
     e->remapped = changed;
     if (changed)
-        ex_log(params, "warning: the label map's labels are not 0..%d; remapped to 0..%d by sorted value "
+        anc_ex_log(params, "warning: the label map's labels are not 0..%d; remapped to 0..%d by sorted value "
                        "(alibi would mis-perturb them, alibi#748)", k - 1, k - 1);
-    if ((st = ex_sampler_setup(&sampler, params, image, e->segments, k, backgrounds, predictor, err)))
+    if ((st = anc_ex_sampler_setup(&sampler, params, image, e->segments, k, backgrounds, predictor, err)))
         goto fail;
-    if ((st = ex_sampler_predict_instance(&sampler)))
+    sampler.t0 = t0;
+    if ((st = anc_ex_sampler_predict_instance(&sampler)))
         goto fail;
     e->instance_label = sampler.instance_label;
-    ex_search_init(&search, params, &sampler, err);
-    if ((st = ex_search_run(&search, &e->found)))
+    anc_ex_search_init(&search, params, &sampler, err);
+    if ((st = anc_ex_search_run(&search, &e->found)))
         goto fail;
 
-    e->batch_sizes = ex_sampler_take_batch_log(&sampler, &e->n_batches);
+    e->batch_sizes = anc_ex_sampler_take_batch_log(&sampler, &e->n_batches);
     e->stats.predictor_calls = e->n_batches;
     e->stats.images_sampled = sampler.images_sampled;
     e->stats.images_predicted = sampler.images_predicted;
@@ -182,14 +180,14 @@ anchor_status anchor_explain(const anchor_image *image, const anchor_image *segm
     e->rng_after.pos = sampler.rng.pos;
     e->rng_after.has_gauss = params->rng_state ? params->rng_state->has_gauss : false;
     e->rng_after.cached_gaussian = params->rng_state ? params->rng_state->cached_gaussian : 0.0;
-    ex_search_free(&search);
-    ex_sampler_free(&sampler);
-    e->stats.seconds_total = ex_now() - t0;
+    anc_ex_search_free(&search);
+    anc_ex_sampler_free(&sampler);
+    e->stats.seconds_total = anc_ex_now() - t0;
     *out = e;
     return ANCHOR_OK;
 fail:
-    ex_search_free(&search);
-    ex_sampler_free(&sampler);
+    anc_ex_search_free(&search);
+    anc_ex_sampler_free(&sampler);
     anchor_explanation_destroy(e);
     return st;
 }

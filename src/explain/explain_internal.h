@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private state of one anchor_explain call. Nothing here is global: the sampler
  * (sampler.h) and the search (beam.h) each own their state, the call owns both, and the
  * explanation below collects what they found. */

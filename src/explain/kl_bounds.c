@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bernoulli KL bounds exactly as alibi computes them (SPEC §6.1, §6.3).
  *
  * Why: every stopping rule of the search (the empty-anchor loop, B > tau in KL-LUCB, the
@@ -16,20 +17,20 @@
 
 static double clip(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
-double kl_bernoulli(double p, double q)
+double anc_kl_bernoulli(double p, double q)
 {
     double m = clip(p, KL_CLIP_LO, KL_CLIP_HI);
     double n = clip(q, KL_CLIP_LO, KL_CLIP_HI);
     return m * log(m / n) + (1.0 - m) * log((1.0 - m) / (1.0 - n));
 }
 
-double kl_upper_bound(double p, double level)
+double anc_kl_upper_bound(double p, double level)
 {
     double lo = p;
     double hi = fmin(fmin(p + sqrt(level / 2.0), 1.0), 1.0);
     for (int i = 0; i < BISECTION_STEPS; i++) {
         double q = (hi + lo) / 2.0;
-        if (kl_bernoulli(p, q) > level)
+        if (anc_kl_bernoulli(p, q) > level)
             hi = q;
         else
             lo = q;
@@ -37,13 +38,13 @@ double kl_upper_bound(double p, double level)
     return hi;
 }
 
-double kl_lower_bound(double p, double level)
+double anc_kl_lower_bound(double p, double level)
 {
     double hi = p;
     double lo = clip(p - sqrt(level / 2.0), 0.0, 1.0);
     for (int i = 0; i < BISECTION_STEPS; i++) {
         double q = (hi + lo) / 2.0;
-        if (kl_bernoulli(p, q) > level)
+        if (anc_kl_bernoulli(p, q) > level)
             lo = q;
         else
             hi = q;
@@ -51,15 +52,15 @@ double kl_lower_bound(double p, double level)
     return lo;
 }
 
-double beta_lucb(int64_t n_arms, int64_t t, double delta)
+double anc_beta_lucb(int64_t n_arms, int64_t t, double delta)
 {
     double temp = log(405.5 * (double)n_arms * pow((double)t, 1.1) / delta);
     return temp + log(temp);
 }
 
-double beta_empty(double delta) { return log(1.0 / delta); }
+double anc_beta_empty(double delta) { return log(1.0 / delta); }
 
-double beta_confirm(double delta, int64_t beam_size, int64_t n_features)
+double anc_beta_confirm(double delta, int64_t beam_size, int64_t n_features)
 {
     return log(1.0 / (delta / (double)(1 + (beam_size - 1) * n_features)));
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The perturbation sampler: alibi's AnchorImageSampler plus its binary cache, with
  * memoised predictions (SPEC §5, §6.2).
  *
@@ -81,7 +82,7 @@ static anchor_status build_fudged_f32(ex_sampler *c, const int32_t *lab)
             for (int64_t r = c->seg_run[j]; r < c->seg_run[j + 1]; r++)
                 for (int64_t q = 0; q < c->run_len[r]; q++)
                     vals[n++] = img[(c->run_start[r] + q) * c->c + ch];
-            mean[(size_t)j * c->c + ch] = np_mean_f32(vals, n);
+            mean[(size_t)j * c->c + ch] = anc_np_mean_f32(vals, n);
         }
     for (int64_t i = 0; i < c->h * c->w; i++)
         memcpy(out + i * c->c, mean + (size_t)lab[i] * c->c, (size_t)c->c * sizeof(float));
@@ -90,7 +91,7 @@ static anchor_status build_fudged_f32(ex_sampler *c, const int32_t *lab)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, const anchor_image *image,
+anchor_status anc_ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, const anchor_image *image,
                                const anchor_image *labels, int k, const anchor_image *backgrounds,
                                anchor_predictor *predictor, anchor_error *err)
 {
@@ -103,7 +104,7 @@ anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, co
         memcpy(c->rng.key, p->rng_state->key, sizeof c->rng.key);
         c->rng.pos = p->rng_state->pos;
     } else {
-        np_mt_seed(&c->rng, p->seed);
+        anc_np_mt_seed(&c->rng, p->seed);
     }
     c->prealloc = p->batch_size * p->binary_cache_size;
     c->alibi_capacity = c->prealloc;
@@ -184,11 +185,11 @@ anchor_status ex_sampler_setup(ex_sampler *c, const anchor_explain_params *p, co
                 return st;
         }
     }
-    c->cut_labelled = np_choice01_cut(c->p->p_sample);
+    c->cut_labelled = anc_np_choice01_cut(c->p->p_sample);
     return anchor_prediction_create(&c->prediction, c->err);
 }
 
-void ex_sampler_free(ex_sampler *c)
+void anc_ex_sampler_free(ex_sampler *c)
 {
     free(c->seg_size);
     free(c->seg_run);
@@ -215,7 +216,7 @@ void ex_sampler_free(ex_sampler *c)
 /* One pass over the runs in raster order, each byte written once: kept runs from the
  * image, perturbed runs from the segment-mean image or the drawn background. Runs are
  * contiguous in raster order, so neighbours with the same source merge into one copy. */
-void ex_sampler_render_row(const ex_sampler *c, int64_t row, uint8_t *dst)
+void anc_ex_sampler_render_row(const ex_sampler *c, int64_t row, uint8_t *dst)
 {
     const uint8_t *img = c->image->data;
     const uint64_t *m = c->masks + (size_t)row * c->words;
@@ -251,14 +252,25 @@ static anchor_status record_batch(ex_sampler *c, int64_t n)
 }
 
 /* Run the predictor on n images held in c->scratch. */
+static void report_progress(const ex_sampler *c, int64_t batch_images)
+{
+    if (!c->p->progress)
+        return;
+    anchor_explain_progress pr = {c->model_calls, c->images_predicted, c->images_sampled, batch_images,
+                                  c->anchor_size, c->k, anc_ex_now() - c->t0};
+    c->p->progress(c->p->progress_user, &pr);
+}
+
 static anchor_status call_predictor(ex_sampler *c, int64_t n)
 {
     struct anchor_image view = {n, c->h, c->w, c->c, c->dtype, c->scratch, false};
-    double t0 = ex_now();
-    anchor_status st = anchor_predictor_predict(c->predictor, &view, c->prediction, c->err);
-    c->seconds_predictor += ex_now() - t0;
     c->model_calls++;
     c->images_predicted += n;
+    report_progress(c, n);
+    double t0 = anc_ex_now();
+    anchor_status st = anchor_predictor_predict(c->predictor, &view, c->prediction, c->err);
+    c->seconds_predictor += anc_ex_now() - t0;
+    report_progress(c, 0);
     if (st)
         return anchor_error_prefix(c->err, "predictor call %lld (a batch of %lld images)",
                                    (long long)c->model_calls, (long long)n);
@@ -323,7 +335,7 @@ static anchor_status ensure_scratch(ex_sampler *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_predict_instance(ex_sampler *c)
+anchor_status anc_ex_sampler_predict_instance(ex_sampler *c)
 {
     /* one buffer for the largest batch the search makes, allocated once */
     int64_t largest = c->p->batch_size > c->p->min_samples_start ? c->p->batch_size : c->p->min_samples_start;
@@ -374,6 +386,16 @@ static int rows_equal(const ex_sampler *c, int64_t a, int64_t b)
 /* Find the first row with row's key, or insert row itself. Returns the row found. */
 static anchor_status memo_find_or_insert(ex_sampler *c, int64_t row, int64_t *found)
 {
+    if ((int64_t)c->memo_used >= ANCHOR_MEMO_MAX) { /* full (explain.h): look up, never insert */
+        size_t j = row_key_hash(c, row) & c->memo_mask;
+        for (; c->memo[j] >= 0; j = (j + 1) & c->memo_mask)
+            if (rows_equal(c, c->memo[j], row)) {
+                *found = c->memo[j];
+                return ANCHOR_OK;
+            }
+        *found = row;
+        return ANCHOR_OK;
+    }
     if ((c->memo_used + 1) * 2 > c->memo_mask + 1 || !c->memo) {
         size_t size = c->memo ? 2 * (c->memo_mask + 1) : 1024;
         int64_t *t = malloc(size * sizeof *t);
@@ -437,7 +459,7 @@ static anchor_status predict_rows(ex_sampler *c, int64_t r0, int64_t n)
     }
     if (n_send) {
         for (int64_t s = 0; s < n_send; s++)
-            ex_sampler_render_row(c, c->send_rows[s], c->scratch + (size_t)s * c->img_bytes);
+            anc_ex_sampler_render_row(c, c->send_rows[s], c->scratch + (size_t)s * c->img_bytes);
         if ((st = call_predictor(c, n_send)))
             return st;
         int mode = label_mode_of(c->prediction);
@@ -473,6 +495,15 @@ static anchor_status ensure_rows(ex_sampler *c, int64_t n)
     int64_t cap = c->cap_rows ? c->cap_rows : 1024;
     while (cap < c->n_rows + n)
         cap *= 2;
+    /* the bound (explain.h) applies to what the search needs, not to the doubling slack */
+    int64_t row_bytes = c->words * (int64_t)sizeof *c->masks + 1 + (int64_t)sizeof *c->bg_index;
+    if ((c->n_rows + n) > ANCHOR_SAMPLE_CACHE_MAX_BYTES / row_bytes)
+        return anchor_error_set(c->err, ANCHOR_ERR_LIMIT,
+                                "the sample cache would hold more than %lld MiB (%lld samples of %d superpixels); "
+                                "lower --threshold or --binary-cache-size, or use fewer superpixels",
+                                (long long)(ANCHOR_SAMPLE_CACHE_MAX_BYTES >> 20), (long long)(c->n_rows + n), c->k);
+    if (cap > ANCHOR_SAMPLE_CACHE_MAX_BYTES / row_bytes)
+        cap = ANCHOR_SAMPLE_CACHE_MAX_BYTES / row_bytes;
     uint64_t *m = realloc(c->masks, (size_t)cap * (size_t)c->words * sizeof *m);
     if (m)
         c->masks = m;
@@ -488,14 +519,14 @@ static anchor_status ensure_rows(ex_sampler *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_draw_coverage(ex_sampler *c, int64_t n)
+anchor_status anc_ex_sampler_draw_coverage(ex_sampler *c, int64_t n)
 {
     c->n_cov = n;
     c->cov_words = (int)((n + 63) / 64);
     c->cov_feature = calloc((size_t)c->k * (size_t)c->cov_words, sizeof *c->cov_feature);
     if (!c->cov_feature)
         return nomem(c, "the coverage samples");
-    double cut = np_choice01_cut(0.5); /* alibi's coverage masks ignore p_sample */
+    double cut = anc_np_choice01_cut(0.5); /* alibi's coverage masks ignore p_sample */
     for (int64_t r = 0; r < n; r++) {
         uint64_t bit = 1ULL << (r & 63);
         size_t w = (size_t)(r >> 6);
@@ -506,7 +537,7 @@ anchor_status ex_sampler_draw_coverage(ex_sampler *c, int64_t n)
     return ANCHOR_OK;
 }
 
-anchor_status ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, int64_t n, int64_t *first,
+anchor_status anc_ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, int64_t n, int64_t *first,
                               int64_t *positives)
 {
     anchor_status st = ensure_rows(c, n);
@@ -525,7 +556,7 @@ anchor_status ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, in
     }
     /* 2. the backgrounds, after the whole mask */
     for (int64_t i = 0; i < n; i++)
-        c->bg_index[r0 + i] = c->n_bg ? (int32_t)np_randint(&c->rng, c->n_bg) : -1;
+        c->bg_index[r0 + i] = c->n_bg ? (int32_t)anc_np_randint(&c->rng, c->n_bg) : -1;
     /* 3. labels */
     if ((st = predict_rows(c, r0, n)))
         return st;
@@ -542,7 +573,7 @@ anchor_status ex_sampler_draw(ex_sampler *c, const int32_t *keep, int n_keep, in
     return ANCHOR_OK;
 }
 
-int64_t *ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
+int64_t *anc_ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
 {
     int64_t *log = c->batch_sizes;
     *n_batches = c->n_batches;
@@ -550,3 +581,5 @@ int64_t *ex_sampler_take_batch_log(ex_sampler *c, int64_t *n_batches)
     c->n_batches = c->cap_batches = 0;
     return log;
 }
+
+void anc_ex_sampler_set_anchor_size(ex_sampler *c, int size) { c->anchor_size = size; }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The perturbation sampler of one anchor_explain call: alibi's AnchorImageSampler, its
  * binary cache and the memoised predictor (sampler.c, the only writer of this state).
  *
@@ -73,26 +74,31 @@ typedef struct ex_sampler {
     int64_t *batch_sizes, n_batches, cap_batches;
     int64_t images_sampled, images_predicted, model_calls;
     double seconds_predictor;
+    double t0;                 /* anchor_explain's start, for progress */
+    int anchor_size;           /* told by the search (anc_ex_sampler_set_anchor_size), for progress only */
 } ex_sampler;
+
+/* The size of the anchors the search is trying now: shown in progress reports. */
+void anc_ex_sampler_set_anchor_size(ex_sampler *c, int size);
 
 /* Runs, segment means and backgrounds for `image` cut by `labels` (INT32 0..k-1), and the
  * generator seeded from p->seed as np.random.seed does. */
-anchor_status ex_sampler_setup(ex_sampler *s, const anchor_explain_params *p, const anchor_image *image,
+anchor_status anc_ex_sampler_setup(ex_sampler *s, const anchor_explain_params *p, const anchor_image *image,
                                const anchor_image *labels, int k, const anchor_image *backgrounds,
                                anchor_predictor *predictor, anchor_error *err);
 /* The 1-image call on the original: sets instance_label and how the predictor answers. */
-anchor_status ex_sampler_predict_instance(ex_sampler *s);
+anchor_status anc_ex_sampler_predict_instance(ex_sampler *s);
 /* alibi's coverage set: n masks at p = 0.5, drawn before anything else. */
-anchor_status ex_sampler_draw_coverage(ex_sampler *s, int64_t n);
+anchor_status anc_ex_sampler_draw_coverage(ex_sampler *s, int64_t n);
 /* One labelled sampler call (compute_labels=True): n masks that keep keep[0..n_keep), then
  * the backgrounds, then the labels. The samples are cache rows [*first, *first + n);
  * *positives of them agree with the image's label. */
-anchor_status ex_sampler_draw(ex_sampler *s, const int32_t *keep, int n_keep, int64_t n, int64_t *first,
+anchor_status anc_ex_sampler_draw(ex_sampler *s, const int32_t *keep, int n_keep, int64_t n, int64_t *first,
                               int64_t *positives);
 /* The perturbed image of cache row `row`, into dst (img_bytes). */
-void ex_sampler_render_row(const ex_sampler *s, int64_t row, uint8_t *dst);
+void anc_ex_sampler_render_row(const ex_sampler *s, int64_t row, uint8_t *dst);
 /* Hand over the batch log (one entry per sampler call, as alibi calls its predictor). */
-int64_t *ex_sampler_take_batch_log(ex_sampler *s, int64_t *n_batches);
-void ex_sampler_free(ex_sampler *s);
+int64_t *anc_ex_sampler_take_batch_log(ex_sampler *s, int64_t *n_batches);
+void anc_ex_sampler_free(ex_sampler *s);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The NHWC image/array handle (include/anchor/image.h). Sizes are validated against the
  * documented limits before any allocation, so absurd headers fail cleanly. A handle
  * either owns its pixels or borrows the caller's (anchor_image_wrap, so a front end such
@@ -5,7 +6,9 @@
  * both alike, only destroy tells them apart. */
 #include "image/image_internal.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +38,7 @@ const char *anchor_dtype_name(anchor_dtype dtype)
     return "unknown";
 }
 
-anchor_status anchor_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
+anchor_status anc_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
                                        anchor_dtype dtype, anchor_error *err)
 {
     size_t es = anchor_dtype_size(dtype);
@@ -63,7 +66,7 @@ anchor_status anchor_image_create(int64_t n, int64_t h, int64_t w, int64_t c, an
                                   anchor_error *err)
 {
     *out = NULL;
-    anchor_status st = anchor_image_check_shape(n, h, w, c, dtype, err);
+    anchor_status st = anc_image_check_shape(n, h, w, c, dtype, err);
     if (st)
         return st;
     anchor_image *img = calloc(1, sizeof *img);
@@ -90,7 +93,7 @@ anchor_status anchor_image_wrap(void *data, int64_t n, int64_t h, int64_t w, int
     *out = NULL;
     if (!data)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "image wrap: no pixel buffer (NULL)");
-    anchor_status st = anchor_image_check_shape(n, h, w, c, dtype, err);
+    anchor_status st = anc_image_check_shape(n, h, w, c, dtype, err);
     if (st)
         return st;
     /* the stages read pixels through typed pointers */
@@ -226,4 +229,28 @@ size_t anchor_image_nbytes(const anchor_image *image)
 {
     return (size_t)image->n * (size_t)image->h * (size_t)image->w * (size_t)image->c *
            anchor_dtype_size(image->dtype);
+}
+
+anchor_status anchor_image_check_finite(const anchor_image *image, const char *what, anchor_error *err)
+{
+    if (image->dtype != ANCHOR_DTYPE_F32 && image->dtype != ANCHOR_DTYPE_F64)
+        return ANCHOR_OK;
+    size_t count = (size_t)(image->n * image->h * image->w * image->c);
+    for (size_t i = 0; i < count; i++) {
+        double v = image->dtype == ANCHOR_DTYPE_F32 ? (double)((const float *)image->data)[i]
+                                                    : ((const double *)image->data)[i];
+        if (isfinite(v))
+            continue;
+        size_t c = i % (size_t)image->c, x = i / (size_t)image->c % (size_t)image->w;
+        size_t y = i / (size_t)(image->c * image->w) % (size_t)image->h;
+        size_t k = i / (size_t)(image->c * image->w * image->h);
+        char where[64] = "";
+        if (image->n > 1)
+            snprintf(where, sizeof where, "image %zu, ", k);
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT,
+                                "%s has a non-finite value (%g) at %srow %zu, column %zu, channel %zu; pixels must be "
+                                "finite numbers",
+                                what, v, where, y, x, c);
+    }
+    return ANCHOR_OK;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private definition of the image handle, shared by the library's stages. */
 #ifndef ANCHOR_IMAGE_INTERNAL_H
 #define ANCHOR_IMAGE_INTERNAL_H
@@ -14,7 +15,8 @@ struct anchor_image {
 };
 
 /* Validate a shape against the documented limits without allocating. */
-anchor_status anchor_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
+anchor_status anc_image_check_shape(int64_t n, int64_t h, int64_t w, int64_t c,
                                        anchor_dtype dtype, anchor_error *err);
+
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JPEG reading with libjpeg-turbo, giving the pixels Pillow 9.4 gives.
  *
  * Pillow decodes with libjpeg's defaults (islow integer DCT, fancy upsampling, block
@@ -31,7 +32,7 @@
 #include "image/image_internal.h"
 #include "image/photo.h"
 
-int anchor_jpeg_sniff(const unsigned char *bytes, size_t size)
+int anc_jpeg_sniff(const unsigned char *bytes, size_t size)
 {
     return size >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
 }
@@ -118,7 +119,7 @@ static anchor_status decode_run(jpeg_job *job, const unsigned char *bytes, size_
         return job->status;
     }
     anchor_error limit = {0};
-    if (anchor_image_check_shape(1, ci->image_height, ci->image_width, 4, ANCHOR_DTYPE_U8, &limit)) {
+    if (anc_image_check_shape(1, ci->image_height, ci->image_width, 4, ANCHOR_DTYPE_U8, &limit)) {
         job->status = limit.status;
         snprintf(job->message, sizeof job->message, "%s", limit.message);
         return job->status;
@@ -173,11 +174,11 @@ static anchor_status decode_run(jpeg_job *job, const unsigned char *bytes, size_
     return ANCHOR_OK;
 }
 
-anchor_status anchor_jpeg_decode_photo(anchor_image **out, const unsigned char *bytes, size_t size,
+anchor_status anc_jpeg_decode_photo(anchor_image **out, const unsigned char *bytes, size_t size,
                                        const char *name, anchor_color_mode mode, anchor_error *err)
 {
     *out = NULL;
-    if (!anchor_jpeg_sniff(bytes, size))
+    if (!anc_jpeg_sniff(bytes, size))
         return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: not a JPEG file (bad signature)", name);
     if (mode != ANCHOR_COLOR_ASIS && mode != ANCHOR_COLOR_RGB && mode != ANCHOR_COLOR_GRAY)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "%s: unknown colour mode %d", name, (int)mode);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Front door for photos and arrays: read the whole file, recognise the format by its
  * first bytes (never by the name), and hand the bytes to the PNG, JPEG or .npy reader.
  * Every message names the file. */
@@ -6,15 +7,16 @@
 
 #include "core/file.h"
 #include "image/image_internal.h"
+#include "image/npy.h"
 #include "image/photo.h"
 
 static anchor_status decode_named(anchor_image **out, const unsigned char *bytes, size_t size,
                                   const char *name, anchor_color_mode mode, anchor_error *err)
 {
-    if (anchor_png_sniff(bytes, size))
-        return anchor_png_decode_photo(out, bytes, size, name, mode, err);
-    if (anchor_jpeg_sniff(bytes, size))
-        return anchor_jpeg_decode_photo(out, bytes, size, name, mode, err);
+    if (anc_png_sniff(bytes, size))
+        return anc_png_decode_photo(out, bytes, size, name, mode, err);
+    if (anc_jpeg_sniff(bytes, size))
+        return anc_jpeg_decode_photo(out, bytes, size, name, mode, err);
     if (size == 0)
         return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: empty file, not an image", name);
     return anchor_error_set(err, ANCHOR_ERR_FORMAT,
@@ -35,7 +37,7 @@ anchor_status anchor_image_load(const char *path, anchor_color_mode mode, anchor
     *out = NULL;
     unsigned char *bytes = NULL;
     size_t size = 0;
-    anchor_status st = anchor_read_file(path, &bytes, &size, ANCHOR_PHOTO_MAX_FILE_BYTES, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, ANCHOR_PHOTO_MAX_FILE_BYTES, err);
     if (st)
         return st;
     st = decode_named(out, bytes, size, path, mode, err);
@@ -46,14 +48,20 @@ anchor_status anchor_image_load(const char *path, anchor_color_mode mode, anchor
 anchor_status anchor_image_load_any(const char *path, anchor_color_mode mode, anchor_image **out,
                                     anchor_error *err)
 {
+    /* read once and sniff the bytes: standard input cannot be opened twice */
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return anchor_image_load(path, mode, out, err); /* reports why it cannot be opened */
-    unsigned char magic[6] = {0};
-    size_t got = fread(magic, 1, sizeof magic, fp);
-    fclose(fp);
-    if (got == sizeof magic && memcmp(magic, "\x93NUMPY", 6) == 0)
-        return anchor_npy_load(path, out, err);
-    return anchor_image_load(path, mode, out, err);
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    anchor_status st = anc_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
+    if (st)
+        return st;
+    if (size >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0)
+        st = anc_npy_decode_image(out, bytes, size, path, err);
+    else if (size > ANCHOR_PHOTO_MAX_FILE_BYTES)
+        st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "%s: larger than the %zu-byte limit for a photo", path,
+                              (size_t)ANCHOR_PHOTO_MAX_FILE_BYTES);
+    else
+        st = decode_named(out, bytes, size, path, mode, err);
+    free(bytes);
+    return st;
 }

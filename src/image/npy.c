@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NumPy .npy reading and writing (see npy.h for the format).
  *
  * The header is a Python dict literal. We parse exactly the three keys NumPy writes,
@@ -162,7 +163,7 @@ static anchor_status parse_dict(const char *text, size_t len, size_t max_bytes, 
     return ANCHOR_OK;
 }
 
-anchor_status anchor_npy_read_header(anchor_npy_reader read, void *ctx, size_t max_bytes,
+anchor_status anc_npy_read_header(anchor_npy_reader read, void *ctx, size_t max_bytes,
                                      anchor_npy_header *h, anchor_error *err)
 {
     unsigned char pre[8];
@@ -198,7 +199,7 @@ anchor_status anchor_npy_read_header(anchor_npy_reader read, void *ctx, size_t m
     return st;
 }
 
-size_t anchor_npy_format_header(char *buf, size_t cap, anchor_dtype dtype, int ndim, const int64_t *shape)
+size_t anc_npy_format_header(char *buf, size_t cap, anchor_dtype dtype, int ndim, const int64_t *shape)
 {
     const char *descr = "|u1";
     switch (dtype) {
@@ -249,11 +250,11 @@ static anchor_status read_mem(void *ctx, void *buf, size_t n, anchor_error *err)
     return ANCHOR_OK;
 }
 
-anchor_status anchor_npy_parse(const unsigned char *bytes, size_t size, anchor_npy_header *h,
+anchor_status anc_npy_parse(const unsigned char *bytes, size_t size, anchor_npy_header *h,
                                const unsigned char **data, anchor_error *err)
 {
     mem_reader m = {bytes, size};
-    anchor_status st = anchor_npy_read_header(read_mem, &m, ANCHOR_MAX_BYTES, h, err);
+    anchor_status st = anc_npy_read_header(read_mem, &m, ANCHOR_MAX_BYTES, h, err);
     if (st)
         return st;
     if (m.left < h->nbytes)
@@ -262,17 +263,13 @@ anchor_status anchor_npy_parse(const unsigned char *bytes, size_t size, anchor_n
     return ANCHOR_OK;
 }
 
-anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err)
+anchor_status anc_npy_decode_image(anchor_image **out, const unsigned char *bytes, size_t size, const char *name,
+                                  anchor_error *err)
 {
     *out = NULL;
-    unsigned char *bytes;
-    size_t size;
-    anchor_status st = anchor_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
-    if (st)
-        return st;
     anchor_npy_header h;
     const unsigned char *data = NULL;
-    st = anchor_npy_parse(bytes, size, &h, &data, err);
+    anchor_status st = anc_npy_parse(bytes, size, &h, &data, err);
     if (st == ANCHOR_OK) {
         int64_t n = 1, H = 0, W = 0, C = 1;
         if (h.ndim == 2) {
@@ -296,9 +293,21 @@ anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error
         if (st == ANCHOR_OK)
             memcpy((*out)->data, data, h.nbytes);
     }
-    free(bytes);
     if (st)
-        anchor_error_prefix(err, "%s", path);
+        anchor_error_prefix(err, "%s", name);
+    return st;
+}
+
+anchor_status anchor_npy_load(const char *path, anchor_image **out, anchor_error *err)
+{
+    *out = NULL;
+    unsigned char *bytes;
+    size_t size;
+    anchor_status st = anc_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
+    if (st)
+        return st;
+    st = anc_npy_decode_image(out, bytes, size, path, err);
+    free(bytes);
     return st;
 }
 
@@ -323,12 +332,12 @@ anchor_status anchor_npy_save(const anchor_image *image, int ndim, const char *p
                                 (long long)image->c, ndim);
     }
     char head[256];
-    size_t hl = anchor_npy_format_header(head, sizeof head, image->dtype, ndim, shape);
+    size_t hl = anc_npy_format_header(head, sizeof head, image->dtype, ndim, shape);
     anchor_atomic_file f;
-    anchor_status st = anchor_atomic_open(&f, path, err);
+    anchor_status st = anc_atomic_open(&f, path, err);
     if (st)
         return st;
     fwrite(head, 1, hl, f.fp);
     fwrite(image->data, 1, anchor_image_nbytes(image), f.fp);
-    return anchor_atomic_commit(&f, err);
+    return anc_atomic_commit(&f, err);
 }

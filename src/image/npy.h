@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NumPy .npy format, for files and for the predictor pipe (private interface).
  *
  * Format: the magic "\x93NUMPY", a major/minor version byte pair (1.0 or 2.0), a
@@ -29,16 +30,21 @@ typedef anchor_status (*anchor_npy_reader)(void *ctx, void *buf, size_t n, ancho
 
 /* Read the preamble and header (not the data). Rejects Fortran order, big-endian and
  * unknown dtypes, and arrays larger than max_bytes. */
-anchor_status anchor_npy_read_header(anchor_npy_reader read, void *ctx, size_t max_bytes,
+anchor_status anc_npy_read_header(anchor_npy_reader read, void *ctx, size_t max_bytes,
                                      anchor_npy_header *h, anchor_error *err);
 
 /* Format a version-1.0 preamble+header for (dtype, shape) into buf (cap >= 256 is always
  * enough for ndim <= 8). Returns its length, a multiple of 64. */
-size_t anchor_npy_format_header(char *buf, size_t cap, anchor_dtype dtype, int ndim,
+size_t anc_npy_format_header(char *buf, size_t cap, anchor_dtype dtype, int ndim,
                                 const int64_t *shape);
 
 /* Parse a whole .npy held in memory. *data points into bytes. */
-anchor_status anchor_npy_parse(const unsigned char *bytes, size_t size, anchor_npy_header *h,
+anchor_status anc_npy_parse(const unsigned char *bytes, size_t size, anchor_npy_header *h,
                                const unsigned char **data, anchor_error *err);
+
+/* A whole .npy held in memory as an image: (H,W) and (H,W,C) are one image, (N,H,W,C) a
+ * batch. Messages start with `name`. */
+anchor_status anc_npy_decode_image(anchor_image **out, const unsigned char *bytes, size_t size, const char *name,
+                                  anchor_error *err);
 
 #endif

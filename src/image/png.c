@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG reading and writing with libpng.
  *
  * Reading. libpng is asked for the samples exactly as stored (sub-byte samples unpacked
@@ -38,7 +39,7 @@
 
 static const unsigned char png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-int anchor_png_sniff(const unsigned char *bytes, size_t size)
+int anc_png_sniff(const unsigned char *bytes, size_t size)
 {
     return size >= 8 && memcmp(bytes, png_signature, 8) == 0;
 }
@@ -116,7 +117,7 @@ static anchor_status read_samples(png_job *job, png_layout *lay, int out_channel
         return job->status;
     }
     anchor_error limit = {0};
-    if (anchor_image_check_shape(1, lay->height, lay->width, out_channels_hint,
+    if (anc_image_check_shape(1, lay->height, lay->width, out_channels_hint,
                                  lay->wide ? ANCHOR_DTYPE_U16 : ANCHOR_DTYPE_U8, &limit)) {
         job->status = limit.status;
         snprintf(job->message, sizeof job->message, "%s", limit.message);
@@ -221,7 +222,7 @@ static void convert_like_pillow(const png_job *job, const png_layout *lay, int o
     }
 }
 
-/* Stored samples -> anchor_png_load_raw's image (palette expanded, values as stored). */
+/* Stored samples -> anc_png_load_raw's image (palette expanded, values as stored). */
 static void convert_raw(const png_job *job, const png_layout *lay, int out_c, anchor_image *img)
 {
     size_t npix = (size_t)lay->width * lay->height;
@@ -295,7 +296,7 @@ static anchor_status png_decode(anchor_image **out, const unsigned char *bytes, 
                                 const char *name, int raw, anchor_color_mode mode, anchor_error *err)
 {
     *out = NULL;
-    if (!anchor_png_sniff(bytes, size))
+    if (!anc_png_sniff(bytes, size))
         return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: not a PNG file (bad signature)", name);
     if (mode != ANCHOR_COLOR_ASIS && mode != ANCHOR_COLOR_RGB && mode != ANCHOR_COLOR_GRAY)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "%s: unknown colour mode %d", name, (int)mode);
@@ -327,27 +328,27 @@ static anchor_status png_decode(anchor_image **out, const unsigned char *bytes, 
     return ANCHOR_OK;
 }
 
-anchor_status anchor_png_decode_photo(anchor_image **out, const unsigned char *bytes, size_t size,
+anchor_status anc_png_decode_photo(anchor_image **out, const unsigned char *bytes, size_t size,
                                       const char *name, anchor_color_mode mode, anchor_error *err)
 {
     return png_decode(out, bytes, size, name, 0, mode, err);
 }
 
-anchor_status anchor_png_decode_raw(anchor_image **out, const unsigned char *bytes, size_t size,
+anchor_status anc_png_decode_raw(anchor_image **out, const unsigned char *bytes, size_t size,
                                     const char *name, anchor_error *err)
 {
     return png_decode(out, bytes, size, name, 1, ANCHOR_COLOR_ASIS, err);
 }
 
-anchor_status anchor_png_load_raw(anchor_image **out, const char *path, anchor_error *err)
+anchor_status anc_png_load_raw(anchor_image **out, const char *path, anchor_error *err)
 {
     *out = NULL;
     unsigned char *bytes = NULL;
     size_t size = 0;
-    anchor_status st = anchor_read_file(path, &bytes, &size, ANCHOR_PHOTO_MAX_FILE_BYTES, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, ANCHOR_PHOTO_MAX_FILE_BYTES, err);
     if (st)
         return st;
-    st = anchor_png_decode_raw(out, bytes, size, path, err);
+    st = anc_png_decode_raw(out, bytes, size, path, err);
     free(bytes);
     return st;
 }
@@ -414,7 +415,7 @@ anchor_status anchor_png_save(const anchor_image *image, const char *path, ancho
                                 path, (long long)image->n, (long long)image->h, (long long)image->w,
                                 (long long)image->c, anchor_dtype_name(image->dtype));
     anchor_atomic_file f;
-    anchor_status st = anchor_atomic_open(&f, path, err);
+    anchor_status st = anc_atomic_open(&f, path, err);
     if (st)
         return st;
     png_write_job job;
@@ -424,14 +425,14 @@ anchor_status anchor_png_save(const anchor_image *image, const char *path, ancho
         job.info = png_create_info_struct(job.png);
     if (!job.png || !job.info) {
         png_destroy_write_struct(job.png ? &job.png : NULL, job.info ? &job.info : NULL);
-        anchor_atomic_abort(&f);
+        anc_atomic_abort(&f);
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "%s: cannot initialise libpng", path);
     }
     st = write_run(&job, image, f.fp);
     png_destroy_write_struct(&job.png, &job.info);
     if (st) {
-        anchor_atomic_abort(&f);
+        anc_atomic_abort(&f);
         return anchor_error_set(err, st, "%s: cannot write PNG: %s", path, job.message);
     }
-    return anchor_atomic_commit(&f, err);
+    return anc_atomic_commit(&f, err);
 }

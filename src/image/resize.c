@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resizing with the same pixels as Pillow 9.4's Image.resize on modes "L" and "RGB".
  *
  * Convolution filters (bilinear, bicubic, lanczos). The resize is separable and done in

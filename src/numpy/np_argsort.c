@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy 1.24 argsort (default 'quicksort') tie order, for float64 (SPEC §9.3).
  *
  * Why: KL-LUCB splits arms into the top-n and the rest by argsort of their empirical
@@ -22,7 +23,7 @@ static inline int np_argsort_less(const double *v, int64_t a, int64_t b)
 #define NP_INTROSORT_LESS(v, a, b) np_argsort_less((v), (a), (b))
 #include "numpy/np_introsort.h"
 
-void np_argsort_f64(const double *v, int64_t *idx, int64_t n)
+void anc_np_argsort_f64(const double *v, int64_t *idx, int64_t n)
 {
     for (int64_t i = 0; i < n; i++)
         idx[i] = i;

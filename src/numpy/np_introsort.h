@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy 1.24's introsort (np.sort / np.argsort with kind='quicksort'), as a type-generic
  * template, so that every emulation of numpy's tie order runs the very same algorithm.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's default_rng(seed) reproduced draw for draw (see np_pcg64.h for why).
  *
  * Seeding. SeedSequence hashes the seed's 32-bit words into a pool of four words with two
@@ -48,7 +49,7 @@ static uint32_t ss_mix(uint32_t x, uint32_t y)
     return r ^ (r >> 16);
 }
 
-void np_seedseq_generate_u32(uint64_t entropy, uint32_t *out, size_t n_words)
+void anc_np_seedseq_generate_u32(uint64_t entropy, uint32_t *out, size_t n_words)
 {
     /* the integer as 32-bit words, lowest first; 0 is one word */
     uint32_t words[2];
@@ -104,10 +105,10 @@ static void pcg_step(np_pcg64 *g)
     g->state_lo = nlo;
 }
 
-void np_pcg64_seed(np_pcg64 *g, uint64_t seed)
+void anc_np_pcg64_seed(np_pcg64 *g, uint64_t seed)
 {
     uint32_t w[8];
-    np_seedseq_generate_u32(seed, w, 8);
+    anc_np_seedseq_generate_u32(seed, w, 8);
     uint64_t s_hi = (uint64_t)w[0] | (uint64_t)w[1] << 32, s_lo = (uint64_t)w[2] | (uint64_t)w[3] << 32;
     uint64_t i_hi = (uint64_t)w[4] | (uint64_t)w[5] << 32, i_lo = (uint64_t)w[6] | (uint64_t)w[7] << 32;
     g->state_hi = g->state_lo = 0;
@@ -120,7 +121,7 @@ void np_pcg64_seed(np_pcg64 *g, uint64_t seed)
     pcg_step(g);
 }
 
-uint64_t np_pcg64_next64(np_pcg64 *g)
+uint64_t anc_np_pcg64_next64(np_pcg64 *g)
 {
     pcg_step(g);
     uint64_t x = g->state_hi ^ g->state_lo;
@@ -128,17 +129,17 @@ uint64_t np_pcg64_next64(np_pcg64 *g)
     return (x >> rot) | (x << ((64u - rot) & 63u));
 }
 
-double np_pcg64_next_double(np_pcg64 *g)
+double anc_np_pcg64_next_double(np_pcg64 *g)
 {
-    return (double)(np_pcg64_next64(g) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(anc_np_pcg64_next64(g) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* ---- the ziggurat normal sampler ---------------------------------------------------------- */
 
-double np_pcg64_standard_normal(np_pcg64 *g)
+double anc_np_pcg64_standard_normal(np_pcg64 *g)
 {
     for (;;) {
-        uint64_t r = np_pcg64_next64(g);
+        uint64_t r = anc_np_pcg64_next64(g);
         int layer = (int)(r & 0xff);
         r >>= 8;
         int negative = (int)(r & 1u);
@@ -151,13 +152,13 @@ double np_pcg64_standard_normal(np_pcg64 *g)
         if (layer == 0) {
             /* the tail beyond r: numpy draws 1 - U so that log never sees 0 */
             for (;;) {
-                double xx = -zig_nor_inv_r * log1p(-np_pcg64_next_double(g));
-                double yy = -log1p(-np_pcg64_next_double(g));
+                double xx = -zig_nor_inv_r * log1p(-anc_np_pcg64_next_double(g));
+                double yy = -log1p(-anc_np_pcg64_next_double(g));
                 if (yy + yy > xx * xx)
                     return ((mag >> 8) & 1u) ? -(zig_nor_r + xx) : zig_nor_r + xx;
             }
         }
-        if ((zig_f[layer - 1] - zig_f[layer]) * np_pcg64_next_double(g) + zig_f[layer] < exp(-0.5 * x * x))
+        if ((zig_f[layer - 1] - zig_f[layer]) * anc_np_pcg64_next_double(g) + zig_f[layer] < exp(-0.5 * x * x))
             return x;
     }
 }

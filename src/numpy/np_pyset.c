@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CPython 3.11 set iteration order for the candidate anchors (SPEC §9.4).
  *
  * Why: alibi builds the size-s candidates in a Python set and returns list(set). That
@@ -22,7 +23,7 @@
 #define PERTURB_SHIFT 5
 #define MIN_SIZE 8
 
-uint64_t np_pytuple_hash(const int32_t *items, int n)
+uint64_t anc_np_pytuple_hash(const int32_t *items, int n)
 {
     uint64_t acc = P5;
     for (int i = 0; i < n; i++) {
@@ -75,13 +76,13 @@ static anchor_status alloc_table(np_pyset *s, size_t size, anchor_error *err)
     return ANCHOR_OK;
 }
 
-anchor_status np_pyset_init(np_pyset *s, anchor_error *err)
+anchor_status anc_np_pyset_init(np_pyset *s, anchor_error *err)
 {
     s->used = 0;
     return alloc_table(s, MIN_SIZE, err);
 }
 
-anchor_status np_pyset_add(np_pyset *s, uint64_t h, int64_t id, anchor_error *err)
+anchor_status anc_np_pyset_add(np_pyset *s, uint64_t h, int64_t id, anchor_error *err)
 {
     insert_clean(s->slot, s->hash, s->mask, h, id);
     s->used++;
@@ -105,7 +106,7 @@ anchor_status np_pyset_add(np_pyset *s, uint64_t h, int64_t id, anchor_error *er
     return ANCHOR_OK;
 }
 
-void np_pyset_list(const np_pyset *s, int64_t *out)
+void anc_np_pyset_list(const np_pyset *s, int64_t *out)
 {
     size_t k = 0;
     for (size_t i = 0; i <= s->mask; i++)
@@ -113,7 +114,7 @@ void np_pyset_list(const np_pyset *s, int64_t *out)
             out[k++] = s->slot[i];
 }
 
-void np_pyset_free(np_pyset *s)
+void anc_np_pyset_free(np_pyset *s)
 {
     free(s->slot);
     free(s->hash);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CPython 3.11's iteration order of a set of int tuples (list(set) in alibi's proposals).
  * Not numpy, but the same kind of emulation, so it shares the room and its np_ prefix. */
 #ifndef ANCHOR_NUMPY_NP_PYSET_H
@@ -9,7 +10,7 @@
 #include "anchor/status.h"
 
 /* hash(tuple(items)) for small non-negative ints (hash(x) == x), 64-bit CPython >= 3.8. */
-uint64_t np_pytuple_hash(const int32_t *items, int n);
+uint64_t anc_np_pytuple_hash(const int32_t *items, int n);
 
 /* A set table that records only where each distinct key lands; keys are ids given by the
  * caller, who guarantees they are distinct (alibi checks membership before adding). */
@@ -20,10 +21,10 @@ typedef struct np_pyset {
     uint64_t *hash; /* hash per slot */
 } np_pyset;
 
-anchor_status np_pyset_init(np_pyset *s, anchor_error *err);
-anchor_status np_pyset_add(np_pyset *s, uint64_t hash, int64_t id, anchor_error *err);
+anchor_status anc_np_pyset_init(np_pyset *s, anchor_error *err);
+anchor_status anc_np_pyset_add(np_pyset *s, uint64_t hash, int64_t id, anchor_error *err);
 /* Writes the ids in iteration order into out (s->used entries). */
-void np_pyset_list(const np_pyset *s, int64_t *out);
-void np_pyset_free(np_pyset *s);
+void anc_np_pyset_list(const np_pyset *s, int64_t *out);
+void anc_np_pyset_free(np_pyset *s);
 
 #endif

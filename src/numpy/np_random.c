@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's legacy MT19937 stream and the derived draws alibi uses (SPEC §9.2).
  *
  * Why: alibi seeds numpy's global RandomState and draws every mask (choice over {0, 1}
@@ -15,7 +16,7 @@
 #define MT_N 624
 #define MT_M 397
 
-void np_mt_seed(np_mt19937 *mt, uint32_t seed)
+void anc_np_mt_seed(np_mt19937 *mt, uint32_t seed)
 {
     mt->key[0] = seed;
     for (int i = 1; i < MT_N; i++)
@@ -23,7 +24,7 @@ void np_mt_seed(np_mt19937 *mt, uint32_t seed)
     mt->pos = MT_N;
 }
 
-void np_mt_twist(np_mt19937 *mt)
+void anc_np_mt_twist(np_mt19937 *mt)
 {
     uint32_t *k = mt->key;
     int i;
@@ -39,14 +40,14 @@ void np_mt_twist(np_mt19937 *mt)
     mt->pos = 0;
 }
 
-double np_choice01_cut(double p0)
+double anc_np_choice01_cut(double p0)
 {
     double p1 = 1.0 - p0;
     double last = p0 + p1; /* cumsum, then divided by its last entry */
     return p0 / last;
 }
 
-int64_t np_randint(np_mt19937 *mt, int64_t bound)
+int64_t anc_np_randint(np_mt19937 *mt, int64_t bound)
 {
     if (bound <= 1)
         return 0;

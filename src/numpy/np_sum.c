@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's pairwise summation and the float32 mean built on it, bit for bit (SPEC §9.5).
  *
  * Why: without background images alibi replaces a perturbed superpixel by its mean colour,
@@ -45,17 +46,17 @@
         return NAME(a, n2) + NAME(a + n2, n - n2);                                       \
     }
 
-NP_PAIRWISE_DEFINE(np_pairwise_sum_f32, float)
-NP_PAIRWISE_DEFINE(np_pairwise_sum_f64, double)
+NP_PAIRWISE_DEFINE(anc_np_pairwise_sum_f32, float)
+NP_PAIRWISE_DEFINE(anc_np_pairwise_sum_f64, double)
 
-float np_sum_f32(const float *a, int64_t n)
+float anc_np_sum_f32(const float *a, int64_t n)
 {
     float acc = 0.0f;
     for (int64_t at = 0; at < n; at += NP_BUFSIZE) {
         int64_t len = n - at < NP_BUFSIZE ? n - at : NP_BUFSIZE;
-        acc += np_pairwise_sum_f32(a + at, len);
+        acc += anc_np_pairwise_sum_f32(a + at, len);
     }
     return acc;
 }
 
-float np_mean_f32(const float *a, int64_t n) { return np_sum_f32(a, n) / (float)n; }
+float anc_np_mean_f32(const float *a, int64_t n) { return anc_np_sum_f32(a, n) / (float)n; }

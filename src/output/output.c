@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing an explanation directory (include/anchor/output.h).
  *
  * Atomicity: everything is written into OUTDIR.tmp.PID, a sibling of the target (same
@@ -7,6 +8,16 @@
  * renamed in, the old one removed) only if it holds nothing but files this writer makes;
  * anything else is refused rather than deleted.
  *
+ * A run killed with SIGKILL cannot clean up, so every later run does it for the dead:
+ * OUTDIR.tmp.PID and OUTDIR.old.PID whose PID is no live process are removed, and when
+ * the kill fell between the two renames (OUTDIR moved aside, the new one not yet in
+ * place) the previous explanation is moved back. So after any kill and the next run,
+ * OUTDIR is a whole explanation or absent, and no temporary folder is left.
+ *
+ * The target is checked writable before any model call by creating and removing
+ * OUTDIR.tmp.PID itself, which tests what matters (permissions, read-only mounts, ACLs)
+ * the way the real write will meet it.
+ *
  * explanation.json follows alibi's Explanation.to_json() layout, with image arrays
  * replaced by the names of the files that hold them; doubles are printed by cJSON with
  * enough digits to round-trip, so precision and coverage compare exactly with alibi's. */
@@ -15,6 +26,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +79,7 @@ static int is_ours(const char *name, int in_examples)
         return (!strncmp(name, "covered_true_", 13) || !strncmp(name, "covered_false_", 14)) &&
                strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".png");
     static const char *const known[] = {"explanation.json", "anchor.png", "segments.npy", "segments.png",
-                                        "overlay.png", "examples"};
+                                        "overlay.png", "overlay_full.png", "examples"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(name, known[i]))
             return 1;
@@ -194,6 +206,29 @@ static cJSON *json_params(const anchor_explain_params *p, const anchor_image *im
     if (info->predictor)
         cJSON_AddStringToObject(o, "predictor", info->predictor);
     return o;
+}
+
+/* The overlay on the photo as it was before resizing: each photo pixel takes the label of
+ * the explained image's pixel whose area holds its centre. */
+static anchor_status save_overlay_full(writer *w, const anchor_image *photo, const anchor_image *seg,
+                                       const int *feature, int n)
+{
+    anchor_image *big = NULL, *pic = NULL;
+    anchor_status st = anchor_image_create(1, photo->h, photo->w, 1, ANCHOR_DTYPE_I32, &big, w->err);
+    if (st)
+        return st;
+    const int32_t *src = seg->data;
+    int32_t *dst = big->data;
+    for (int64_t y = 0; y < photo->h; y++) {
+        int64_t sy = (2 * y + 1) * seg->h / (2 * photo->h);
+        for (int64_t x = 0; x < photo->w; x++)
+            dst[y * photo->w + x] = src[sy * seg->w + (2 * x + 1) * seg->w / (2 * photo->w)];
+    }
+    if (!(st = anchor_render_overlay(photo, big, feature, n, &pic, w->err)))
+        st = save_png(w, pic, "overlay_full.png");
+    anchor_image_destroy(pic);
+    anchor_image_destroy(big);
+    return st;
 }
 
 /* ---- the explanation as JSON ------------------------------------------------------------
@@ -418,6 +453,8 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
         st = save_png(w, pic, "overlay.png");
     anchor_image_destroy(pic);
     pic = NULL;
+    if (!st && info->photo && (info->photo->h != image->h || info->photo->w != image->w))
+        st = save_overlay_full(w, info->photo, seg, feature, n);
     if (!st && mkdir(in_tmp(w, "examples"), 0777) != 0)
         st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot create: %s", w->path, strerror(errno));
     free(feature);
@@ -445,36 +482,128 @@ static anchor_status write_all(writer *w, const anchor_explanation *e, const anc
     return st;
 }
 
+/* The folder holding `outdir` ("." for a bare name) and the base name, trailing slashes
+ * dropped. Both malloc'd; 0 when out of memory. */
+static int split_target(const char *outdir, char **parent, char **base)
+{
+    size_t n = strlen(outdir);
+    while (n > 1 && outdir[n - 1] == '/')
+        n--;
+    *parent = malloc(n + 2);
+    *base = malloc(n + 1);
+    if (!*parent || !*base) {
+        free(*parent);
+        free(*base);
+        return 0;
+    }
+    memcpy(*parent, outdir, n);
+    (*parent)[n] = 0;
+    char *slash = strrchr(*parent, '/');
+    if (!slash) {
+        memcpy(*base, *parent, n + 1);
+        strcpy(*parent, ".");
+    } else {
+        strcpy(*base, slash + 1);
+        if (slash == *parent)
+            (*parent)[1] = 0;
+        else
+            *slash = 0;
+    }
+    return 1;
+}
+
+/* 1 when `name` is BASE.tmp.PID or BASE.old.PID (*is_old tells which) of a process that
+ * no longer exists. */
+static int stale_name(const char *name, const char *base, int *is_old)
+{
+    size_t bl = strlen(base);
+    if (strncmp(name, base, bl) || (strncmp(name + bl, ".tmp.", 5) && strncmp(name + bl, ".old.", 5)))
+        return 0;
+    *is_old = name[bl + 1] == 'o';
+    const char *digits = name + bl + 5;
+    char *end;
+    errno = 0;
+    long pid = strtol(digits, &end, 10);
+    if (end == digits || *end || errno || pid <= 0 || pid == (long)getpid())
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Clean up after killed runs writing the same OUTDIR (see the top of this file). */
+static void remove_stale(const char *outdir)
+{
+    char *parent, *base;
+    if (!split_target(outdir, &parent, &base))
+        return;
+    DIR *d = opendir(parent);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            int is_old = 0;
+            if (!stale_name(de->d_name, base, &is_old))
+                continue;
+            size_t n = strlen(parent) + strlen(de->d_name) + 2;
+            char *path = malloc(n);
+            if (!path)
+                break;
+            snprintf(path, n, "%s/%s", parent, de->d_name);
+            struct stat sb;
+            char *target = NULL;
+            /* the previous explanation, moved aside by a run killed before its new one was in place */
+            if (is_old && stat(outdir, &sb) != 0 && errno == ENOENT && (target = strdup(outdir)) &&
+                replaceable(path, 0) && rename(path, target) == 0) {
+                free(target);
+                free(path);
+                continue;
+            }
+            free(target);
+            remove_tree(path);
+            free(path);
+        }
+        closedir(d);
+    }
+    free(parent);
+    free(base);
+}
+
 anchor_status anchor_output_check_target(const char *outdir, anchor_error *err)
 {
     if (!outdir || !*outdir)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "no output directory given");
-    struct stat sb;
-    if (stat(outdir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode) || !replaceable(outdir, 0))
-            return anchor_error_set(err, ANCHOR_ERR_IO,
-                                    "%s exists and is not an anchor explanation directory; refusing to replace it",
-                                    outdir);
-        return ANCHOR_OK;
-    }
-    size_t n = strlen(outdir);
-    char *parent = malloc(n + 2);
-    if (!parent)
+    char *parent, *base;
+    if (!split_target(outdir, &parent, &base))
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
-    memcpy(parent, outdir, n + 1);
-    while (n > 1 && parent[n - 1] == '/')
-        parent[--n] = 0;
-    char *slash = strrchr(parent, '/');
-    if (!slash)
-        strcpy(parent, ".");
-    else if (slash == parent)
-        parent[1] = 0;
-    else
-        *slash = 0;
     anchor_status st = ANCHOR_OK;
+    struct stat sb;
     if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode))
         st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: the folder %s does not exist", outdir, parent);
+    else if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        st = anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "%s: name a folder to create, not %s", outdir,
+                              *base ? base : "/");
     free(parent);
+    free(base);
+    if (st)
+        return st;
+    remove_stale(outdir);
+    if (stat(outdir, &sb) == 0 && (!S_ISDIR(sb.st_mode) || !replaceable(outdir, 0)))
+        return anchor_error_set(err, ANCHOR_ERR_IO,
+                                "%s exists and is not an anchor explanation directory; refusing to replace it",
+                                outdir);
+    /* the real test of writability: make the temporary folder the writer will make */
+    size_t len = strlen(outdir);
+    while (len > 1 && outdir[len - 1] == '/')
+        len--;
+    char *probe = malloc(len + 32);
+    if (!probe)
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    snprintf(probe, len + 32, "%.*s.tmp.%ld", (int)len, outdir, (long)getpid());
+    if (mkdir(probe, 0777) != 0 && errno != EEXIST) {
+        int e = errno;
+        st = anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot write there: %s", outdir, strerror(e));
+    } else {
+        rmdir(probe);
+    }
+    free(probe);
     return st;
 }
 
@@ -502,6 +631,7 @@ anchor_status anchor_output_write(const char *outdir, const anchor_explanation *
     snprintf(tmp + len, sizeof tmp - len, ".tmp.%ld", (long)getpid());
     snprintf(old + len, sizeof old - len, ".old.%ld", (long)getpid());
 
+    remove_stale(target);
     struct stat sb;
     int exists = stat(target, &sb) == 0;
     if (exists && (!S_ISDIR(sb.st_mode) || !replaceable(target, 0)))

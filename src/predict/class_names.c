@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Class names for a classifier's outputs (include/anchor/predict.h): the two files people
  * have at hand, a text file with one name per line (torchvision's and most model zoos'
  * lists) and Keras's imagenet_class_index.json, which keras.applications'
@@ -129,7 +130,7 @@ anchor_status anchor_class_names_load(const char *path, anchor_class_names **out
     *out = NULL;
     unsigned char *bytes;
     size_t size;
-    anchor_status st = anchor_read_file(path, &bytes, &size, MAX_CLASS_NAMES_FILE, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, MAX_CLASS_NAMES_FILE, err);
     if (st)
         return st;
     anchor_class_names *cn = calloc(1, sizeof *cn);

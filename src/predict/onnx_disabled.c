@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The ONNX API of a build without the engine (cmake -DANCHOR_WITH_ONNX=OFF).
  *
  * A user who brings a C callback or a --predict-cmd program should not need oneDNN, OpenMP

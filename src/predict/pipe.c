@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pipe predictor: a classifier that runs as a separate program (include/anchor/predict.h).
  *
- * Protocol (../shared/fixtures/alibi/README.md): the program is started once, by
- * `/bin/sh -c COMMAND`, and kept running. Each batch is one .npy request (N,H,W,C) on its
+ * Protocol (../shared/fixtures/alibi/README.md): the program is started once and kept
+ * running: executed directly (argv split on blanks, found on PATH) when COMMAND has no
+ * shell syntax, otherwise by `/bin/sh -c COMMAND`. Each batch is one .npy request (N,H,W,C) on its
  * stdin; the program answers one .npy on its stdout, (N,L) float32/float64 scores or (N,)
  * integer labels. Closing its stdin between two requests asks it to exit with status 0.
  *
@@ -12,14 +14,19 @@
  *    and reading the answer are interleaved, so a program that answers early, or that
  *    floods stderr before reading, can never deadlock us: stderr is drained into a ring
  *    buffer whose tail (last ~20 lines / 2 KB) goes into every error message.
- *  - The answer is read through anchor_npy_read_header with a reader that is this pump,
+ *  - The answer is read through anc_npy_read_header with a reader that is this pump,
  *    then the data bytes straight into a buffer, so the timeout covers every byte.
  *  - A program that dies makes our writes fail with EPIPE, which would raise SIGPIPE and
  *    kill the caller. We block SIGPIPE in the calling thread during a request and, if our
  *    write raised one that was not already pending, consume it with sigtimedwait before
  *    restoring the old mask, so the process-wide signal state is never changed.
- *  - The child runs in its own process group, so a timeout can stop the whole command
- *    (`sh -c 'a | b'`), first with SIGTERM and then with SIGKILL; it is always reaped.
+ *  - The child leads its own process group, and everything it starts (a pipeline, a
+ *    forked worker) stays in that group. Stopping it means the group: SIGTERM, then,
+ *    after a grace period, SIGKILL to whatever is left of the group, even when the
+ *    leader is already gone (a shell that dies first would otherwise leave its children
+ *    running); the leader is always reaped. The child also gets SIGKILL when the thread
+ *    that started it dies (PR_SET_PDEATHSIG), so a killed `anchor` leaves no predictor
+ *    behind; programs it started see their stdin or stdout pipe close.
  *  - After any protocol failure the stream is out of step, so the predictor stays broken:
  *    later calls fail at once with the first message.
  *
@@ -32,11 +39,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +52,7 @@
 #include "core/grow.h"
 #include "image/image_internal.h"
 #include "image/npy.h"
+#include "predict/pipe_answer.h"
 #include "predict/predictor_internal.h"
 
 extern char **environ;
@@ -51,13 +60,18 @@ extern char **environ;
 #define STDERR_RING 16384      /* bytes of the program's stderr we remember */
 #define STDERR_TAIL_BYTES 2048 /* at most this much of it in a message ... */
 #define STDERR_TAIL_LINES 20   /* ... and at most this many lines */
+#define STDERR_PREFIX_ROOM 192 /* message bytes kept free for callers' prefixes */
 #define EXIT_GRACE_SECONDS 5.0 /* destroy: time to exit after EOF before SIGTERM */
 #define TERM_GRACE_SECONDS 1.0 /* time between SIGTERM and SIGKILL */
+#define GROUP_GONE_SECONDS 1.0 /* after SIGKILL: time for the group's last members to vanish */
+#define MAX_ARGS 256           /* words of a command run without the shell */
 
 typedef struct pipe_predictor {
     char *command;
     anchor_pipe_options opt;
     pid_t pid;     /* 0 once reaped */
+    pid_t pgid;    /* its process group; 0 once the group is gone or stopped */
+    char stop_note[96]; /* how we stopped it, for messages */
     int wstatus;   /* valid once reaped */
     int killed_by_us;
     int to_child;  /* its stdin, -1 when closed */
@@ -104,8 +118,9 @@ static void close_fd(int *fd)
 
 void anchor_pipe_options_default(anchor_pipe_options *opt)
 {
-    opt->timeout_seconds = 300;
+    opt->timeout_seconds = ANCHOR_PIPE_DEFAULT_TIMEOUT;
     opt->max_batch = 0;
+    opt->stop_with_caller = true;
 }
 
 /* ---- stderr ring ------------------------------------------------------------------------- */
@@ -202,7 +217,10 @@ static anchor_status pipe_fail(pipe_predictor *p, anchor_error *err, anchor_stat
     drain_stderr(p);
     if (p->ring_len > 0) {
         static const char lead[] = "; its stderr ends: ";
+        /* leave room for the prefixes callers add ("predictor call 3 (a batch of 100
+         * images): "), which cut the end of a full message, and the end is the error */
         size_t room = sizeof msg - (size_t)n;
+        room = room > STDERR_PREFIX_ROOM + sizeof lead + 16 ? room - STDERR_PREFIX_ROOM : room;
         if (room > sizeof lead + 16) {
             memcpy(msg + n, lead, sizeof lead - 1);
             stderr_tail(p, msg + n + sizeof lead - 1, room - (sizeof lead - 1));
@@ -256,23 +274,64 @@ static int wait_child(pipe_predictor *p, double seconds)
     }
 }
 
-/* Stop the child for good: SIGTERM to its process group, then SIGKILL; always reaped. */
-static void kill_child(pipe_predictor *p)
+/* 1 while some process of the group still exists (zombies included). */
+static int group_exists(pid_t pgid)
 {
-    if (p->pid <= 0)
+    return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM);
+}
+
+/* Stop everything the command started, for good: SIGTERM to the group; after the grace
+ * period SIGKILL to what is left of it, whether or not the leader is still there; the
+ * leader is reaped. Grandchildren are reaped by init, so we wait a moment for the group
+ * to vanish, but never without bound. stop_note says what it took. */
+static void stop_group(pipe_predictor *p)
+{
+    pid_t g = p->pgid;
+    if (p->pid <= 0 && !group_exists(g)) {
+        p->pgid = 0;
         return;
-    p->killed_by_us = 1;
-    kill(-p->pid, SIGTERM);
-    kill(p->pid, SIGTERM);
-    if (wait_child(p, TERM_GRACE_SECONDS))
-        return;
-    kill(-p->pid, SIGKILL);
-    kill(p->pid, SIGKILL);
-    int ws;
-    while (waitpid(p->pid, &ws, 0) < 0 && errno == EINTR) {
     }
-    p->wstatus = ws;
-    p->pid = 0;
+    p->killed_by_us = 1;
+    if (g > 0)
+        kill(-g, SIGTERM);
+    if (p->pid > 0)
+        kill(p->pid, SIGTERM);
+    double end = now_seconds() + TERM_GRACE_SECONDS;
+    int gone = 0;
+    while (!gone) {
+        double left = end - now_seconds();
+        if (left <= 0)
+            break;
+        if (p->pid > 0) {
+            wait_child(p, left < 0.02 ? left : 0.02);
+        } else { /* only the leader can be waited for; poll the rest */
+            struct timespec ts = {0, 10000000L};
+            nanosleep(&ts, NULL);
+        }
+        gone = p->pid <= 0 && !group_exists(g);
+    }
+    if (gone) {
+        snprintf(p->stop_note, sizeof p->stop_note, "stopped it with SIGTERM");
+    } else {
+        if (g > 0)
+            kill(-g, SIGKILL);
+        if (p->pid > 0) {
+            kill(p->pid, SIGKILL);
+            int ws;
+            while (waitpid(p->pid, &ws, 0) < 0 && errno == EINTR) {
+            }
+            p->wstatus = ws;
+            p->pid = 0;
+        }
+        end = now_seconds() + GROUP_GONE_SECONDS;
+        while (group_exists(g) && now_seconds() < end) {
+            struct timespec ts = {0, 5000000L};
+            nanosleep(&ts, NULL);
+        }
+        snprintf(p->stop_note, sizeof p->stop_note, "it outlived SIGTERM by %g s: killed its process group with SIGKILL",
+                 TERM_GRACE_SECONDS);
+    }
+    p->pgid = 0;
 }
 
 /* "exited with status 3", "was killed by signal 9 (Killed)", or "is still running". */
@@ -299,8 +358,8 @@ static void describe_exit(const pipe_predictor *p, char *out, size_t cap)
 static anchor_status child_gone(pipe_predictor *p, anchor_error *err, const char *what)
 {
     double left = p->deadline - now_seconds();
-    if (!wait_child(p, left < 2.0 ? (left > 0.2 ? left : 0.2) : 2.0))
-        kill_child(p);
+    if (!wait_child(p, left < 2.0 ? (left > 0.2 ? left : 0.2) : 2.0) || group_exists(p->pgid))
+        stop_group(p); /* still running, or it left processes of its group behind */
     char how[128];
     describe_exit(p, how, sizeof how);
     return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1, "predictor program `%s` %s %s (request %lld)",
@@ -336,10 +395,11 @@ static anchor_status pump(pipe_predictor *p, unsigned char *buf, size_t need, an
         }
         double left = p->deadline - now_seconds();
         if (left <= 0) {
-            kill_child(p);
+            stop_group(p);
             return pipe_fail(p, err, ANCHOR_ERR_TIMEOUT, 1,
-                             "predictor program `%s` did not answer request %lld within %g s (stopped it)", p->command,
-                             (long long)p->requests, p->opt.timeout_seconds);
+                             "predictor program `%s` did not answer request %lld within %g s (%s; see "
+                             "--predict-timeout)",
+                             p->command, (long long)p->requests, p->opt.timeout_seconds, p->stop_note);
         }
         int ms = left > 1e6 ? 1000000000 : (int)(left * 1000.0) + 1;
         int r = poll(fds, (nfds_t)nf, ms);
@@ -406,21 +466,16 @@ static anchor_status pump_reader(void *ctx, void *buf, size_t n, anchor_error *e
 
 /* ---- one request --------------------------------------------------------------------------- */
 
-typedef struct answer {
-    int is_labels;
-    int64_t n, classes;
-} answer;
-
-
 /* Send images [first, first+count) of batch; append the answer at row `first` of p->scores
  * or p->labels. */
-static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64_t first, int64_t count, answer *a,
+static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64_t first, int64_t count,
+                             anc_pipe_answer *a,
                              anchor_error *err)
 {
     size_t image_bytes = anchor_image_nbytes(batch) / (size_t)batch->n;
     char head[256];
     int64_t shape[4] = {count, batch->h, batch->w, batch->c};
-    size_t hl = anchor_npy_format_header(head, sizeof head, batch->dtype, 4, shape);
+    size_t hl = anc_npy_format_header(head, sizeof head, batch->dtype, 4, shape);
     if (!hl)
         return anchor_error_set(err, ANCHOR_ERR_INTERNAL, "cannot format a .npy request header");
     p->requests++;
@@ -437,7 +492,7 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
     size_t max_bytes = (size_t)(count + 1) * ((size_t)1 << 23);
     anchor_error sub;
     anchor_error_clear(&sub);
-    anchor_status st = anchor_npy_read_header(pump_reader, p, max_bytes, &h, &sub);
+    anchor_status st = anc_npy_read_header(pump_reader, p, max_bytes, &h, &sub);
     if (st) {
         p->wcur = 2;
         if (p->broken) /* the pump already described it */
@@ -449,34 +504,8 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
                                                            "print diagnostics to stderr)"
                                                          : "");
     }
-    if (h.ndim == 2 && (h.dtype == ANCHOR_DTYPE_F32 || h.dtype == ANCHOR_DTYPE_F64) && !h.is_bool) {
-        a->is_labels = 0;
-        a->classes = h.shape[1];
-    } else if (h.ndim == 1 && (h.dtype == ANCHOR_DTYPE_I64 || h.dtype == ANCHOR_DTYPE_I32 ||
-                               h.dtype == ANCHOR_DTYPE_U8 || h.dtype == ANCHOR_DTYPE_U16)) {
-        a->is_labels = 1;
-        a->classes = 0;
-    } else {
-        char shp[96] = "(";
-        for (int i = 0; i < h.ndim; i++)
-            snprintf(shp + strlen(shp), sizeof shp - strlen(shp), "%lld%s", (long long)h.shape[i],
-                     h.ndim == 1 ? "," : (i + 1 < h.ndim ? ", " : ""));
-        strncat(shp, ")", sizeof shp - strlen(shp) - 1);
-        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered request %lld with an array of dtype %s and shape %s; expected (%lld, L) "
-                         "float32/float64 scores or (%lld,) integer labels",
-                         p->command, (long long)p->requests, h.is_bool ? "bool" : anchor_dtype_name(h.dtype), shp,
-                         (long long)count, (long long)count);
-    }
-    a->n = h.shape[0];
-    if (a->n != count)
-        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered %lld rows to request %lld of %lld images", p->command,
-                         (long long)a->n, (long long)p->requests, (long long)count);
-    if (!a->is_labels && a->classes < 1)
-        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1,
-                         "predictor program `%s` answered request %lld with scores for 0 classes", p->command,
-                         (long long)p->requests);
+    if ((st = anc_pipe_answer_check(&h, count, p->requests, a, &sub)))
+        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 1, "predictor program `%s` %s", p->command, sub.message);
     if (!anchor_grow((void **)&p->data, &p->data_cap, h.nbytes ? (int64_t)h.nbytes : 1, 1, 1024))
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for a %zu-byte answer", h.nbytes);
     if ((st = pump(p, p->data, h.nbytes, err)))
@@ -489,45 +518,16 @@ static anchor_status request(pipe_predictor *p, const anchor_image *batch, int64
                          (long long)p->requests);
     }
     /* copy out, widened, with the checks that need the values */
-    size_t rows_before = (size_t)first;
-    if (!a->is_labels) {
-        size_t total = (size_t)(first + count) * (size_t)a->classes;
-        if (!anchor_grow((void **)&p->scores, &p->scores_cap, total ? (int64_t)total : 1, sizeof(double), 1024))
-            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for scores");
-        double *dst = p->scores + rows_before * (size_t)a->classes;
-        for (int64_t i = 0; i < h.count; i++) {
-            double v;
-            if (h.dtype == ANCHOR_DTYPE_F64)
-                memcpy(&v, p->data + 8 * i, 8);
-            else {
-                float f;
-                memcpy(&f, p->data + 4 * i, 4);
-                v = f;
-            }
-            if (!isfinite(v))
-                return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 0,
-                                 "predictor program `%s` answered a non-finite score (%g) for image %lld, class %lld "
-                                 "of request %lld",
-                                 p->command, v, (long long)(i / a->classes), (long long)(i % a->classes),
-                                 (long long)p->requests);
-            dst[i] = v;
-        }
-    } else {
-        size_t total = (size_t)(first + count);
-        if (!anchor_grow((void **)&p->labels, &p->labels_cap, total ? (int64_t)total : 1, sizeof(int64_t), 1024))
-            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for labels");
-        int64_t *dst = p->labels + rows_before;
-        for (int64_t i = 0; i < h.count; i++) {
-            int64_t v;
-            switch (h.dtype) {
-            case ANCHOR_DTYPE_I64: memcpy(&v, p->data + 8 * i, 8); break;
-            case ANCHOR_DTYPE_I32: { int32_t t; memcpy(&t, p->data + 4 * i, 4); v = t; break; }
-            case ANCHOR_DTYPE_U16: { uint16_t t; memcpy(&t, p->data + 2 * i, 2); v = t; break; }
-            default: v = p->data[i]; break;
-            }
-            dst[i] = v;
-        }
-    }
+    size_t rows = (size_t)(first + count);
+    if (!a->is_labels &&
+        !anchor_grow((void **)&p->scores, &p->scores_cap, (int64_t)(rows * (size_t)a->classes), sizeof(double), 1024))
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for scores");
+    if (a->is_labels && !anchor_grow((void **)&p->labels, &p->labels_cap, (int64_t)rows, sizeof(int64_t), 1024))
+        return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for labels");
+    double *scores = a->is_labels ? NULL : p->scores + (size_t)first * (size_t)a->classes;
+    int64_t *labels = a->is_labels ? p->labels + first : NULL;
+    if ((st = anc_pipe_answer_convert(&h, p->data, a, p->requests, scores, labels, &sub)))
+        return pipe_fail(p, err, ANCHOR_ERR_PREDICTOR, 0, "predictor program `%s` %s", p->command, sub.message);
     return ANCHOR_OK;
 }
 
@@ -555,10 +555,10 @@ static anchor_status pipe_predict(void *user, const anchor_image *batch, anchor_
     int64_t step = p->opt.max_batch > 0 ? p->opt.max_batch : batch->n;
     if (step < 1)
         step = 1;
-    answer first_answer = {0, 0, 0};
+    anc_pipe_answer first_answer = {0, 0, 0};
     for (int64_t at = 0; at < batch->n && st == ANCHOR_OK; at += step) {
         int64_t count = batch->n - at < step ? batch->n - at : step;
-        answer a = {0, 0, 0};
+        anc_pipe_answer a = {0, 0, 0};
         st = request(p, batch, at, count, &a, err);
         if (st)
             break;
@@ -598,7 +598,9 @@ static void pipe_destroy(void *user)
     close_fd(&p->to_child); /* EOF between requests: the program exits 0 */
     /* after a protocol failure the program may be mid-request and never see EOF: stop it */
     if (p->pid > 0 && (p->broken || !wait_child(p, EXIT_GRACE_SECONDS)))
-        kill_child(p);
+        stop_group(p);
+    if (group_exists(p->pgid)) /* the leader exited but left workers behind */
+        stop_group(p);
     close_fd(&p->from_child);
     close_fd(&p->err_child);
     free(p->command);
@@ -609,6 +611,37 @@ static void pipe_destroy(void *user)
 }
 
 /* ---- start -------------------------------------------------------------------------------- */
+
+/* Characters that mean the shell must read the command: quoting, expansion, redirection,
+ * pipelines, lists, globbing, comments. A leading NAME=value assignment needs it too. */
+static int needs_shell(const char *command)
+{
+    if (strpbrk(command, "|&;<>()$`\\\"'*?[]#~{}\n"))
+        return 1;
+    size_t first = strcspn(command + strspn(command, " \t"), " \t");
+    return memchr(command + strspn(command, " \t"), '=', first) != NULL;
+}
+
+/* `name` as execve needs it: a path as given, or the first executable regular file of
+ * that name on PATH (the lookup is done here, before fork, so the child only execs). */
+static const char *find_program(const char *name, char *buf, size_t cap)
+{
+    struct stat sb;
+    if (strchr(name, '/'))
+        return stat(name, &sb) == 0 && S_ISREG(sb.st_mode) && access(name, X_OK) == 0 ? name : NULL;
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *dir = path;; ) {
+        size_t len = strcspn(dir, ":");
+        int n = snprintf(buf, cap, "%.*s%s%s", (int)len, len ? dir : ".", "/", name);
+        if (n > 0 && (size_t)n < cap && stat(buf, &sb) == 0 && S_ISREG(sb.st_mode) && access(buf, X_OK) == 0)
+            return buf;
+        if (!dir[len])
+            return NULL;
+        dir += len + 1;
+    }
+}
 
 /* A pipe whose ends are >= 3 (so dup2 onto 0/1/2 in the child always clears CLOEXEC) and
  * close-on-exec in us. */
@@ -672,40 +705,106 @@ anchor_status anchor_predictor_create_command(const char *command, const anchor_
                                 strerror(e));
     }
 
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-    /* the child gets a clean signal state (default SIGPIPE, nothing blocked) and its own
-     * process group, so a timeout can stop everything the command started */
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGPIPE);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dfl);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-    char *argv[] = {"sh", "-c", p->command, NULL};
-    pid_t pid;
-    int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    /* the words to execute: the command itself when it needs no shell */
+    char *words = NULL, *argv[MAX_ARGS + 1];
+    char path_buf[4096];
+    const char *prog = "/bin/sh";
+    anchor_status st = ANCHOR_OK;
+    if (needs_shell(command)) {
+        argv[0] = "sh", argv[1] = "-c", argv[2] = p->command, argv[3] = NULL;
+    } else if (!(words = strdup(command))) {
+        st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
+    } else {
+        int n = 0;
+        for (char *save = NULL, *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+            if (n == MAX_ARGS) {
+                st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "predictor command `%s` has more than %d words", command,
+                                      MAX_ARGS);
+                break;
+            }
+            argv[n++] = w;
+        }
+        argv[n] = NULL;
+        if (!st && n == 0)
+            st = anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "predictor command is blank");
+        if (!st && !(prog = find_program(argv[0], path_buf, sizeof path_buf)))
+            st = anchor_error_set(err, ANCHOR_ERR_PREDICTOR,
+                                  "predictor program `%s` cannot be started: %s: command not found%s", command, argv[0],
+                                  strchr(argv[0], '/') ? " (no such executable file)" : " (not on PATH)");
+    }
+    int ep[2] = {-1, -1}; /* the child's exec errno comes back on this close-on-exec pipe */
+    if (!st && make_pipe(ep))
+        st = anchor_error_set(err, ANCHOR_ERR_IO, "cannot create pipes for predictor program `%s`: %s", command,
+                              strerror(errno));
+    pid_t pid = -1;
+    if (!st) {
+        sigset_t all, old;
+        sigfillset(&all);
+        /* no signal handler of ours may run in the child between fork and exec */
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pid_t parent = getpid();
+        pid = fork();
+        if (pid == 0) {
+            /* only async-signal-safe calls from here to exec */
+            setpgid(0, 0);
+            if (o.stop_with_caller) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                    _exit(127); /* the caller died before prctl took effect */
+            }
+            struct sigaction dfl;
+            memset(&dfl, 0, sizeof dfl);
+            dfl.sa_handler = SIG_DFL;
+            for (int sig = 1; sig < 65; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                    sigaction(sig, &dfl, NULL);
+            if (dup2(in[0], 0) < 0 || dup2(outp[1], 1) < 0 || dup2(errp[1], 2) < 0)
+                _exit(127);
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            execve(prog, argv, environ);
+            int e = errno;
+            ssize_t ignored = write(ep[1], &e, sizeof e);
+            (void)ignored;
+            _exit(127);
+        }
+        int fork_errno = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (pid < 0) {
+            st = anchor_error_set(err, ANCHOR_ERR_IO, "cannot start predictor program `%s`: fork: %s", command,
+                                  strerror(fork_errno));
+        } else {
+            setpgid(pid, pid); /* also here, so the group exists before we could signal it */
+            close_fd(&ep[1]);
+            int e = 0;
+            ssize_t r;
+            while ((r = read(ep[0], &e, sizeof e)) < 0 && errno == EINTR) {
+            }
+            if (r == (ssize_t)sizeof e) { /* exec failed: the child has exited */
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+                }
+                pid = -1;
+                st = anchor_error_set(err, ANCHOR_ERR_PREDICTOR, "predictor program `%s` cannot be started: %s: %s",
+                                      command, prog, strerror(e));
+            }
+        }
+    }
+    close_fd(&ep[0]);
+    close_fd(&ep[1]);
+    free(words);
     close(in[0]);
     close(outp[1]);
     close(errp[1]);
-    if (rc != 0) {
+    if (st) {
         close(in[1]);
         close(outp[0]);
         close(errp[0]);
         pipe_destroy(p);
-        return anchor_error_set(err, ANCHOR_ERR_IO, "cannot start predictor program `%s` with /bin/sh: %s", command,
-                                strerror(rc));
+        return st;
     }
     p->pid = pid;
+    p->pgid = pid;
     p->to_child = in[1];
     p->from_child = outp[0];
     p->err_child = errp[0];
@@ -716,7 +815,7 @@ anchor_status anchor_predictor_create_command(const char *command, const anchor_
 #endif
     set_nonblocking(p->err_child);
 
-    anchor_status st = anchor_predictor_create_callback(pipe_predict, p, pipe_destroy, out, err);
+    st = anchor_predictor_create_callback(pipe_predict, p, pipe_destroy, out, err);
     if (st)
         pipe_destroy(p);
     return st;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The names of anchor_precision, for the command line and the C API alike.
  *
  * Built with or without the ONNX engine (one ABI): a program may parse --precision before

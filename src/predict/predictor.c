@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The predictor handle and the prediction sink (include/anchor/predict.h).
  * Answers are validated here once for every kind of predictor: row count, finiteness. */
 #include "predict/predictor_internal.h"
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,12 +148,27 @@ anchor_status anchor_predictor_predict(anchor_predictor *p, const anchor_image *
                                        anchor_error *err)
 {
     out->n = -1;
-    anchor_status st = p->fn(p->user, batch, out, err);
+    anchor_status st = anchor_image_check_finite(batch, "the batch to predict", err);
+    if (st)
+        return st;
+    st = p->fn(p->user, batch, out, err);
     if (st)
         return st;
     if (out->n != batch->n)
         return anchor_error_set(err, ANCHOR_ERR_PREDICTOR, "predictor answered %lld rows for a batch of %lld images",
                                 (long long)out->n, (long long)batch->n);
+    if (!p->answered) {
+        p->answered = true;
+        p->n_classes = out->n_classes;
+    } else if (out->n_classes != p->n_classes) {
+        char now[48], first[48];
+        snprintf(now, sizeof now, out->n_classes ? "scores for %lld classes" : "labels", (long long)out->n_classes);
+        snprintf(first, sizeof first, p->n_classes ? "scores for %lld classes" : "labels", (long long)p->n_classes);
+        return anchor_error_set(err, ANCHOR_ERR_PREDICTOR,
+                                "predictor answered %s, but its first answer was %s; the number of classes must not "
+                                "change between calls",
+                                now, first);
+    }
     if (out->n_classes) {
         size_t count = (size_t)out->n * (size_t)out->n_classes;
         for (size_t i = 0; i < count; i++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The remote predictor: a classifier behind KServe's v1 or v2 HTTP protocol
  * (include/anchor/remote.h), on libcurl.
  *

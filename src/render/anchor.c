@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alibi's anchor picture (explanation.anchor): the anchor's superpixels contrast-stretched
  * to 0..255, every other pixel black.
  *

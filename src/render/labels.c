@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Label maps as matplotlib's default picture (include/anchor/render.h).
  *
  * matplotlib's Normalize() takes the labels to float (float64 for 32- and 64-bit

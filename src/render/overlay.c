@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The overlay picture (include/anchor/render.h): the photo with the anchor outlined.
  *
  * Not alibi's (alibi has no such picture); it is for people deciding whether to trust the

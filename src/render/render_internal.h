@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the picture makers in src/render/ share (private). */
 #ifndef ANCHOR_RENDER_INTERNAL_H
 #define ANCHOR_RENDER_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alibi's scale_image, the one contrast stretch every picture uses (render_internal.h).
  *
  * alibi (0.9, utils/visualization.py): (x - x.min()) / (x.max() - x.min()) * 255 + 0 over

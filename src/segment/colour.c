@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RGB -> CIE-Lab equal to skimage 0.19.3's color.rgb2lab, bit for bit.
  *
  * skimage works on whole arrays with numpy, in the array's own float type (a float32
@@ -43,7 +44,7 @@ static void lab_from_linear_f64(const double lin[3], double *out)
     out[2] = 200.0 * (f[1] - f[2]);
 }
 
-void seg_rgb2lab_f64(double *rgb, size_t npix)
+void anc_seg_rgb2lab_f64(double *rgb, size_t npix)
 {
     for (size_t i = 0; i < npix; i++) {
         double *p = rgb + 3 * i;
@@ -57,7 +58,7 @@ void seg_rgb2lab_f64(double *rgb, size_t npix)
  * cache is an open-addressing table keyed by the 24-bit colour; when it is full, further
  * new colours are simply converted without being remembered. */
 #define LAB_CACHE_MAX_BITS 18 /* 2 MB of table: beyond, misses cost more than cube roots */
-void seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *const lab[3])
+void anc_seg_rgb2lab_u8_f64(const uint8_t *rgb, size_t npix, const double value[256], double *const lab[3])
 {
     double lin[256];
     for (int v = 0; v < 256; v++)
@@ -136,7 +137,7 @@ static void lab_f32(float *p)
 
 /* float32 images are often uint8 photos divided by 255, so colours repeat: the same
  * kind of cache as for uint8, keyed by the three values' bits. */
-void seg_rgb2lab_f32(float *rgb, size_t npix)
+void anc_seg_rgb2lab_f32(float *rgb, size_t npix)
 {
     int bits = 4;
     while (bits < LAB_CACHE_MAX_BITS && ((size_t)1 << bits) < 2 * npix)

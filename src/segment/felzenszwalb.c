@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Felzenszwalb-Huttenlocher graph segmentation, label for label equal to scikit-image
  * 0.19.3's felzenszwalb.
  *
@@ -382,10 +383,10 @@ static anchor_status fz_check(const anchor_image *image, const anchor_felzenszwa
 anchor_status anchor_felzenszwalb(const anchor_image *image, const anchor_felzenszwalb_params *p,
                                   anchor_image **labels, anchor_error *err)
 {
-    return seg_felzenszwalb_sorted(image, p, 0, labels, NULL, err);
+    return anc_seg_felzenszwalb_sorted(image, p, 0, labels, NULL, err);
 }
 
-anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_felzenszwalb_params *p, int exact_sort,
+anchor_status anc_seg_felzenszwalb_sorted(const anchor_image *image, const anchor_felzenszwalb_params *p, int exact_sort,
                                       anchor_image **labels, int *used_fallback, anchor_error *err)
 {
     *labels = NULL;
@@ -428,7 +429,7 @@ anchor_status seg_felzenszwalb_sorted(const anchor_image *image, const anchor_fe
         break;
     default: memcpy(img, image->data, count * sizeof *img); break;
     }
-    if ((st = seg_gaussian_f64(img, h, w, nc, p->sigma, p->sigma, err)))
+    if ((st = anc_seg_gaussian_f64(img, h, w, nc, p->sigma, p->sigma, err)))
         goto done;
     double scale = p->scale / 255.0;
 

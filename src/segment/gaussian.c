@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Gaussian smoothing equal to scipy 1.10's ndimage.gaussian_filter, bit for bit.
  *
  * scipy filters one axis at a time (axis 0 first; axes whose sigma is <= 1e-15 are
@@ -22,7 +23,7 @@
 
 #include "numpy/np_sum.h"
 
-int64_t seg_gaussian_kernel(double sigma, int sigma_is_f32, double **weights)
+int64_t anc_seg_gaussian_kernel(double sigma, int sigma_is_f32, double **weights)
 {
     *weights = NULL;
     double reach = 4.0 * sigma + 0.5;
@@ -41,7 +42,7 @@ int64_t seg_gaussian_kernel(double sigma, int sigma_is_f32, double **weights)
         int64_t x = i - radius;
         phi[i] = exp(scale * (double)(x * x));
     }
-    double total = np_pairwise_sum_f64(phi, n); /* phi.sum() */
+    double total = anc_np_pairwise_sum_f64(phi, n); /* phi.sum() */
     for (int64_t i = 0; i < n; i++)
         phi[i] /= total;
     *weights = phi;
@@ -152,7 +153,7 @@ static anchor_status gaussian_work(double *work, int64_t h, int64_t w, int64_t c
         double sigma = sigma_zyx[axis];
         if (!(sigma > 1e-15))
             continue;
-        int64_t radius = seg_gaussian_kernel(sigma, sigma_is_f32, &kernel);
+        int64_t radius = anc_seg_gaussian_kernel(sigma, sigma_is_f32, &kernel);
         if (radius < 0) {
             st = anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "gaussian sigma %g is out of range", sigma);
             goto done;
@@ -201,14 +202,14 @@ static anchor_status check_shape(int64_t h, int64_t w, int64_t c, anchor_error *
     return ANCHOR_OK;
 }
 
-anchor_status seg_gaussian_zyx_f64(double *img, int64_t h, int64_t w, int64_t c, const double sigma_zyx[3],
+anchor_status anc_seg_gaussian_zyx_f64(double *img, int64_t h, int64_t w, int64_t c, const double sigma_zyx[3],
                                    int sigma_is_f32, anchor_error *err)
 {
     anchor_status st = check_shape(h, w, c, err);
     return st ? st : gaussian_work(img, h, w, c, sigma_zyx, sigma_is_f32, 0, err);
 }
 
-anchor_status seg_gaussian_zyx_f32(float *img, int64_t h, int64_t w, int64_t c, const double sigma_zyx[3],
+anchor_status anc_seg_gaussian_zyx_f32(float *img, int64_t h, int64_t w, int64_t c, const double sigma_zyx[3],
                                    int sigma_is_f32, anchor_error *err)
 {
     anchor_status st = check_shape(h, w, c, err);
@@ -228,16 +229,16 @@ anchor_status seg_gaussian_zyx_f32(float *img, int64_t h, int64_t w, int64_t c, 
     return st;
 }
 
-anchor_status seg_gaussian_f64(double *img, int64_t h, int64_t w, int64_t c, double sigma_y, double sigma_x,
+anchor_status anc_seg_gaussian_f64(double *img, int64_t h, int64_t w, int64_t c, double sigma_y, double sigma_x,
                                anchor_error *err)
 {
     const double s[3] = {0, sigma_y, sigma_x};
-    return seg_gaussian_zyx_f64(img, h, w, c, s, 0, err);
+    return anc_seg_gaussian_zyx_f64(img, h, w, c, s, 0, err);
 }
 
-anchor_status seg_gaussian_f32(float *img, int64_t h, int64_t w, int64_t c, double sigma_y, double sigma_x,
+anchor_status anc_seg_gaussian_f32(float *img, int64_t h, int64_t w, int64_t c, double sigma_y, double sigma_x,
                                anchor_error *err)
 {
     const double s[3] = {0, sigma_y, sigma_x};
-    return seg_gaussian_zyx_f32(img, h, w, c, s, 0, err);
+    return anc_seg_gaussian_zyx_f32(img, h, w, c, s, 0, err);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A regular grid of rectangular superpixels (the hand-made segmentation alibi's
  * fashion-MNIST example uses).
  *

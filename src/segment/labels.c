@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* User label maps: loading and remapping to 0..K-1, the one place a label map is
  * normalised (the explainer, `anchor segment` and the benchmarks all call it).
  *
@@ -11,8 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "image/codec.h"
 #include "image/image_internal.h"
+#include "image/npy.h"
+#include "image/photo.h"
+#include "segment/labels_internal.h"
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -132,24 +137,18 @@ anchor_status anchor_labels_normalize(const anchor_image *labels, int *n_segment
     return ANCHOR_OK;
 }
 
-anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor_error *err)
+anchor_status anc_labels_decode(anchor_image **labels, const unsigned char *bytes, size_t size, const char *path,
+                                anchor_error *err)
 {
     *labels = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return anchor_error_set(err, ANCHOR_ERR_IO, "%s: cannot open label map", path);
-    unsigned char magic[8] = {0};
-    size_t got = fread(magic, 1, 8, fp);
-    fclose(fp);
     static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     anchor_status st;
-    if (got >= 6 && memcmp(magic, "\x93NUMPY", 6) == 0) {
-        st = anchor_npy_load(path, labels, err);
-    } else if (got == 8 && memcmp(magic, png_sig, 8) == 0) {
-        st = anchor_png_load_raw(labels, path, err);
-    } else {
-        return anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: a label map must be a .npy or a gray PNG", path);
-    }
+    if (size >= 6 && memcmp(bytes, "\x93NUMPY", 6) == 0)
+        st = anc_npy_decode_image(labels, bytes, size, path, err);
+    else if (size >= 8 && memcmp(bytes, png_sig, 8) == 0)
+        st = anc_png_decode_raw(labels, bytes, size, path, err);
+    else
+        st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s: a label map must be a .npy or a gray PNG", path);
     if (st)
         return st;
     anchor_image *m = *labels;
@@ -160,5 +159,19 @@ anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor
         anchor_image_destroy(m);
         *labels = NULL;
     }
+    return st;
+}
+
+anchor_status anchor_labels_load(const char *path, anchor_image **labels, anchor_error *err)
+{
+    /* read once and sniff the bytes: standard input cannot be opened twice */
+    *labels = NULL;
+    unsigned char *bytes = NULL;
+    size_t size = 0;
+    anchor_status st = anc_read_file(path, &bytes, &size, (size_t)ANCHOR_MAX_BYTES + 4096, err);
+    if (st)
+        return st;
+    st = anc_labels_decode(labels, bytes, size, path, err);
+    free(bytes);
     return st;
 }

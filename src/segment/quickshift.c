@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Quick shift superpixels, label for label equal to scikit-image 0.19.3's quickshift.
  *
  * Quick shift (Vedaldi & Soatto, 2008) is mode seeking in the joint (colour, row, col)
@@ -854,10 +855,10 @@ static anchor_status qs_check(const anchor_image *image, const anchor_quickshift
 anchor_status anchor_quickshift(const anchor_image *image, const anchor_quickshift_params *p, anchor_image **labels,
                                 anchor_error *err)
 {
-    return seg_quickshift_with(image, p, SEG_QS_AVX512, labels, err);
+    return anc_seg_quickshift_with(image, p, SEG_QS_AVX512, labels, err);
 }
 
-anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quickshift_params *p, int max_kernels,
+anchor_status anc_seg_quickshift_with(const anchor_image *image, const anchor_quickshift_params *p, int max_kernels,
                                   anchor_image **labels, anchor_error *err)
 {
     *labels = NULL;
@@ -901,8 +902,8 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
         float *f = img;
         memcpy(f, image->data, count * sizeof *f);
         if (p->convert2lab)
-            seg_rgb2lab_f32(f, (size_t)n);
-        if ((st = seg_gaussian_f32(f, h, w, nc, p->sigma, p->sigma, err)))
+            anc_seg_rgb2lab_f32(f, (size_t)n);
+        if ((st = anc_seg_gaussian_f32(f, h, w, nc, p->sigma, p->sigma, err)))
             goto done;
         float ratio = (float)p->ratio; /* numpy casts the Python float to the array's type */
         float *pl = planes, *sqt = sq;
@@ -920,7 +921,7 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
             for (int v = 0; v < 256; v++)
                 value[v] = (double)v * (1.0 / 255.0);
             double *const lab[3] = {pl, pl + n, pl + 2 * n};
-            seg_rgb2lab_u8_f64(image->data, (size_t)n, value, lab);
+            anc_seg_rgb2lab_u8_f64(image->data, (size_t)n, value, lab);
             for (size_t i = 0; i < count; i++)
                 pl[i] *= p->ratio;
         } else {
@@ -936,8 +937,8 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
                 memcpy(d, image->data, count * sizeof *d);
             }
             if (p->convert2lab)
-                seg_rgb2lab_f64(d, (size_t)n);
-            if ((st = seg_gaussian_f64(d, h, w, nc, p->sigma, p->sigma, err)))
+                anc_seg_rgb2lab_f64(d, (size_t)n);
+            if ((st = anc_seg_gaussian_f64(d, h, w, nc, p->sigma, p->sigma, err)))
                 goto done;
             for (int64_t i = 0; i < n; i++)
                 for (int64_t ch = 0; ch < nc; ch++)
@@ -959,9 +960,9 @@ anchor_status seg_quickshift_with(const anchor_image *image, const anchor_quicks
 
     /* 2. the tie-breaking noise, drawn in raster order */
     np_pcg64 rng;
-    np_pcg64_seed(&rng, (uint64_t)p->random_seed);
+    anc_np_pcg64_seed(&rng, (uint64_t)p->random_seed);
     for (int64_t i = 0; i < n; i++)
-        noise[i] = 0.0 + 1e-05 * np_pcg64_standard_normal(&rng);
+        noise[i] = 0.0 + 1e-05 * anc_np_pcg64_standard_normal(&rng);
 
     /* 3 and 4, in the precision skimage's fused Cython picks for the image */
     if (is_f32) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The method-independent segmenter front end (include/anchor/segment.h).
  *
  * It holds one parameter struct per method and parses skimage's parameter names from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLIC superpixels with the labels of scikit-image 0.19.3's segmentation.slic.
  *
  * SLIC (Achanta et al. 2012) is k-means on (position, colour) with each centre looking
@@ -314,7 +315,7 @@ static void u8_to_lab_planes(const anchor_image *im, double *const planes[3])
         if (vmax != 0)
             value[v] /= vmax;
     }
-    seg_rgb2lab_u8_f64(src, (size_t)(im->h * im->w), value, planes);
+    anc_seg_rgb2lab_u8_f64(src, (size_t)(im->h * im->w), value, planes);
 }
 
 /* skimage's slic rescales a float image to [0, 1] in place: minus its minimum, then divided
@@ -349,7 +350,7 @@ static void to_float_f64(const anchor_image *im, int lab, double *out)
     }
     rescale_unit_f64(out, n);
     if (lab)
-        seg_rgb2lab_f64(out, (size_t)(im->h * im->w));
+        anc_seg_rgb2lab_f64(out, (size_t)(im->h * im->w));
 }
 
 static void to_float_f32(const anchor_image *im, int lab, float *out)
@@ -358,7 +359,7 @@ static void to_float_f32(const anchor_image *im, int lab, float *out)
     memcpy(out, im->data, n * sizeof *out);
     rescale_unit_f32(out, n);
     if (lab)
-        seg_rgb2lab_f32(out, (size_t)(im->h * im->w));
+        anc_seg_rgb2lab_f32(out, (size_t)(im->h * im->w));
 }
 
 static int has_non_finite(const anchor_image *im)
@@ -436,7 +437,7 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
             double sig[3];
             for (int i = 0; i < 3; i++)
                 sig[i] = (double)((float)p->sigma / sp[i]);
-            if ((st = seg_gaussian_zyx_f32(im, h, w, nc, sig, 1, err)))
+            if ((st = anc_seg_gaussian_zyx_f32(im, h, w, nc, sig, 1, err)))
                 goto done;
         }
         const float ratio = (float)(1.0 / p->compactness);
@@ -494,7 +495,7 @@ anchor_status anchor_slic(const anchor_image *image, const anchor_slic_params *p
             for (int i = 0; i < 3; i++)
                 sig[i] = p->sigma / sp[i];
             for (int64_t ch = 0; ch < nc; ch++)
-                if ((st = seg_gaussian_zyx_f64(chan[ch], h, w, 1, sig, 0, err)))
+                if ((st = anc_seg_gaussian_zyx_f64(chan[ch], h, w, 1, sig, 0, err)))
                     goto done;
         }
         const double ratio = 1.0 / p->compactness;

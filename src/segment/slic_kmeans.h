@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLIC's k-means loop for one float type: included by slic.c twice, with
  *   T        the float type (double or float)
  *   S(name)  name##_f64 or name##_f32

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The v1 "instances" member read without a JSON tree (src/serve/serve.h).
  *
  * A v1 batch of 31 photos is 4.7 M numbers; as cJSON nodes that is 4.7 M allocations and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Prometheus metrics for anchor serve (src/serve/serve.h), in the text exposition format
  * (version 0.0.4) that Prometheus scrapes from GET /metrics.
  *

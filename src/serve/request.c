@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Decoding request bodies for anchor serve (src/serve/serve.h).
  *
  * What arrives: KServe v1 bodies ({"instances": [...], "parameters": {...}}), the shape

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor serve: the HTTP server's room (src/serve), built on the public API only.
  *
  *   instances.c  the v1 "instances" nested lists read straight into images (no JSON tree)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor serve: explanations and the model itself over HTTP (src/serve/serve.h).
  *
  * Two modes share this file. Model mode loads an ONNX model once and is both a KServe v2

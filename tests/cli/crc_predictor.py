@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """toy_linear.py's model behind the pipe protocol, logging what it receives, for the
 exactness tests: per request one line `N DTYPE CRC32 LABELS`, where CRC32 is zlib's CRC
 of the request's raw data bytes (exactly the bytes after the .npy header, as

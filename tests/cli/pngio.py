@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Just enough PNG for the tests, with numpy and zlib only (Pillow is a --tools extra):
 read and write 8-bit gray / RGB / RGBA and 16-bit gray, non-interlaced."""
 import struct

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Reproduce one alibi reference case (../shared/fixtures/alibi/<case>) through the CLI and
 the pipe: run `anchor explain` on the case's image, label map and backgrounds with its
 seed and explain parameters, the classifier being toy_linear.py started with the case's

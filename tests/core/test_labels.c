@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Label-map normalisation: any integer labels become 0..K-1 by sorted value. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* .npy reading against files NumPy wrote (tools/make_npy_fixtures.py), and round trips. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Load tests/fixtures/explain/refs.json.gz (made by tools/make_explain_refs.py). */
 #ifndef ANCHOR_TEST_EXPLAIN_REFS_H
 #define ANCHOR_TEST_EXPLAIN_REFS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The alibi reference runs (../shared/fixtures/alibi/case*) through the C API, with the
  * toy model ported to C (toy_linear.c). Each case must reproduce alibi's expected.json:
  * feature list, per-prefix precision and coverage (exact doubles), success, instance

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Each emulation module against references made by numpy 1.24 / CPython 3.11
  * (tools/make_explain_refs.py -> tests/fixtures/explain/refs.json.gz):
  * MT19937 doubles, choice and randint streams; argsort tie order; set iteration order of
@@ -22,7 +23,7 @@ static void test_mt(const cJSON *mt)
     {
         uint32_t seed = (uint32_t)J(r, "seed")->valuedouble;
         np_mt19937 g;
-        np_mt_seed(&g, seed);
+        anc_np_mt_seed(&g, seed);
         int i = 0, bad = 0;
         const cJSON *v;
         cJSON_ArrayForEach(v, J(r, "doubles")) bad += np_mt_random_double(&g) != v->valuedouble, i++;
@@ -30,8 +31,8 @@ static void test_mt(const cJSON *mt)
         const cJSON *ch;
         cJSON_ArrayForEach(ch, J(r, "choice"))
         {
-            double p = J(ch, "p")->valuedouble, cut = np_choice01_cut(p);
-            np_mt_seed(&g, seed);
+            double p = J(ch, "p")->valuedouble, cut = anc_np_choice01_cut(p);
+            anc_np_mt_seed(&g, seed);
             bad = 0;
             cJSON_ArrayForEach(v, J(ch, "values")) bad += (np_mt_random_double(&g) < cut ? 0 : 1) != v->valueint;
             CHECKF(bad == 0, "seed %u: choice p=%g: %d values differ", seed, p, bad);
@@ -39,21 +40,21 @@ static void test_mt(const cJSON *mt)
         cJSON_ArrayForEach(ch, J(r, "randint"))
         {
             int64_t b = (int64_t)J(ch, "bound")->valuedouble;
-            np_mt_seed(&g, seed);
+            anc_np_mt_seed(&g, seed);
             bad = 0;
-            cJSON_ArrayForEach(v, J(ch, "values")) bad += np_randint(&g, b) != (int64_t)v->valuedouble;
+            cJSON_ArrayForEach(v, J(ch, "values")) bad += anc_np_randint(&g, b) != (int64_t)v->valuedouble;
             CHECKF(bad == 0, "seed %u: randint %lld: %d values differ", seed, (long long)b, bad);
         }
-        np_mt_seed(&g, seed);
+        anc_np_mt_seed(&g, seed);
         const cJSON *seq = J(r, "interleaved");
         int at = 0;
         bad = 0;
-        double cut = np_choice01_cut(0.4);
+        double cut = anc_np_choice01_cut(0.4);
         for (int rep = 0; rep < 2; rep++) {
             for (int q = 0; q < 35; q++)
                 bad += (np_mt_random_double(&g) < cut ? 0 : 1) != cJSON_GetArrayItem(seq, at++)->valueint;
             for (int q = 0; q < 7; q++)
-                bad += np_randint(&g, 3) != cJSON_GetArrayItem(seq, at++)->valueint;
+                bad += anc_np_randint(&g, 3) != cJSON_GetArrayItem(seq, at++)->valueint;
         }
         CHECKF(bad == 0 && at == cJSON_GetArraySize(seq), "seed %u: interleaved stream: %d differ", seed, bad);
     }
@@ -70,7 +71,7 @@ static void test_argsort(const cJSON *cases)
         int64_t *idx = malloc((size_t)n * sizeof *idx);
         for (int i = 0; i < n; i++)
             v[i] = cJSON_GetArrayItem(J(c, "v"), i)->valuedouble;
-        np_argsort_f64(v, idx, n);
+        anc_np_argsort_f64(v, idx, n);
         int bad = 0;
         for (int i = 0; i < n; i++)
             bad += idx[i] != cJSON_GetArrayItem(J(c, "idx"), i)->valueint;
@@ -95,7 +96,7 @@ static void test_sets(const cJSON *cases)
         int cap = k * nprev, n = 0;
         int32_t *tuples = malloc((size_t)cap * (size_t)size * sizeof *tuples);
         np_pyset set;
-        np_pyset_init(&set, NULL);
+        anc_np_pyset_init(&set, NULL);
         for (int f = 0; f < k; f++)
             for (int b = 0; b < nprev; b++) {
                 const cJSON *t = cJSON_GetArrayItem(prev, b);
@@ -118,11 +119,11 @@ static void test_sets(const cJSON *cases)
                 if (seen)
                     continue;
                 memcpy(tuples + (size_t)n * size, items, (size_t)size * sizeof *items);
-                np_pyset_add(&set, np_pytuple_hash(items, size), n, NULL);
+                anc_np_pyset_add(&set, anc_np_pytuple_hash(items, size), n, NULL);
                 n++;
             }
         int64_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
-        np_pyset_list(&set, ids);
+        anc_np_pyset_list(&set, ids);
         int bad = n != cJSON_GetArraySize(order);
         for (int i = 0; i < n && !bad; i++) {
             const cJSON *want = cJSON_GetArrayItem(order, i);
@@ -132,7 +133,7 @@ static void test_sets(const cJSON *cases)
         CHECKF(!bad, "set order of %d candidates (K=%d, beam %d) differs from CPython", n, k, nprev);
         bad_cases += bad;
         n_cases++;
-        np_pyset_free(&set);
+        anc_np_pyset_free(&set);
         free(ids);
         free(tuples);
     }
@@ -159,7 +160,7 @@ static void test_mean32(const cJSON *cases)
         float *v = malloc((size_t)n * sizeof *v);
         for (int i = 0; i < n; i++)
             v[i] = (float)((double)lowbias32(seed + (uint32_t)i) / 4294967296.0);
-        float m = np_mean_f32(v, n);
+        float m = anc_np_mean_f32(v, n);
         CHECKF(m == (float)J(c, "mean")->valuedouble, "float32 mean of %d values: %.9g, numpy %.9g", n, m,
                J(c, "mean")->valuedouble);
         free(v);
@@ -172,19 +173,19 @@ static void test_kl(const cJSON *kl)
     for (int i = 0; i < n; i++) {
         double p = cJSON_GetArrayItem(J(kl, "p"), i)->valuedouble;
         double level = cJSON_GetArrayItem(J(kl, "level"), i)->valuedouble;
-        bad_u += kl_upper_bound(p, level) != cJSON_GetArrayItem(J(kl, "dup"), i)->valuedouble;
-        bad_l += kl_lower_bound(p, level) != cJSON_GetArrayItem(J(kl, "dlow"), i)->valuedouble;
+        bad_u += anc_kl_upper_bound(p, level) != cJSON_GetArrayItem(J(kl, "dup"), i)->valuedouble;
+        bad_l += anc_kl_lower_bound(p, level) != cJSON_GetArrayItem(J(kl, "dlow"), i)->valuedouble;
     }
     CHECKF(bad_u == 0 && bad_l == 0, "KL bounds: %d upper and %d lower of %d differ", bad_u, bad_l, n);
     const cJSON *b;
     cJSON_ArrayForEach(b, J(kl, "betas"))
     {
-        double got = beta_lucb((int64_t)J(b, "arms")->valuedouble, (int64_t)J(b, "t")->valuedouble,
+        double got = anc_beta_lucb((int64_t)J(b, "arms")->valuedouble, (int64_t)J(b, "t")->valuedouble,
                                J(b, "delta")->valuedouble);
-        CHECKF(got == J(b, "beta")->valuedouble, "beta_lucb %.17g vs %.17g", got, J(b, "beta")->valuedouble);
+        CHECKF(got == J(b, "beta")->valuedouble, "anc_beta_lucb %.17g vs %.17g", got, J(b, "beta")->valuedouble);
     }
-    CHECK(beta_empty(0.1) == J(kl, "beta_empty")->valuedouble);
-    CHECK(beta_confirm(0.1, 2, 39) == J(kl, "beta_confirm")->valuedouble);
+    CHECK(anc_beta_empty(0.1) == J(kl, "anc_beta_empty")->valuedouble);
+    CHECK(anc_beta_confirm(0.1, 2, 39) == J(kl, "anc_beta_confirm")->valuedouble);
 }
 
 static void test_toy(const cJSON *cases)
@@ -242,10 +243,10 @@ int main(void)
     test_mean32(J(refs, "mean32"));
     test_kl(J(refs, "kl"));
     test_toy(J(refs, "toy"));
-    /* np_pytuple_hash against values printed by CPython 3.11: hash((1,)), hash((0, 1)) */
+    /* anc_np_pytuple_hash against values printed by CPython 3.11: hash((1,)), hash((0, 1)) */
     int32_t one[1] = {1}, zero_one[2] = {0, 1};
-    CHECK((int64_t)np_pytuple_hash(one, 1) == -6644214454873602895LL);
-    CHECK((int64_t)np_pytuple_hash(zero_one, 2) == -1950498447580522560LL);
+    CHECK((int64_t)anc_np_pytuple_hash(one, 1) == -6644214454873602895LL);
+    CHECK((int64_t)anc_np_pytuple_hash(zero_one, 2) == -1950498447580522560LL);
     cJSON_Delete(refs);
     return harness_finish();
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Known-answer tests of anchor_explain with C callbacks on a synthetic 32 x 64 image cut
  * into 8 square superpixels (2 rows x 4 columns of 16 x 16). Pixels alternate between
  * two values inside each superpixel, so a perturbed superpixel (segment mean or a flat

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* toy_linear.py's model in C, bit for bit (compiled with -ffp-contract=off).
  *
  * The Python docstring describes the pooling as "rows first, then columns"; what numpy's

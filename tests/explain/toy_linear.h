@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test-only C port of ../shared/predictors/toy_linear.py (ToyLinearSoftmax). */
 #ifndef ANCHOR_TEST_TOY_LINEAR_H
 #define ANCHOR_TEST_TOY_LINEAR_H

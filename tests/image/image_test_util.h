@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the image tests: fixture paths and pixel-by-pixel fidelity. */
 #ifndef ANCHOR_TEST_IMAGE_UTIL_H
 #define ANCHOR_TEST_IMAGE_UTIL_H

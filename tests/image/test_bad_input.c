@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bad input for the image stage: truncated JPEG and PNG (cut in half), a PNG with a bad
  * CRC, zero and absurd sizes in PNG and JPEG headers (refused before allocating), an
  * unknown format, an empty file, a missing path, a directory, and resizes to 0 or absurd
@@ -32,7 +33,7 @@ static unsigned char *get_fixture(const char *name, size_t *size)
     snprintf(path, sizeof path, "%s/image/decode/%s", fixtures_dir(), name);
     unsigned char *b = NULL;
     anchor_error err = {0};
-    CHECKF(anchor_read_file(path, &b, size, 1 << 24, &err) == ANCHOR_OK, "%s", err.message);
+    CHECKF(anc_read_file(path, &b, size, 1 << 24, &err) == ANCHOR_OK, "%s", err.message);
     return b;
 }
 
@@ -141,7 +142,7 @@ int main(void)
         unsigned char *big = NULL;
         size_t n_big = 0;
         anchor_error err = {0};
-        if (anchor_read_file(p, &big, &n_big, 1 << 26, &err) == ANCHOR_OK)
+        if (anc_read_file(p, &big, &n_big, 1 << 26, &err) == ANCHOR_OK)
             expect_load_fails("rocket_half.jpg", big, n_big / 2, ANCHOR_ERR_FORMAT, "truncated");
         free(big);
     }
@@ -198,7 +199,7 @@ int main(void)
     CHECK(anchor_image_load(tmpdir, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_ERR_IO && im == NULL);
     printf("a directory            -> %s\n", err.message);
     CHECK(strstr(err.message, tmpdir) != NULL);
-    CHECK(anchor_png_load_raw(&im, path, &err) == ANCHOR_ERR_IO && im == NULL);
+    CHECK(anc_png_load_raw(&im, path, &err) == ANCHOR_ERR_IO && im == NULL);
     /* from memory */
     CHECK(anchor_image_decode(jpg, n_jpg / 2, ANCHOR_COLOR_RGB, &im, &err) == ANCHOR_ERR_FORMAT && im == NULL);
     CHECK(strstr(err.message, "<memory>") != NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG/JPEG decoding against Pillow 9.4: every synthetic file listed in
  * fixtures/image/MANIFEST.txt (all PNG colour types and bit depths, palettes with tRNS,
  * interlaced files, gray/colour/progressive/CMYK JPEGs) must decode to exactly
@@ -51,7 +52,7 @@ static void check_case(const char *dir, const char *file)
     unsigned char *bytes = NULL;
     size_t size = 0;
     anchor_image *mem = NULL;
-    CHECK(anchor_read_file(path, &bytes, &size, 1 << 24, &err) == ANCHOR_OK);
+    CHECK(anc_read_file(path, &bytes, &size, 1 << 24, &err) == ANCHOR_OK);
     CHECKF(anchor_image_decode(bytes, size, ANCHOR_COLOR_RGB, &mem, &err) == ANCHOR_OK, "%s", err.message);
     f = compare_u8(mem, want[0]);
     CHECKF(f.same_shape && f.max_abs_diff == 0, "%s decoded from memory differs", file);
@@ -60,7 +61,7 @@ static void check_case(const char *dir, const char *file)
     /* raw PNG samples: consistent with Pillow where Pillow keeps them */
     if (strstr(file, ".png")) {
         anchor_image *raw = NULL;
-        CHECKF(anchor_png_load_raw(&raw, path, &err) == ANCHOR_OK, "%s", err.message);
+        CHECKF(anc_png_load_raw(&raw, path, &err) == ANCHOR_OK, "%s", err.message);
         if (raw && (strcmp(base, "gray8") == 0 || strncmp(base, "rgb8", 4) == 0 ||
                     (strncmp(base, "palette", 7) == 0 && !strstr(base, "trns")))) {
             f = compare_u8(raw, want[anchor_image_channels(raw) == 1 ? 1 : 0]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The array helpers of anchor/image.h against NumPy (tests/fixtures/api, written by
  * tools/make_api_fixtures.py): anchor_image_convert equals ndarray.astype(float32 /
  * float64) bit for bit, anchor_image_stack equals np.concatenate(axis=0); and

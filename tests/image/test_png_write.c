@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PNG writing: 8-bit gray and RGB and 16-bit gray survive a round trip through the
  * reader unchanged, the file is a valid PNG of the expected type, and a failed write
  * leaves nothing behind (no target, no temporary file). */
@@ -42,7 +43,7 @@ static void round_trip(const char *dir, int64_t c, anchor_dtype dt, const char *
     CHECK(anchor_image_create(1, 37, 53, c, dt, &im, &err) == ANCHOR_OK);
     fill(im, (unsigned)(c * 7 + dt));
     CHECKF(anchor_png_save(im, path, &err) == ANCHOR_OK, "%s", err.message);
-    CHECKF(anchor_png_load_raw(&back, path, &err) == ANCHOR_OK, "%s", err.message);
+    CHECKF(anc_png_load_raw(&back, path, &err) == ANCHOR_OK, "%s", err.message);
     CHECK(back && anchor_image_dtype(back) == dt && anchor_image_channels(back) == c &&
           anchor_image_height(back) == 37 && anchor_image_width(back) == 53);
     CHECKF(back && memcmp(anchor_image_cdata(back), anchor_image_cdata(im), anchor_image_nbytes(im)) == 0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Resize against Pillow 9.4 Image.resize on small synthetic photos (41x29 RGB and L,
  * 48x32 RGB), every filter, sizes down, up, mixed, 1x1 and identity (and sizes where
  * Pillow's nearest-neighbour positions drift): the full outputs are in

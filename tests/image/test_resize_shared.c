@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Decoding and resizing the shared photos (../shared/images) against Pillow 9.4:
  * fixtures/image/shared.txt holds, per photo, the CRC32 and byte sum of
  * Image.open(p).convert('RGB'/'L') and of .resize((W, H), filter) for several sizes,

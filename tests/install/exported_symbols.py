@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """libanchor.so exports exactly the functions declared in include/anchor/*.h.
 
 Usage: exported_symbols.py LIBANCHOR_SO INCLUDE_DIR

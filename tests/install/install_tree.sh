@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install the build into a temporary prefix and use it as a user would:
 #  1. the expected files (libanchor.so.MAJOR.MINOR.PATCH and its links, libanchor.a, the
 #     headers, the CLI, anchor.pc, the CMake package);

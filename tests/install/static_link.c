@@ -1,7 +1,8 @@
-/* A program with its own np_randint and onnx__model_proto__unpack, names that are also
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A program with its own anc_np_randint and onnx__model_proto__unpack, names that are also
  * internal to libanchor (the background draw of the sampler, the generated ONNX parser):
  * it must link against the installed static libanchor.a, and each side must call its
- * own. The explanation below draws backgrounds, so the library's np_randint runs; ours
+ * own. The explanation below draws backgrounds, so the library's anc_np_randint runs; ours
  * counts its calls and must never be reached from inside the library. */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <anchor/anchor.h>
 
 static int own_calls;
-int64_t np_randint(int64_t low, int64_t high)
+int64_t anc_np_randint(int64_t low, int64_t high)
 {
     own_calls++;
     return low + high;
@@ -55,11 +56,11 @@ int main(void)
     if (anchor_explain(photo, labels, bg, model, &params, &e, &err))
         goto done;
     if (own_calls) {
-        fprintf(stderr, "static_link: the library called the program's np_randint %d times\n", own_calls);
+        fprintf(stderr, "static_link: the library called the program's anc_np_randint %d times\n", own_calls);
         goto done;
     }
-    if (np_randint(1, 2) != 3 || onnx__model_proto__unpack() != &own_calls) {
-        fprintf(stderr, "static_link: the program's own np_randint/onnx__model_proto__unpack were not called\n");
+    if (anc_np_randint(1, 2) != 3 || onnx__model_proto__unpack() != &own_calls) {
+        fprintf(stderr, "static_link: the program's own anc_np_randint/onnx__model_proto__unpack were not called\n");
         goto done;
     }
     if (strcmp(anchor_version(), ANCHOR_VERSION_STRING)) {

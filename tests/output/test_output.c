@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The explanation directory writer (src/output/output.c) through the C API: a classifier
  * callback that keeps its label iff superpixels 1 and 2 are unperturbed must give the
  * anchor {1, 2}, and the directory must hold exactly that: explanation.json in alibi's
@@ -173,7 +174,7 @@ int main(void)
     snprintf(path, sizeof path, "%s/explanation.json", dir);
     unsigned char *text;
     size_t size;
-    CHECK(anchor_read_file(path, &text, &size, 1 << 24, &err) == ANCHOR_OK);
+    CHECK(anc_read_file(path, &text, &size, 1 << 24, &err) == ANCHOR_OK);
     cJSON *root = cJSON_Parse((const char *)text);
     CHECK(root != NULL);
     cJSON *meta = cJSON_GetObjectItem(root, "meta"), *data = cJSON_GetObjectItem(root, "data");
@@ -207,7 +208,7 @@ int main(void)
             {
                 snprintf(path, sizeof path, "%s/%s", dir, f->valuestring);
                 anchor_image *pic = NULL;
-                CHECKF(anchor_png_load_raw(&pic, path, &err) == ANCHOR_OK, "%s", path);
+                CHECKF(anc_png_load_raw(&pic, path, &err) == ANCHOR_OK, "%s", path);
                 if (pic)
                     CHECK(anchor_image_height(pic) == H && anchor_image_channels(pic) == 3);
                 anchor_image_destroy(pic);
@@ -219,7 +220,7 @@ int main(void)
     /* anchor.png: tiles 1 and 2 stretched ((v - 20) / (220 + 15 + 2 - 20) * 255), tiles 0, 3 black */
     anchor_image *apng = NULL;
     snprintf(path, sizeof path, "%s/anchor.png", dir);
-    CHECK(anchor_png_load_raw(&apng, path, &err) == ANCHOR_OK);
+    CHECK(anc_png_load_raw(&apng, path, &err) == ANCHOR_OK);
     if (apng) {
         const unsigned char *a = anchor_image_cdata(apng);
         CHECK(a[(0 * W + 0) * 3] == 0 && a[(39 * W + 39) * 3] == 0);
@@ -237,7 +238,7 @@ int main(void)
     for (int k = 0; k < 2; k++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[k]);
         anchor_image *pic = NULL;
-        CHECKF(anchor_png_load_raw(&pic, path, &err) == ANCHOR_OK, "%s", path);
+        CHECKF(anc_png_load_raw(&pic, path, &err) == ANCHOR_OK, "%s", path);
         if (pic)
             CHECK(anchor_image_width(pic) == W && anchor_image_channels(pic) == 3);
         anchor_image_destroy(pic);

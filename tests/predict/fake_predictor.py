@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A misbehaving predictor for the pipe tests: speaks the .npy pipe protocol
 (../../../shared/fixtures/alibi/README.md) but fails in the way MODE says.
 
@@ -7,7 +8,11 @@ of image i scaled to [0, 1]; so tests can check the values and the row order.
 
 Modes: ok, labels, f32, crash, segv, hang, hang-later, wrong-n, wrong-shape, int-scores,
 f16, nan, garbage, truncated, exit-now, stderr-flood, early, count (answers ok and
-appends N to the file given as the 2nd argument)."""
+appends N to the file given as the 2nd argument), stubborn (ignores SIGTERM and hangs),
+fork-hang (a forked worker and the parent both hang), fork-exit (leaves a forked worker
+sleeping and exits 4), classes-change (3 classes, then 4 from the 2nd request on), inf,
+flood-crash (1 MB of stderr, then exit 5), bool, zero-classes, huge (claims 2^40 classes).
+Any further argument is ignored (tests pass a token to find leftover processes)."""
 import ast
 import os
 import signal
@@ -67,6 +72,26 @@ def send(arr):
 
 if mode == "exit-now":
     sys.exit(0)
+if mode == "stubborn":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.stderr.write("ignoring SIGTERM\n")
+    sys.stderr.flush()
+    time.sleep(1000)
+if mode in ("fork-hang", "fork-exit"):
+    if os.fork() == 0:  # a worker, in our process group, that outlives us
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        os.close(0)
+        os.close(1)
+        time.sleep(1000)
+        os._exit(0)
+    if mode == "fork-exit":
+        sys.stderr.write("started a worker, leaving\n")
+        sys.exit(4)
+    time.sleep(1000)
+if mode == "flood-crash":
+    sys.stderr.write(("noise " * 20 + "\n") * 9000)
+    sys.stderr.write("the real error: model file corrupt\n")
+    sys.exit(5)
 if mode == "stderr-flood":
     sys.stderr.write(("chatter " * 16 + "\n") * 8000)  # ~1 MB before reading anything
     sys.stderr.flush()
@@ -113,6 +138,21 @@ while True:
         send(np.zeros((n, 3), dtype="<i8"))
     elif mode == "f16":
         send(np.zeros((n, 3), dtype="<f2"))
+    elif mode == "classes-change":
+        send(s if n_req == 1 else np.zeros((n, 4)))
+    elif mode == "inf":
+        s[0, 0] = np.inf
+        send(s)
+    elif mode == "bool":
+        send(np.zeros((n, 3), dtype=bool))
+    elif mode == "zero-classes":
+        send(np.zeros((n, 0)))
+    elif mode == "huge":
+        hdr = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, 1099511627776), }" % n
+        hdr = hdr + " " * (117 - len(hdr)) + "\n"
+        stdout.write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode())
+        stdout.flush()
+        time.sleep(5)
     elif mode == "nan":
         s[n // 2, 1] = np.nan
         send(s)

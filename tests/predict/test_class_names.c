@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Class names and top-k next to anchor_prediction.
  *  - anchor_class_names_load reads Keras's own imagenet_class_index.json and the plain
  *    1000-line list from ../shared/models the way Python reads them (json.load, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # python/README.md's install command, offline, into a fresh venv (made with
 # --system-site-packages for Debian's numpy), from a copy of python/ so the checkout stays
 # clean. The installed package must find the library it was built with (no ANCHOR_LIBRARY

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs python/tests with pytest on the library named by ANCHOR_LIBRARY; $1 is the -m
 # selection ("not slow" or "slow"). Exit 77 (skip) when the shared data folder is absent,
 # after running whatever does not need it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # examples/python/tutorial.py with the shared SqueezeNet through the built-in engine: the
 # model sees "285 Egyptian cat" (PyTorch's recorded top 1, models/reference/top5.txt) and
 # the explanation is the CLI's documented one (README: anchor [1, 0], coverage 0.2472).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Label-map pictures against matplotlib 3.6 (tools/make_viridis_table.py): every case in
  * tests/fixtures/slic/render_cases.txt must give matplotlib's bytes exactly. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helpers for the quickshift/felzenszwalb fixtures (tests/fixtures/<area>, made by
  * tools/make_segment_fixtures.py): the cases.txt table and each case's input; the .npy
  * loading and label comparison are tests/fixture_npy.h's. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `anchor segment` end to end: labels equal to alibi's reference segments (RGB, gray,
 # float32, resized from the original photo), the picture, K on stdout, and every kind of
 # bad input failing with a one-line message that names the culprit and leaving no file.

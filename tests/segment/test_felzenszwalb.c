@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* felzenszwalb against skimage 0.19.3: every case of tests/fixtures/felzenszwalb/cases.txt
  * must give identical labels (the share of identical labels is printed when it does not),
  * plus the parameter checks. The sigma=0 cases have many equal edge weights, so they also

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* felzenszwalb sorts edges with a fast radix sort and switches to numpy's introsort only
  * when the order of equal weights could change the result. This test makes hundreds of
  * small tie-heavy images (few grey levels, no or little smoothing, various scales and
@@ -45,8 +46,8 @@ int main(void)
         static const double sigmas[] = {0, 0, 0, 0.3, 0.8};
         anchor_felzenszwalb_params p = {scales[next(&seed) % 5], sigmas[next(&seed) % 5], (int)(next(&seed) % 12)};
         int used_fallback = 0;
-        CHECK(seg_felzenszwalb_sorted(img, &p, 0, &a, &used_fallback, &err) == ANCHOR_OK);
-        CHECK(seg_felzenszwalb_sorted(img, &p, 1, &b, NULL, &err) == ANCHOR_OK);
+        CHECK(anc_seg_felzenszwalb_sorted(img, &p, 0, &a, &used_fallback, &err) == ANCHOR_OK);
+        CHECK(anc_seg_felzenszwalb_sorted(img, &p, 1, &b, NULL, &err) == ANCHOR_OK);
         if (a && b) {
             int same = memcmp(anchor_image_cdata(a), anchor_image_cdata(b), anchor_image_nbytes(a)) == 0;
             if (!same && differ++ < 5)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The grid segmenter: tile bounds with integer division, the remainder in the last tiles,
  * row-major labels, and its errors (direct calls and through the segmenter front end). */
 #include <stdio.h>

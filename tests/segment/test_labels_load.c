@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* User label maps: anchor_labels_load on .npy (int32, int64, uint8, uint16) and 8/16-bit
  * gray PNG with arbitrary labels, then anchor_labels_normalize's remap to 0..K-1 by sorted
  * value; wrong shapes, dtypes and files fail with a message naming the file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numpy's default_rng emulation (src/segment/np_pcg64.c) against numpy 1.24: raw PCG64
  * words, a hash of 2 million standard normals (which reach the ziggurat's wedge and tail
  * branches thousands of times) and the scale=1e-5 draws quickshift uses. Reference:
@@ -45,15 +46,15 @@ int main(void)
             noise[i] = strtod(p, &end), p = end;
 
         np_pcg64 g;
-        np_pcg64_seed(&g, seed);
+        anc_np_pcg64_seed(&g, seed);
         for (int i = 0; i < 3; i++) {
-            uint64_t got = np_pcg64_next64(&g);
+            uint64_t got = anc_np_pcg64_next64(&g);
             CHECKF(got == raw[i], "seed %" PRIu64 " raw[%d] = %016" PRIx64 ", numpy %016" PRIx64, seed, i, got, raw[i]);
         }
-        np_pcg64_seed(&g, seed);
+        anc_np_pcg64_seed(&g, seed);
         uint64_t h = 0, tails = 0;
         for (uint64_t i = 0; i < count; i++) {
-            double z = np_pcg64_standard_normal(&g);
+            double z = anc_np_pcg64_standard_normal(&g);
             if (i < 4)
                 CHECKF(z == first[i], "seed %" PRIu64 " normal[%d] = %a, numpy %a", seed, (int)i, z, first[i]);
             tails += fabs(z) > 3.6541528853610088;
@@ -62,9 +63,9 @@ int main(void)
         CHECKF(h == hash, "seed %" PRIu64 ": hash of %" PRIu64 " normals %016" PRIx64 ", numpy %016" PRIx64, seed,
                count, h, hash);
         CHECK(tails > 100); /* the tail branch was exercised */
-        np_pcg64_seed(&g, seed);
+        anc_np_pcg64_seed(&g, seed);
         for (int i = 0; i < 5; i++) {
-            double z = 0.0 + 1e-05 * np_pcg64_standard_normal(&g);
+            double z = 0.0 + 1e-05 * anc_np_pcg64_standard_normal(&g);
             CHECKF(z == noise[i], "seed %" PRIu64 " noise[%d] = %a, numpy %a", seed, i, z, noise[i]);
         }
         seeds++;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* quickshift against skimage 0.19.3: every case of tests/fixtures/quickshift/cases.txt must
  * give identical labels (the share of identical labels is printed when it does not), plus
  * the parameter checks. */
@@ -11,7 +12,7 @@
 #include "seg_fixture.h"
 #include "segment/quickshift_internal.h"
 
-/* A case run through seg_quickshift_with (1-channel "u8x1" images as they are). */
+/* A case run through anc_seg_quickshift_with (1-channel "u8x1" images as they are). */
 static anchor_status run_direct(const seg_case *c, const anchor_image *img, int kernels, anchor_image **labels,
                                 anchor_error *err)
 {
@@ -32,7 +33,7 @@ static anchor_status run_direct(const seg_case *c, const anchor_image *img, int 
         else if (!strcmp(k, "random_seed"))
             p.random_seed = atoll(v);
     }
-    return seg_quickshift_with(img, &p, kernels, labels, err);
+    return anc_seg_quickshift_with(img, &p, kernels, labels, err);
 }
 
 /* alibi's repeat of a gray image to 3 channels (for runs outside the segmenter front end) */

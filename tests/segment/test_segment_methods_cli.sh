@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `anchor segment --method quickshift|felzenszwalb|grid`: labels equal to skimage's (the
 # fixtures of tools/make_segment_fixtures.py), K printed, and bad --seg-arg values refused
 # with a message naming the key, a non-zero exit and no output file.

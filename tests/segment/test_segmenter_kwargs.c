@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* anchor_segmenter_kwargs_json against the kwargs alibi itself recorded for every case of
  * ../shared/fixtures/alibi (params.json: segmentation.kwargs, and alibi_default_kwargs when
  * alibi filled in its own table): a segmenter given the case's kwargs by name, or none for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLIC against scikit-image 0.19.3: every case in tests/fixtures/slic/cases.txt (made by
  * tools/make_slic_fixtures.py) must give skimage's labels exactly. Each case runs twice:
  * through anchor_slic with the parameters parsed here, and (3-channel inputs) through the

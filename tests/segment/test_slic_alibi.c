@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLIC on the inputs of alibi's reference runs (../shared/fixtures/alibi): for each case,
  * the exact image alibi explained (image.png, or image.npy for float32) segmented with the
  * case's slic kwargs through the segmenter front end (which repeats a gray image to 3
@@ -21,7 +22,7 @@ static void run_case(const char *dir, const char *name)
     snprintf(path, sizeof path, "%s/%s/params.json", dir, name);
     unsigned char *text = NULL;
     size_t size = 0;
-    if (anchor_read_file(path, &text, &size, 1 << 20, &err) != ANCHOR_OK) {
+    if (anc_read_file(path, &text, &size, 1 << 20, &err) != ANCHOR_OK) {
         CHECKF(0, "%s", err.message);
         return;
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared segmentation filters against scipy 1.10 / skimage 0.19.3, bit for bit:
  * rgb2lab in float64 and float32, gaussian_filter on slic's 1 x H x W x C volume (numpy
  * scalar sigmas) and on a plain H x W x C array smaller than the kernel. */
@@ -51,8 +52,8 @@ int main(void)
     memcpy(lab64, x, n * sizeof *lab64);
     for (size_t i = 0; i < n; i++)
         lab32[i] = (float)x[i];
-    seg_rgb2lab_f64(lab64, n / 3);
-    seg_rgb2lab_f32(lab32, n / 3);
+    anc_seg_rgb2lab_f64(lab64, n / 3);
+    anc_seg_rgb2lab_f32(lab32, n / 3);
     anchor_image *ref = fixture_npy_load("slic", "filt_lab_f64");
     double md;
     size_t d;
@@ -84,8 +85,8 @@ int main(void)
         double s32[3];
         for (int k = 0; k < 3; k++)
             s32[k] = (double)(float)sig[t].s[k];
-        CHECK(seg_gaussian_zyx_f64(g64, h, w, 3, sig[t].s, 0, &err) == ANCHOR_OK);
-        CHECK(seg_gaussian_zyx_f32(g32, h, w, 3, s32, 1, &err) == ANCHOR_OK);
+        CHECK(anc_seg_gaussian_zyx_f64(g64, h, w, 3, sig[t].s, 0, &err) == ANCHOR_OK);
+        CHECK(anc_seg_gaussian_zyx_f32(g32, h, w, 3, s32, 1, &err) == ANCHOR_OK);
         snprintf(name, sizeof name, "filt_gauss_%s_f64", sig[t].tag);
         ref = fixture_npy_load("slic", name);
         CHECK(ref != NULL);
@@ -115,8 +116,8 @@ int main(void)
                 s64[y * 12 + k] = x[y * w * 3 + k];
                 s32[y * 12 + k] = (float)x[y * w * 3 + k];
             }
-        CHECK(seg_gaussian_f64(s64, 5, 4, 3, 3.0, 1.2, &err) == ANCHOR_OK);
-        CHECK(seg_gaussian_f32(s32, 5, 4, 3, 3.0, 1.2, &err) == ANCHOR_OK);
+        CHECK(anc_seg_gaussian_f64(s64, 5, 4, 3, 3.0, 1.2, &err) == ANCHOR_OK);
+        CHECK(anc_seg_gaussian_f32(s32, 5, 4, 3, 3.0, 1.2, &err) == ANCHOR_OK);
         ref = fixture_npy_load("slic", "filt_gauss_small_f64");
         CHECK(ref != NULL);
         if (ref) {
@@ -135,14 +136,14 @@ int main(void)
 
     /* the kernel: radius int(4 sigma + 0.5), weights sum to ~1, symmetric */
     double *k = NULL;
-    CHECK(seg_gaussian_kernel(0.5, 0, &k) == 2);
+    CHECK(anc_seg_gaussian_kernel(0.5, 0, &k) == 2);
     if (k)
         CHECK(k[0] == k[4] && k[1] == k[3] && fabs(k[0] + k[1] + k[2] + k[3] + k[4] - 1) < 1e-15);
     free(k);
-    CHECK(seg_gaussian_kernel(1.0 / 8, 0, &k) == 1);
+    CHECK(anc_seg_gaussian_kernel(1.0 / 8, 0, &k) == 1);
     free(k);
-    CHECK(seg_gaussian_kernel(INFINITY, 0, &k) == -1 && k == NULL);
-    CHECK(seg_gaussian_f64(lab64, 0, 1, 3, 1, 1, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
+    CHECK(anc_seg_gaussian_kernel(INFINITY, 0, &k) == -1 && k == NULL);
+    CHECK(anc_seg_gaussian_f64(lab64, 0, 1, 3, 1, 1, &err) == ANCHOR_ERR_INVALID_ARGUMENT);
 
     free(lab64);
     free(lab32);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers for the anchor serve tests: start servers on free loopback ports, talk
 to them with Python's urllib, stop them with SIGTERM and check they exit 0.
 

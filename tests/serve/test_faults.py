@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """serve_faults: explainer mode against a predictor that is down, slower than
 --predictor_timeout, or answering garbage: 502/504 with a message naming the predictor,
 and the server keeps serving (a healthy predictor afterwards explains fine, with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """serve_kserve_v1: a KServe v1 explain request, in the form KServe's alibi image sample
 sends ({"instances": [image.tolist()]}), to `anchor serve --model` gives the same anchor,
 precision and coverage as `anchor explain --model` on the same photo and parameters, through

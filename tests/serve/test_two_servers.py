@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """serve_two_servers: `anchor serve --model` as the KServe predictor and `anchor serve
 --predictor_host` (KServe's explainer flags) explaining through it, over v1 JSON and over
 v2 with binary tensors: the same anchors as explaining in process; :predict is passed

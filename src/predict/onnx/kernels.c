@@ -1,5 +1,6 @@
-/* C kernels on row-major float32 data: Softmax, broadcasting binary operations, Pad and
- * PyTorch's ceil_mode average pooling. They run where oneDNN has no primitive that computes
+/* SPDX-License-Identifier: Apache-2.0 */
+/* C kernels on row-major float32 data: Softmax, broadcasting binary operations, Pad,
+ * PyTorch's ceil_mode average pooling, Erf and Softsign. They run where oneDNN has no primitive that computes
  * exactly what ONNX (or PyTorch, for the exported models) specifies; each reads its shape
  * parameters from the step's ip slots, written by the operator planner that added it. */
 #include <math.h>
@@ -136,4 +137,18 @@ void anc_k_avgpool(ox_plan *p, const pstep *s)
                     div = (hb - ha) * (wb - wa);
                 y[(c * OH + oh) * OW + ow] = div > 0 ? (float)(sum / div) : 0.f;
             }
+}
+
+/* ip: [0]=count, [1]=which (OX_UNARY_*: 0 erf, 1 softsign) */
+void anc_k_unary(ox_plan *p, const pstep *s)
+{
+    const float *x = p->v[s->in[0]].ptr;
+    float *y = p->v[s->out].ptr;
+    int64_t n = s->ip[0];
+    if (s->ip[1] == 0)
+        for (int64_t i = 0; i < n; i++)
+            y[i] = erff(x[i]);
+    else
+        for (int64_t i = 0; i < n; i++)
+            y[i] = x[i] / (1.0f + fabsf(x[i]));
 }

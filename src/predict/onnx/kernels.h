@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX planner: the C kernels (steps without a good oneDNN match), each
  * on row-major float32 data, with its parameters in the step's ip/fp slots (see kernels.c). */
 #ifndef ANCHOR_ONNX_KERNELS_H
@@ -9,5 +10,7 @@ void anc_k_softmax(ox_plan *p, const pstep *s);
 void anc_k_binary(ox_plan *p, const pstep *s);
 void anc_k_pad(ox_plan *p, const pstep *s);
 void anc_k_avgpool(ox_plan *p, const pstep *s);
+
+void anc_k_unary(ox_plan *p, const pstep *s);
 
 #endif

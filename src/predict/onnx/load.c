@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading an ONNX file into an ox_graph.
  *
  * The bytes are parsed by protobuf-c code generated at build time from Debian's
@@ -58,11 +59,11 @@ static int name_add(name_table *t, char *s)
     return t->n++;
 }
 
-void ox_graph_free(ox_graph *g)
+void anc_ox_graph_free(ox_graph *g)
 {
     if (g->init)
         for (int i = 0; i < g->n_values; i++)
-            ox_tensor_free(g->init[i]);
+            anc_ox_tensor_free(g->init[i]);
     free(g->init);
     free(g->names);
     free(g->consumers);
@@ -100,7 +101,7 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
 {
     const Onnx__NodeProto *n = g->g->node[i];
     char label[256];
-    ox_node_label(n, label, sizeof label);
+    anc_ox_node_label(n, label, sizeof label);
     const ox_op *op = anc_ox_op_find(n->op_type);
     if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
         op = NULL;
@@ -143,10 +144,10 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
             return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: attribute '%s' is not supported", label,
                                     a ? a : "");
     }
-    if (ox_attr_int(n, "training_mode", 0))
+    if (anc_ox_attr_int(n, "training_mode", 0))
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode=1 is not supported (inference only)",
                                 label);
-    const Onnx__AttributeProto *ap = ox_attr(n, "auto_pad");
+    const Onnx__AttributeProto *ap = anc_ox_attr(n, "auto_pad");
     if (ap) {
         static const char *const modes[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"};
         int ok = 0;
@@ -156,11 +157,11 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
             return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: auto_pad is not NOTSET, SAME_UPPER, SAME_LOWER "
                                     "or VALID", label);
     }
-    int64_t lrn_size = ox_attr_int(n, "size", 1);
+    int64_t lrn_size = anc_ox_attr_int(n, "size", 1);
     if (!strcmp(op->name, "LRN") && (lrn_size < 1 || lrn_size % 2 == 0 || lrn_size > OX_MAX_DIM_VALUE))
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: size %lld (only odd sizes are computed exactly)",
                                 label, (long long)lrn_size);
-    if (!strcmp(op->name, "BatchNormalization") && !ox_attr_int(n, "spatial", 1))
+    if (!strcmp(op->name, "BatchNormalization") && !anc_ox_attr_int(n, "spatial", 1))
         return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: spatial=0 is not supported", label);
     for (int k = 0; k < nin; k++)
         if (g->node_in[i][k] >= 0)
@@ -181,7 +182,7 @@ static anchor_status check_extra_outputs(const ox_graph *g, int i, anchor_error 
         if (id >= 0 && (g->consumers[id] || is_output)) {
             char label[256];
             return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: its output %zu ('%s') is read, but only the "
-                                    "first output is computed", ox_node_label(n, label, sizeof label), k,
+                                    "first output is computed", anc_ox_node_label(n, label, sizeof label), k,
                                     g->names[id]);
         }
     }
@@ -200,15 +201,15 @@ static anchor_status check_dropout(const ox_graph *g, int i, anchor_error *err)
         return ANCHOR_OK;
     char label[256];
     return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode must be a constant false (inference only)",
-                            ox_node_label(n, label, sizeof label));
+                            anc_ox_node_label(n, label, sizeof label));
 }
 
-anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
+anchor_status anc_ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
 {
     memset(g, 0, sizeof *g);
     unsigned char *bytes;
     size_t size;
-    anchor_status st = anchor_read_file(path, &bytes, &size, OX_MAX_FILE_BYTES, err);
+    anchor_status st = anc_read_file(path, &bytes, &size, OX_MAX_FILE_BYTES, err);
     if (st)
         return st;
     st = anc_ox_graph_parse(g, bytes, size, path, err);
@@ -233,7 +234,7 @@ anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t
         anchor_status s = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED,
                                            "%s: ONNX IR version %lld (supported: 3 to 8)", path,
                                            (long long)mp->ir_version);
-        ox_graph_free(g);
+        anc_ox_graph_free(g);
         return s;
     }
     g->opset = -1;
@@ -245,7 +246,7 @@ anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t
     if (g->opset < 7 || g->opset > 17) {
         anchor_status s = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: opset %lld (supported: 7 to 17)",
                                            path, (long long)g->opset);
-        ox_graph_free(g);
+        anc_ox_graph_free(g);
         return s;
     }
     const Onnx__GraphProto *gp = mp->graph;
@@ -267,7 +268,7 @@ anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t
     if (!t.names || !t.slots || !g->node_in || !g->node_out) {
         free(t.names);
         free(t.slots);
-        ox_graph_free(g);
+        anc_ox_graph_free(g);
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory reading %s", path);
     }
     memset(t.slots, 0xff, t.nslots * sizeof *t.slots);
@@ -324,11 +325,11 @@ anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t
         const Onnx__TensorProto *tp = gp->initializer[i];
         int id = name_find(&t, tp->name ? tp->name : empty);
         ox_tensor *x;
-        st = ox_tensor_from_proto(&x, tp, tp->name ? tp->name : "?", &g->budget, err);
+        st = anc_ox_tensor_from_proto(&x, tp, tp->name ? tp->name : "?", &g->budget, err);
         if (st)
             anchor_error_prefix(err, "%s", path);
         else {
-            ox_tensor_free(g->init[id]);
+            anc_ox_tensor_free(g->init[id]);
             g->init[id] = x;
             /* the converted copy is all we use: give the parsed bytes back now (protobuf-c's
              * free skips NULL fields), which halves the model's footprint */
@@ -416,7 +417,7 @@ anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t
     }
     free(t.slots);
     if (st) {
-        ox_graph_free(g);
+        anc_ox_graph_free(g);
         return st;
     }
     return ANCHOR_OK;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ONNX models as anchor predictors (include/anchor/onnx.h).
  *
  * A model is the loaded graph plus a small cache of plans, one per batch size (oneDNN
@@ -50,12 +51,12 @@ void anchor_model_destroy(anchor_model *m)
     if (!m)
         return;
     for (int i = 0; i < OX_MAX_PLANS; i++)
-        ox_plan_destroy(m->plans[i]);
+        anc_ox_plan_destroy(m->plans[i]);
     if (m->stream)
         dnnl_stream_destroy(m->stream);
     if (m->engine)
         dnnl_engine_destroy(m->engine);
-    ox_graph_free(&m->graph);
+    anc_ox_graph_free(&m->graph);
     free(m->input_buf);
     free(m->path);
     free(m);
@@ -67,7 +68,7 @@ static void set_threads(const anchor_model *m)
         omp_set_num_threads(m->opt.threads);
 }
 
-anchor_status ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, anchor_error *err)
+anchor_status anc_ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, anchor_error *err)
 {
     int victim = 0;
     for (int i = 0; i < OX_MAX_PLANS; i++) {
@@ -80,10 +81,10 @@ anchor_status ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, ancho
             victim = i;
     }
     ox_plan *p;
-    anchor_status st = ox_plan_create(&p, m, batch, err);
+    anchor_status st = anc_ox_plan_create(&p, m, batch, err);
     if (st)
         return anchor_error_prefix(err, "%s", m->path);
-    ox_plan_destroy(m->plans[victim]);
+    anc_ox_plan_destroy(m->plans[victim]);
     m->plans[victim] = p;
     m->plan_clock[victim] = (uint64_t)batch << 32 | (++m->clock & 0xffffffffu);
     *out = p;
@@ -125,7 +126,7 @@ static anchor_status model_load(anchor_model **out, const char *path, const unsi
     m->path = strdup(path);
     anchor_status st = m->path ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     if (!st)
-        st = bytes ? anc_ox_graph_parse(&m->graph, bytes, size, path, err) : ox_graph_load(&m->graph, path, err);
+        st = bytes ? anc_ox_graph_parse(&m->graph, bytes, size, path, err) : anc_ox_graph_load(&m->graph, path, err);
     if (!st && (dnnl_engine_create(&m->engine, dnnl_cpu, 0) != dnnl_success ||
                 dnnl_stream_create(&m->stream, m->engine, dnnl_stream_default_flags) != dnnl_success))
         st = anchor_error_set(err, ANCHOR_ERR_INTERNAL, "oneDNN cannot create a CPU engine");
@@ -143,9 +144,9 @@ static anchor_status model_load(anchor_model **out, const char *path, const unsi
         ox_plan *p;
         /* resolves every shape now, so that bad models fail here */
         int64_t b0 = m->graph.input_shape.d[0] > 0 ? m->graph.input_shape.d[0] : 1;
-        st = ox_model_plan(m, b0, &p, err);
+        st = anc_ox_model_plan(m, b0, &p, err);
         if (!st)
-            m->num_classes = ox_plan_output_count(p);
+            m->num_classes = anc_ox_plan_output_count(p);
     }
     if (st) {
         anchor_model_destroy(m);
@@ -237,24 +238,24 @@ static anchor_status run_batches(anchor_model *m, int64_t n, fill_fn fill, const
             b = b < plan_b ? b : plan_b;
         }
         ox_plan *p;
-        anchor_status st = ox_model_plan(m, plan_b, &p, err);
-        if (!st && ox_plan_output_count(p) != k)
+        anchor_status st = anc_ox_model_plan(m, plan_b, &p, err);
+        if (!st && anc_ox_plan_output_count(p) != k)
             st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: %lld scores per image at batch %lld, %lld at batch 1",
-                                  m->path, (long long)ox_plan_output_count(p), (long long)plan_b, (long long)k);
+                                  m->path, (long long)anc_ox_plan_output_count(p), (long long)plan_b, (long long)k);
         if (st && declared > 0 && !m->fixed_batch) {
             m->fixed_batch = declared;
             continue;
         }
         if (st)
             return st;
-        float *in = ox_plan_input(p);
+        float *in = anc_ox_plan_input(p);
         for (int64_t i = 0; i < b; i++)
             fill(m, ctx, at + i, in + i * per_in);
         if (plan_b > b)
             memset(in + b * per_in, 0, (size_t)((plan_b - b) * per_in) * sizeof(float));
-        if ((st = ox_plan_run(p, err)))
+        if ((st = anc_ox_plan_run(p, err)))
             return st;
-        memcpy(out + at * k, ox_plan_output(p), (size_t)(b * k) * sizeof(float));
+        memcpy(out + at * k, anc_ox_plan_output(p), (size_t)(b * k) * sizeof(float));
         at += b;
     }
     return ANCHOR_OK;
@@ -268,7 +269,7 @@ static void fill_tensor(const anchor_model *m, const void *ctx, int64_t index, f
     memcpy(dst, (const float *)ctx + index * per_in, (size_t)per_in * sizeof(float));
 }
 
-anchor_status anchor_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out, anchor_error *err)
+anchor_status anc_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out, anchor_error *err)
 {
     if (n < 1)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "empty batch");

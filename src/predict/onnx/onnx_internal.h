@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX engine: the loaded graph, constant tensors, and the per-batch plan.
  *
  * Loading (load.c) parses the file with protobuf-c, converts every initializer to a
@@ -110,21 +111,21 @@ struct anchor_model {
 };
 
 /* load.c */
-anchor_status ox_graph_load(ox_graph *g, const char *path, anchor_error *err);
+anchor_status anc_ox_graph_load(ox_graph *g, const char *path, anchor_error *err);
 /* The same from bytes in memory; `name` names the model in messages. */
 anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t size, const char *name,
                              anchor_error *err);
-void ox_graph_free(ox_graph *g);
+void anc_ox_graph_free(ox_graph *g);
 
 /* tensor.c */
-const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name);
-int64_t ox_attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt);
-float ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt);
+const Onnx__AttributeProto *anc_ox_attr(const Onnx__NodeProto *n, const char *name);
+int64_t anc_ox_attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt);
+float anc_ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt);
 /* Both charge the tensor's bytes to `b` (when not NULL), refusing what exceeds it. */
-anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what, ox_budget *b,
+anchor_status anc_ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what, ox_budget *b,
                                    anchor_error *err);
-anchor_status ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, ox_budget *b, anchor_error *err);
-void ox_tensor_free(ox_tensor *t);
+anchor_status anc_ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, ox_budget *b, anchor_error *err);
+void anc_ox_tensor_free(ox_tensor *t);
 /* Adds `bytes` to the budget, or fails with a message saying what the limit is. */
 anchor_status anc_ox_budget_charge(ox_budget *b, int64_t bytes, anchor_error *err);
 /* The element count of a shape whose dimensions are each in 0..OX_MAX_DIM_VALUE, or -1 when
@@ -132,8 +133,8 @@ anchor_status anc_ox_budget_charge(ox_budget *b, int64_t bytes, anchor_error *er
  * every step, so it never overflows). */
 int64_t anc_ox_shape_elems(const ox_shape *s);
 /* The element count of a shape already checked with anc_ox_shape_elems. */
-int64_t ox_shape_count(const ox_shape *s);
-const char *ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size);
+int64_t anc_ox_shape_count(const ox_shape *s);
+const char *anc_ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size);
 
 /* plan.c */
 typedef struct ox_plan ox_plan;
@@ -151,24 +152,24 @@ typedef struct ox_op {
 /* The row for an ai.onnx operator name, or NULL when we do not run it. */
 const ox_op *anc_ox_op_find(const char *op_type);
 
-anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
-void ox_plan_destroy(ox_plan *p);
+anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
+void anc_ox_plan_destroy(ox_plan *p);
 /* The plan's input buffer (batch x the model's input shape, float32, model layout) and
  * output (batch x classes). */
-float *ox_plan_input(ox_plan *p);
-const float *ox_plan_output(ox_plan *p);
-int64_t ox_plan_output_count(const ox_plan *p); /* per image */
-anchor_status ox_plan_run(ox_plan *p, anchor_error *err);
+float *anc_ox_plan_input(ox_plan *p);
+const float *anc_ox_plan_output(ox_plan *p);
+int64_t anc_ox_plan_output_count(const ox_plan *p); /* per image */
+anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err);
 /* FLOPs of one image (2 x multiply-adds of Conv, Gemm and MatMul). */
-double ox_plan_flops(const ox_plan *p);
+double anc_ox_plan_flops(const ox_plan *p);
 
 /* model.c: run a raw input tensor (already preprocessed, the model's layout and size) for
  * n images; writes n x num_classes floats (before the softmax option). For tests. */
-anchor_status anchor_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out,
+anchor_status anc_model_run_tensor(anchor_model *m, const float *input, int64_t n, float *out,
                                       anchor_error *err);
 /* anchor_model_load from bytes in memory (the fuzz target's door); `name` names the model. */
 anchor_status anc_ox_model_load_bytes(anchor_model **out, const unsigned char *bytes, size_t size, const char *name,
                                   const anchor_onnx_options *opt, anchor_error *err);
-anchor_status ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, anchor_error *err);
+anchor_status anc_ox_model_plan(anchor_model *m, int64_t batch, ox_plan **out, anchor_error *err);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Convolution, pooling and normalisation operators: Conv (with the BatchNormalization,
  * activations and residual Add after it folded in as weights and post-ops), MaxPool,
  * AveragePool, their global forms, LRN and a standalone BatchNormalization.
@@ -33,9 +34,10 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
     for (int i = 0; i < ws.ndims; i++)
         if (ws.d[i] < 1)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Conv weights have a zero dimension", ctx);
-    int64_t group = ox_attr_int(c->n, "group", 1), M = ws.d[0], C = xs.d[1];
-    if (group < 1 || C != ws.d[1] * group || M % group)
-        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: %lld input channels do not fit weights %lldx%lld in %lld groups",
+    int64_t group = anc_ox_attr_int(c->n, "group", 1), M = ws.d[0], C = xs.d[1];
+    if (group < 1 || group > C || C != ws.d[1] * group || M % group) /* group > C first: no overflow */
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                "%s: %lld input channels do not fit weights %lldx%lld in %lld groups",
                                 ctx, (long long)C, (long long)M, (long long)ws.d[1], (long long)group);
     int64_t k[3], s[3], d[3], pads[6] = {0}, pl[3], pr[3];
     ox_shape ys = xs;
@@ -99,7 +101,7 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
         if (ok) {
             const float *gam = p->v[bi[1]].c->data, *bet = p->v[bi[2]].c->data, *mean = p->v[bi[3]].c->data,
                         *var = p->v[bi[4]].c->data;
-            float eps = ox_attr_float(p->g->g->node[j], "epsilon", 1e-5f);
+            float eps = anc_ox_attr_float(p->g->g->node[j], "epsilon", 1e-5f);
             for (int64_t m = 0; m < M; m++) {
                 float sc = gam[m] / sqrtf(var[m] + eps);
                 for (int64_t q = 0; q < per_out; q++)
@@ -262,8 +264,8 @@ anchor_status anc_op_pool_ex(ox_plan *p, const nctx *c, int is_max, int global, 
     if (nsp < 1 || nsp > 3)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: pooling needs an input of rank 3 to 5, not %d", ctx, nd);
     int64_t k[3], s[3], d[3], pads[6] = {0}, pl[3], pr[3];
-    int ceil_mode = global ? 0 : (int)ox_attr_int(c->n, "ceil_mode", 0);
-    int include_pad = !is_max && !global && (pre_pads || ox_attr_int(c->n, "count_include_pad", 0));
+    int ceil_mode = global ? 0 : (int)anc_ox_attr_int(c->n, "ceil_mode", 0);
+    int include_pad = !is_max && !global && (pre_pads || anc_ox_attr_int(c->n, "count_include_pad", 0));
     char ap[32];
     anc_plan_attr_str(c->n, "auto_pad", ap, sizeof ap, "NOTSET");
     for (int i = 0; i < nsp; i++) {
@@ -380,8 +382,8 @@ anchor_status anc_op_lrn(ox_plan *p, const nctx *c)
     dnnl_lrn_desc_t ld;
     dnnl_memory_desc_t mx = p->v[x].md;
     DN(dnnl_lrn_forward_desc_init(&ld, dnnl_forward_inference, dnnl_lrn_across_channels, &mx,
-                                  ox_attr_int(c->n, "size", 1), ox_attr_float(c->n, "alpha", 1e-4f),
-                                  ox_attr_float(c->n, "beta", 0.75f), ox_attr_float(c->n, "bias", 1.f)),
+                                  anc_ox_attr_int(c->n, "size", 1), anc_ox_attr_float(c->n, "alpha", 1e-4f),
+                                  anc_ox_attr_float(c->n, "beta", 0.75f), anc_ox_attr_float(c->n, "bias", 1.f)),
        "an LRN");
     dnnl_primitive_desc_t pd;
     DN(dnnl_primitive_desc_create(&pd, &ld, NULL, p->eng, NULL), "an LRN");
@@ -410,7 +412,7 @@ anchor_status anc_op_batchnorm(ox_plan *p, const nctx *c)
     }
     dnnl_batch_normalization_desc_t bd;
     dnnl_memory_desc_t mx = p->v[x].md;
-    DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_inference, &mx, ox_attr_float(c->n, "epsilon", 1e-5f),
+    DN(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_inference, &mx, anc_ox_attr_float(c->n, "epsilon", 1e-5f),
                                                   dnnl_use_global_stats | dnnl_use_scale | dnnl_use_shift),
        "a batch normalization");
     dnnl_primitive_desc_t pd;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Elementwise operators: the activations oneDNN computes as eltwise operations (also used
  * as Conv post-ops, hence anc_op_as_eltwise) and the broadcasting Add/Sub/Mul/Div, folded
  * on constants, run on oneDNN's binary primitive when it broadcasts in the ONNX way, and
@@ -26,28 +27,57 @@ int anc_op_as_eltwise(ox_plan *p, int node, eltwise_op *e)
         e->alg[0] = dnnl_eltwise_relu;
     } else if (!strcmp(op, "LeakyRelu")) {
         e->alg[0] = dnnl_eltwise_relu;
-        e->alpha[0] = ox_attr_float(n, "alpha", 0.01f);
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 0.01f);
     } else if (!strcmp(op, "Sigmoid")) {
         e->alg[0] = dnnl_eltwise_logistic;
     } else if (!strcmp(op, "Tanh")) {
         e->alg[0] = dnnl_eltwise_tanh;
     } else if (!strcmp(op, "Abs")) {
         e->alg[0] = dnnl_eltwise_abs;
+    } else if (!strcmp(op, "Sqrt")) {
+        e->alg[0] = dnnl_eltwise_sqrt;
+    } else if (!strcmp(op, "Exp")) {
+        e->alg[0] = dnnl_eltwise_exp;
+    } else if (!strcmp(op, "Log")) {
+        e->alg[0] = dnnl_eltwise_log;
+    } else if (!strcmp(op, "Softplus")) {
+        e->alg[0] = dnnl_eltwise_soft_relu;
+    } else if (!strcmp(op, "Neg")) {
+        e->alg[0] = dnnl_eltwise_linear;
+        e->alpha[0] = -1.f;
+    } else if (!strcmp(op, "Reciprocal")) {
+        e->alg[0] = dnnl_eltwise_pow;
+        e->alpha[0] = 1.f;
+        e->beta[0] = -1.f;
+    } else if (!strcmp(op, "Pow")) { /* a constant exponent only */
+        e->alg[0] = dnnl_eltwise_pow;
+        e->alpha[0] = 1.f;
+        if (n->n_input < 2 || in[1] < 0 || !anc_plan_const_float(p, in[1], &e->beta[0]))
+            return 0;
+    } else if (!strcmp(op, "Elu")) {
+        e->alg[0] = dnnl_eltwise_elu;
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 1.f);
+    } else if (!strcmp(op, "Selu")) { /* gamma * elu_alpha(x) */
+        e->n = 2;
+        e->alg[0] = dnnl_eltwise_elu;
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 1.67326319217681884765625f);
+        e->alg[1] = dnnl_eltwise_linear;
+        e->alpha[1] = anc_ox_attr_float(n, "gamma", 1.05070102214813232421875f);
     } else if (!strcmp(op, "HardSwish")) {
         e->alg[0] = dnnl_eltwise_hardswish;
     } else if (!strcmp(op, "HardSigmoid")) {
         e->n = 2;
         e->alg[0] = dnnl_eltwise_linear;
-        e->alpha[0] = ox_attr_float(n, "alpha", 0.2f);
-        e->beta[0] = ox_attr_float(n, "beta", 0.5f);
+        e->alpha[0] = anc_ox_attr_float(n, "alpha", 0.2f);
+        e->beta[0] = anc_ox_attr_float(n, "beta", 0.5f);
         e->alg[1] = dnnl_eltwise_clip;
         e->alpha[1] = 0;
         e->beta[1] = 1;
     } else if (!strcmp(op, "Clip")) {
         float lo = -FLT_MAX, hi = FLT_MAX;
         if (p->g->opset < 11) {
-            lo = ox_attr_float(n, "min", -FLT_MAX);
-            hi = ox_attr_float(n, "max", FLT_MAX);
+            lo = anc_ox_attr_float(n, "min", -FLT_MAX);
+            hi = anc_ox_attr_float(n, "max", FLT_MAX);
         } else {
             int k = (int)n->n_input;
             if (k > 1 && in[1] >= 0 && !anc_plan_const_float(p, in[1], &lo))
@@ -102,6 +132,24 @@ anchor_status anc_op_eltwise(ox_plan *p, const nctx *c)
     return ANCHOR_OK;
 }
 
+/* Erf and Softsign, which oneDNN 2.6 has no eltwise operation for: a C kernel on
+ * row-major data. */
+anchor_status anc_op_unary(ox_plan *p, const nctx *c)
+{
+    const char *ctx = c->ctx;
+    int x = IN(c, 0), xp, y = c->out[0];
+    anchor_status st = anc_plan_plain(p, x, &xp, ctx);
+    if (st)
+        return st;
+    ox_shape sh = p->v[xp].shape;
+    pstep *s;
+    if ((st = anc_plan_set_rt(p, y, &sh, NULL, ctx)) || (st = anc_plan_c_step(p, anc_k_unary, xp, -1, y, &s)))
+        return st;
+    s->ip[0] = anc_ox_shape_count(&sh);
+    s->ip[1] = c->variant;
+    return ANCHOR_OK;
+}
+
 static anchor_status fold_binary(ox_plan *p, int op, int a, int b, int out, const char *ctx)
 {
     const ox_tensor *ta = p->v[a].c, *tb = p->v[b].c;
@@ -110,7 +158,7 @@ static anchor_status fold_binary(ox_plan *p, int op, int a, int b, int out, cons
     if (st)
         return st;
     ox_tensor *t;
-    if ((st = ox_tensor_new(&t, ta->type == OX_I64 && tb->type == OX_I64 ? OX_I64 : OX_F32, &sh, &p->budget, p->err)))
+    if ((st = anc_ox_tensor_new(&t, ta->type == OX_I64 && tb->type == OX_I64 ? OX_I64 : OX_F32, &sh, &p->budget, p->err)))
         return st;
     int64_t sa[OX_MAX_DIMS], sb[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
     anc_plan_broadcast_strides(&ta->shape, &sh, sa);
@@ -186,7 +234,8 @@ anchor_status anc_op_binary(ox_plan *p, const nctx *c)
         return ANCHOR_OK;
     }
     int ap, bp;
-    if ((st = anc_plan_plain(p, a, &ap, ctx)) || (st = anc_plan_plain(p, b, &bp, ctx)) || (st = anc_plan_set_rt(p, y, &ys, NULL, ctx)))
+    if ((st = anc_plan_plain(p, a, &ap, ctx)) || (st = anc_plan_plain(p, b, &bp, ctx)) ||
+        (st = anc_plan_set_rt(p, y, &ys, NULL, ctx)))
         return st;
     if (ys.ndims > OX_MAX_DIMS)
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: rank too high", ctx);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Operators computed while planning, on constants: Constant, Shape, ConstantOfShape, Cast,
  * Gather and Slice. Exporters use them for shape arithmetic, which is static for a given
  * batch size, so folding them leaves none at run time (Cast of a runtime float tensor is a
@@ -20,19 +21,19 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
     ox_tensor *t = NULL;
     if (!strcmp(op, "Constant")) {
         const Onnx__AttributeProto *a;
-        if ((a = ox_attr(c->n, "value")) && a->t) {
-            if ((st = ox_tensor_from_proto(&t, a->t, ctx, &p->budget, p->err)))
+        if ((a = anc_ox_attr(c->n, "value")) && a->t) {
+            if ((st = anc_ox_tensor_from_proto(&t, a->t, ctx, &p->budget, p->err)))
                 return st;
-        } else if ((a = ox_attr(c->n, "value_float")) || (a = ox_attr(c->n, "value_int"))) {
+        } else if ((a = anc_ox_attr(c->n, "value_float")) || (a = anc_ox_attr(c->n, "value_int"))) {
             ox_shape s0 = {0};
             int isf = !strcmp(a->name, "value_float");
-            if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s0, &p->budget, p->err)))
+            if ((st = anc_ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s0, &p->budget, p->err)))
                 return st;
             tset(t, 0, isf ? a->f : (double)a->i);
-        } else if ((a = ox_attr(c->n, "value_floats")) || (a = ox_attr(c->n, "value_ints"))) {
+        } else if ((a = anc_ox_attr(c->n, "value_floats")) || (a = anc_ox_attr(c->n, "value_ints"))) {
             int isf = !strcmp(a->name, "value_floats");
             ox_shape s1 = {.ndims = 1, .d = {isf ? (int64_t)a->n_floats : (int64_t)a->n_ints}};
-            if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s1, &p->budget, p->err)))
+            if ((st = anc_ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s1, &p->budget, p->err)))
                 return st;
             for (int64_t i = 0; i < s1.d[0]; i++)
                 tset(t, i, isf ? a->floats[i] : (double)a->ints[i]);
@@ -41,12 +42,12 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
         }
     } else if (!strcmp(op, "Shape")) {
         const ox_shape *xs = &p->v[IN(c, 0)].shape;
-        int64_t start = norm_axis(ox_attr_int(c->n, "start", 0), xs->ndims);
-        int64_t end = norm_axis(ox_attr_int(c->n, "end", xs->ndims), xs->ndims);
+        int64_t start = norm_axis(anc_ox_attr_int(c->n, "start", 0), xs->ndims);
+        int64_t end = norm_axis(anc_ox_attr_int(c->n, "end", xs->ndims), xs->ndims);
         start = start < 0 ? 0 : start > xs->ndims ? xs->ndims : start;
         end = end < start ? start : end > xs->ndims ? xs->ndims : end;
         ox_shape s1 = {.ndims = 1, .d = {end - start}};
-        if ((st = ox_tensor_new(&t, OX_I64, &s1, &p->budget, p->err)))
+        if ((st = anc_ox_tensor_new(&t, OX_I64, &s1, &p->budget, p->err)))
             return st;
         for (int64_t i = start; i < end; i++)
             ((int64_t *)t->data)[i - start] = xs->d[i];
@@ -57,19 +58,19 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: cannot resolve the shape", ctx);
         ox_shape s = {.ndims = nd};
         memcpy(s.d, dims, sizeof(int64_t) * (size_t)nd);
-        const Onnx__AttributeProto *a = ox_attr(c->n, "value");
+        const Onnx__AttributeProto *a = anc_ox_attr(c->n, "value");
         ox_tensor *v = NULL;
-        if (a && a->t && (st = ox_tensor_from_proto(&v, a->t, ctx, &p->budget, p->err)))
+        if (a && a->t && (st = anc_ox_tensor_from_proto(&v, a->t, ctx, &p->budget, p->err)))
             return st;
-        st = ox_tensor_new(&t, v ? v->type : OX_F32, &s, &p->budget, p->err);
+        st = anc_ox_tensor_new(&t, v ? v->type : OX_F32, &s, &p->budget, p->err);
         if (!st)
             for (int64_t i = 0; i < t->count; i++)
                 tset(t, i, v && v->count ? tget(v, 0) : 0.0);
-        ox_tensor_free(v);
+        anc_ox_tensor_free(v);
         if (st)
             return anchor_error_prefix(p->err, "%s", ctx);
     } else if (!strcmp(op, "Cast")) {
-        int64_t to = ox_attr_int(c->n, "to", 1);
+        int64_t to = anc_ox_attr_int(c->n, "to", 1);
         int isf = to == 1 || to == 10 || to == 11 || to == 16;
         int x = IN(c, 0);
         if (p->v[x].kind == PV_RT) {
@@ -84,7 +85,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
             return ANCHOR_OK;
         }
         const ox_tensor *s = p->v[x].c;
-        if ((st = ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s->shape, &p->budget, p->err)))
+        if ((st = anc_ox_tensor_new(&t, isf ? OX_F32 : OX_I64, &s->shape, &p->budget, p->err)))
             return st;
         for (int64_t i = 0; i < t->count; i++) {
             double v = tget(s, i);
@@ -102,7 +103,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
             if (idx < 0 || p->v[idx].kind != PV_CONST)
                 return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: runtime indices", ctx);
             const ox_tensor *it = p->v[idx].c;
-            int64_t axis = norm_axis(ox_attr_int(c->n, "axis", 0), xs->ndims);
+            int64_t axis = norm_axis(anc_ox_attr_int(c->n, "axis", 0), xs->ndims);
             if (axis < 0 || axis >= xs->ndims || xs->ndims - 1 + it->shape.ndims > OX_MAX_DIMS)
                 return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis out of range", ctx);
             ox_shape ys = {0};
@@ -117,7 +118,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
                 ys.d[ys.ndims++] = xs->d[i];
                 inner *= xs->d[i];
             }
-            if ((st = ox_tensor_new(&t, s->type, &ys, &p->budget, p->err)))
+            if ((st = anc_ox_tensor_new(&t, s->type, &ys, &p->budget, p->err)))
                 return st;
             int64_t e = 0, n = xs->d[axis];
             for (int64_t o = 0; o < outer; o++)
@@ -125,7 +126,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
                     int64_t j = ox_sat_i64(tget(it, k));
                     j = j < 0 ? j + n : j;
                     if (j < 0 || j >= n) {
-                        ox_tensor_free(t);
+                        anc_ox_tensor_free(t);
                         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: index out of range", ctx);
                     }
                     for (int64_t q = 0; q < inner; q++)
@@ -161,6 +162,9 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
                 int64_t stp = nst >= 0 ? steps[i] : 1, b = starts[i], e = ends[i];
                 if (stp == 0)
                     return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: Slice step 0", ctx);
+                /* a step longer than the axis takes one element at most: clamp it before any
+                 * arithmetic (a hostile step of 2^63 - 1 overflowed the length below) */
+                stp = stp > n ? n + 1 : stp < -n ? -n - 1 : stp;
                 b = b < 0 ? b + n : b;
                 e = e < 0 ? e + n : e;
                 if (stp > 0) {
@@ -175,7 +179,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
                 step[a] = stp;
                 ys.d[a] = len > 0 ? len : 0;
             }
-            if ((st = ox_tensor_new(&t, s->type, &ys, &p->budget, p->err)))
+            if ((st = anc_ox_tensor_new(&t, s->type, &ys, &p->budget, p->err)))
                 return st;
             for (int64_t e = 0; e < t->count; e++) {
                 int64_t r = e, off = 0, mul = 1;

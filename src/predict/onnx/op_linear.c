@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linear operators: Gemm and MatMul, on oneDNN's matmul primitive with constant weights
  * reordered once to the layout it prefers. Gemm's alpha and beta are folded into the
  * weights and the bias, which is exact for the usual alpha = beta = 1. */
@@ -21,8 +22,8 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
     if ((st = anc_plan_materialize(p, a, &a, ctx)) || (st = anc_plan_plain(p, a, &a, ctx)))
         return st;
     ox_shape as = p->v[a].shape, bs = p->v[b].shape;
-    int transA = gemm ? (int)ox_attr_int(c->n, "transA", 0) : 0, transB = gemm ? (int)ox_attr_int(c->n, "transB", 0) : 0;
-    float alpha = gemm ? ox_attr_float(c->n, "alpha", 1.f) : 1.f, beta = gemm ? ox_attr_float(c->n, "beta", 1.f) : 1.f;
+    int transA = gemm ? (int)anc_ox_attr_int(c->n, "transA", 0) : 0, transB = gemm ? (int)anc_ox_attr_int(c->n, "transB", 0) : 0;
+    float alpha = gemm ? anc_ox_attr_float(c->n, "alpha", 1.f) : 1.f, beta = gemm ? anc_ox_attr_float(c->n, "beta", 1.f) : 1.f;
     int64_t M, K, N, batch = 1;
     ox_shape ys;
     if (gemm) {
@@ -46,7 +47,7 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
         if (bs.d[0] != K)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: inner dimensions differ (%lld vs %lld)", ctx,
                                     (long long)K, (long long)bs.d[0]);
-        M = ox_shape_count(&as) / K;
+        M = anc_ox_shape_count(&as) / K;
         ys = as;
         if (bs.ndims == 2)
             ys.d[ys.ndims - 1] = N;

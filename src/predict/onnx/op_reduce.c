@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reductions over an axis: Softmax (a C kernel, with the pre-opset-13 flattening rule) and
  * ReduceMean (oneDNN's reduction primitive). */
 #include <dnnl.h>
@@ -18,7 +19,7 @@ anchor_status anc_op_softmax(ox_plan *p, const nctx *c)
     if (st)
         return st;
     ox_shape xs = p->v[xp].shape;
-    int64_t axis = norm_axis(ox_attr_int(c->n, "axis", p->g->opset < 13 ? 1 : -1), xs.ndims);
+    int64_t axis = norm_axis(anc_ox_attr_int(c->n, "axis", p->g->opset < 13 ? 1 : -1), xs.ndims);
     if (axis < 0 || axis >= xs.ndims)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis out of range", ctx);
     int64_t outer = 1, n = 1, inner = 1;
@@ -51,7 +52,7 @@ anchor_status anc_op_reduce_mean(ox_plan *p, const nctx *c)
     ox_shape xs = p->v[xp].shape, ks = xs, ys = {0};
     int64_t axes[OX_MAX_DIMS];
     int na = anc_plan_attr_ints(c->n, "axes", axes, OX_MAX_DIMS);
-    int keep = (int)ox_attr_int(c->n, "keepdims", 1);
+    int keep = (int)anc_ox_attr_int(c->n, "keepdims", 1);
     char mark[OX_MAX_DIMS] = {0};
     for (int i = 0; i < (na < 0 ? xs.ndims : na); i++) {
         int64_t a = na < 0 ? i : norm_axis(axes[i], xs.ndims);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Operators that move data without arithmetic: Reshape, Flatten, Squeeze, Unsqueeze,
  * Identity and Dropout (views of the same row-major storage), Transpose (a reorder through
  * permuted strides), Concat and Pad. On constants they are computed while planning, since
@@ -21,7 +22,7 @@ anchor_status anc_op_concat(ox_plan *p, const nctx *c)
     for (int k = 0; k < c->nin; k++)
         all_const &= p->v[c->in[k]].kind == PV_CONST;
     int nd = p->v[c->in[0]].shape.ndims;
-    int64_t axis = norm_axis(ox_attr_int(c->n, "axis", 0), nd);
+    int64_t axis = norm_axis(anc_ox_attr_int(c->n, "axis", 0), nd);
     if (axis < 0 || axis >= nd)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis out of range", ctx);
     ox_shape ys = p->v[c->in[0]].shape;
@@ -40,7 +41,7 @@ anchor_status anc_op_concat(ox_plan *p, const nctx *c)
         int any_f = 0;
         for (int k = 0; k < c->nin; k++)
             any_f |= p->v[c->in[k]].c->type == OX_F32;
-        if ((st = ox_tensor_new(&t, any_f ? OX_F32 : OX_I64, &ys, &p->budget, p->err)))
+        if ((st = anc_ox_tensor_new(&t, any_f ? OX_F32 : OX_I64, &ys, &p->budget, p->err)))
             return st;
         int64_t outer = 1, inner = 1;
         for (int i = 0; i < axis; i++)
@@ -109,7 +110,7 @@ anchor_status anc_op_reshape(ox_plan *p, const nctx *c)
         if (nv < 0 || nv > OX_MAX_DIMS)
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: cannot resolve the target shape (it must be "
                                     "a constant, or computed from shapes)", ctx);
-        int allowzero = (int)ox_attr_int(c->n, "allowzero", 0), infer = -1;
+        int allowzero = (int)anc_ox_attr_int(c->n, "allowzero", 0), infer = -1;
         int64_t known = 1;
         ys.ndims = nv;
         for (int i = 0; i < nv; i++) {
@@ -126,9 +127,9 @@ anchor_status anc_op_reshape(ox_plan *p, const nctx *c)
             }
         }
         if (infer >= 0)
-            ys.d[infer] = known ? ox_shape_count(&xs) / known : 0;
+            ys.d[infer] = known ? anc_ox_shape_count(&xs) / known : 0;
     } else if (!strcmp(op, "Flatten")) {
-        int64_t axis = norm_axis(ox_attr_int(c->n, "axis", 1), xs.ndims), a = 1, b = 1;
+        int64_t axis = norm_axis(anc_ox_attr_int(c->n, "axis", 1), xs.ndims), a = 1, b = 1;
         if (axis < 0 || axis > xs.ndims)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis out of range", ctx);
         for (int i = 0; i < xs.ndims; i++)
@@ -138,7 +139,8 @@ anchor_status anc_op_reshape(ox_plan *p, const nctx *c)
         ys.d[1] = b;
     } else {
         int squeeze = !strcmp(op, "Squeeze");
-        nv = p->g->opset >= 13 ? anc_plan_const_ints(p, IN(c, 1), v, OX_MAX_DIMS) : anc_plan_attr_ints(c->n, "axes", v, OX_MAX_DIMS);
+        nv = p->g->opset >= 13 ? anc_plan_const_ints(p, IN(c, 1), v, OX_MAX_DIMS)
+                               : anc_plan_attr_ints(c->n, "axes", v, OX_MAX_DIMS);
         if (nv < 0 && !squeeze)
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: axes must be constant", ctx);
         char mark[OX_MAX_DIMS * 2] = {0};
@@ -203,7 +205,7 @@ anchor_status anc_op_transpose(ox_plan *p, const nctx *c)
     if (is_const) { /* shape arithmetic: permute now */
         ox_tensor *t;
         const ox_tensor *src = p->v[x].c;
-        if ((st = ox_tensor_new(&t, src->type, &ys, &p->budget, p->err)))
+        if ((st = anc_ox_tensor_new(&t, src->type, &ys, &p->budget, p->err)))
             return st;
         for (int64_t e = 0; e < t->count; e++) {
             int64_t r = e, off = 0;
@@ -255,7 +257,7 @@ anchor_status anc_op_pad(ox_plan *p, const nctx *c)
         if (IN(c, 2) >= 0 && !anc_plan_const_float(p, IN(c, 2), &value))
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: constant_value must be a constant", ctx);
     } else {
-        value = ox_attr_float(c->n, "value", 0.f);
+        value = anc_ox_attr_float(c->n, "value", 0.f);
     }
     char mode[32];
     anc_plan_attr_str(c->n, "mode", mode, sizeof mode, "constant");
@@ -270,7 +272,8 @@ anchor_status anc_op_pad(ox_plan *p, const nctx *c)
         const Onnx__NodeProto *pn = p->g->g->node[j];
         int64_t pp[6] = {0};
         char ap[32];
-        int ok = !ox_attr_int(pn, "ceil_mode", 0) && !strcmp(anc_plan_attr_str(pn, "auto_pad", ap, sizeof ap, "NOTSET"), "NOTSET");
+        int ok = !anc_ox_attr_int(pn, "ceil_mode", 0) &&
+                 !strcmp(anc_plan_attr_str(pn, "auto_pad", ap, sizeof ap, "NOTSET"), "NOTSET");
         anc_plan_attr_ints(pn, "pads", pp, 6);
         for (int i = 0; i < 6; i++)
             ok &= pp[i] == 0;
@@ -286,7 +289,7 @@ anchor_status anc_op_pad(ox_plan *p, const nctx *c)
             nctx pc = {.node = j, .n = pn, .in = p->g->node_in[j], .out = p->g->node_out[j]};
             pc.nin = (int)pn->n_input;
             pc.nout = (int)pn->n_output;
-            ox_node_label(pn, pc.ctx, sizeof pc.ctx);
+            anc_ox_node_label(pn, pc.ctx, sizeof pc.ctx);
             p->done[j] = 1;
             return anc_op_pool_ex(p, &pc, 0, 0, sp, x, pc.out[0]);
         }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The dispatch table: every ONNX operator we run, by name, with the planner that plans it
  * and that planner's variant. The loader refuses a model whose operators are not all
  * here, and the planner looks each node up here; so adding an operator is one planner
@@ -23,6 +24,17 @@ static const ox_op ops[] = {
     {"HardSwish", anc_op_eltwise, 0, 1, 1, 1, ""},
     {"Tanh", anc_op_eltwise, 0, 1, 1, 1, ""},
     {"Abs", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Sqrt", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Exp", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Log", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Softplus", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Neg", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Reciprocal", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Pow", anc_op_eltwise, 0, 2, 2, 1, ""},
+    {"Elu", anc_op_eltwise, 0, 1, 1, 1, "alpha"},
+    {"Selu", anc_op_eltwise, 0, 1, 1, 1, "alpha gamma"},
+    {"Erf", anc_op_unary, OX_UNARY_ERF, 1, 1, 1, ""},
+    {"Softsign", anc_op_unary, OX_UNARY_SOFTSIGN, 1, 1, 1, ""},
     {"Add", anc_op_binary, OX_BIN_ADD, 2, 2, 1, ""},
     {"Sub", anc_op_binary, OX_BIN_SUB, 2, 2, 1, ""},
     {"Mul", anc_op_binary, OX_BIN_MUL, 2, 2, 1, ""},

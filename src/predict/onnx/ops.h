@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX planner: the operator planners (op_*.c), one function per operator
  * family, each reading its node from an nctx and adding steps to the plan. ops.c maps
  * operator names to them; adding an operator means one planner and one row there. */
@@ -32,6 +33,8 @@ typedef struct eltwise_op {
 int anc_op_as_eltwise(ox_plan *p, int node, eltwise_op *e);
 anchor_status anc_op_eltwise(ox_plan *p, const nctx *c);
 anchor_status anc_op_binary(ox_plan *p, const nctx *c);
+enum { OX_UNARY_ERF = 0, OX_UNARY_SOFTSIGN = 1 };
+anchor_status anc_op_unary(ox_plan *p, const nctx *c);
 
 /* op_linear.c */
 anchor_status anc_op_matmul(ox_plan *p, const nctx *c);

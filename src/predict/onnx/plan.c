@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Planning and running an ONNX graph for one batch size on oneDNN.
  *
  * The graph is walked once in its (topological) node order, each node planned by the
@@ -25,7 +26,7 @@
 #include "predict/onnx/plan_build.h"
 #include "predict/onnx/plan_memory.h"
 
-void ox_plan_destroy(ox_plan *p)
+void anc_ox_plan_destroy(ox_plan *p)
 {
     if (!p)
         return;
@@ -43,7 +44,7 @@ void ox_plan_destroy(ox_plan *p)
             dnnl_memory_destroy(p->v[i].mem);
         free(p->v[i].ext);
         if (p->v[i].c_owned)
-            ox_tensor_free(p->v[i].c);
+            anc_ox_tensor_free(p->v[i].c);
     }
     for (int b = 0; b < p->nblocks; b++)
         free(p->blocks[b]);
@@ -55,7 +56,7 @@ void ox_plan_destroy(ox_plan *p)
     free(p);
 }
 
-anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err)
+anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err)
 {
     *out = NULL;
     const ox_graph *g = &m->graph;
@@ -92,7 +93,7 @@ anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anch
         nctx c = {.node = i, .n = g->g->node[i], .in = g->node_in[i], .out = g->node_out[i]};
         c.nin = (int)c.n->n_input;
         c.nout = (int)c.n->n_output;
-        ox_node_label(c.n, c.ctx, sizeof c.ctx);
+        anc_ox_node_label(c.n, c.ctx, sizeof c.ctx);
         /* arities, required inputs and the first output were checked at load (load.c);
          * what only planning knows is whether an input has been computed yet */
         for (int k = 0; k < c.nin && !st; k++)
@@ -115,7 +116,7 @@ anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anch
             st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "the output '%s' does not have the batch as its first "
                                   "dimension", g->names[g->output]);
         else
-            p->out_per_image = ox_shape_count(&os) / batch;
+            p->out_per_image = anc_ox_shape_count(&os) / batch;
     }
     if (!st)
         st = anc_plan_plain(p, g->output, &p->output_v, "the model output");
@@ -123,7 +124,7 @@ anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anch
         st = anc_plan_finalize(p);
     p->err = NULL;
     if (st) {
-        ox_plan_destroy(p);
+        anc_ox_plan_destroy(p);
         return st;
     }
     p->flops /= (double)batch;
@@ -131,12 +132,12 @@ anchor_status ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anch
     return ANCHOR_OK;
 }
 
-float *ox_plan_input(ox_plan *p) { return p->v[p->input_v].ptr; }
-const float *ox_plan_output(ox_plan *p) { return p->v[p->output_v].ptr; }
-int64_t ox_plan_output_count(const ox_plan *p) { return p->out_per_image; }
-double ox_plan_flops(const ox_plan *p) { return p->flops; }
+float *anc_ox_plan_input(ox_plan *p) { return p->v[p->input_v].ptr; }
+const float *anc_ox_plan_output(ox_plan *p) { return p->v[p->output_v].ptr; }
+int64_t anc_ox_plan_output_count(const ox_plan *p) { return p->out_per_image; }
+double anc_ox_plan_flops(const ox_plan *p) { return p->flops; }
 
-anchor_status ox_plan_run(ox_plan *p, anchor_error *err)
+anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err)
 {
     for (int t = 0; t < p->ns; t++) {
         const pstep *s = &p->s[t];

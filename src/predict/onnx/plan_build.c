@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Building blocks of a plan, shared by every operator planner: values (constants and runtime
  * tensors), steps, layout conversions, attribute and constant-input readers, broadcasting.
  *
@@ -89,7 +90,7 @@ void anc_plan_set_const(ox_plan *p, int id, ox_tensor *t)
 {
     pval *v = &p->v[id];
     if (v->c_owned)
-        ox_tensor_free(v->c);
+        anc_ox_tensor_free(v->c);
     v->kind = PV_CONST;
     v->c = t;
     v->c_owned = 1;
@@ -266,9 +267,9 @@ anchor_status anc_plan_view(ox_plan *p, int src, int dst, const ox_shape *shape,
     anchor_status st = anc_plan_plain(p, src, &ps, ctx);
     if (st)
         return st;
-    if (ox_shape_count(shape) != ox_shape_count(&p->v[ps].shape))
+    if (anc_ox_shape_count(shape) != anc_ox_shape_count(&p->v[ps].shape))
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: cannot reshape %lld elements to %lld", ctx,
-                                (long long)ox_shape_count(&p->v[ps].shape), (long long)ox_shape_count(shape));
+                                (long long)anc_ox_shape_count(&p->v[ps].shape), (long long)anc_ox_shape_count(shape));
     if ((st = anc_plan_set_rt(p, dst, shape, NULL, ctx)))
         return st;
     p->v[dst].alias = ps;
@@ -278,7 +279,7 @@ anchor_status anc_plan_view(ox_plan *p, int src, int dst, const ox_shape *shape,
 /* ---- attributes ---------------------------------------------------------------------- */
 int anc_plan_attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out, int max)
 {
-    const Onnx__AttributeProto *a = ox_attr(n, name);
+    const Onnx__AttributeProto *a = anc_ox_attr(n, name);
     if (!a)
         return -1;
     int k = (int)a->n_ints < max ? (int)a->n_ints : max;
@@ -289,7 +290,7 @@ int anc_plan_attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *out,
 
 const char *anc_plan_attr_str(const Onnx__NodeProto *n, const char *name, char *buf, size_t size, const char *dflt)
 {
-    const Onnx__AttributeProto *a = ox_attr(n, name);
+    const Onnx__AttributeProto *a = anc_ox_attr(n, name);
     if (!a || !a->has_s) {
         snprintf(buf, size, "%s", dflt);
         return buf;
@@ -398,12 +399,12 @@ anchor_status anc_plan_fold_reshaped(ox_plan *p, int src, int out, const ox_shap
 {
     ox_tensor *t;
     const ox_tensor *s = p->v[src].c;
-    anchor_status st = ox_tensor_new(&t, s->type, sh, &p->budget, p->err);
+    anchor_status st = anc_ox_tensor_new(&t, s->type, sh, &p->budget, p->err);
     if (st)
         return st;
     if (t->count != s->count) {
         int64_t want = t->count;
-        ox_tensor_free(t);
+        anc_ox_tensor_free(t);
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "cannot reshape %lld elements to %lld",
                                 (long long)s->count, (long long)want);
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX planner: a plan under construction, and the helpers with which every
  * operator planner (op_*.c) builds it.
  *

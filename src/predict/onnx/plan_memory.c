@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Memory planning: each runtime value's lifetime (first and last step touching it) is
  * known once the graph has been walked; values are packed into a few blocks, a block being
  * reused as soon as its previous tenant is dead (best fit, grown when needed). Views

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Private to the ONNX planner: placing a finished plan's runtime values in memory. */
 #ifndef ANCHOR_ONNX_PLAN_MEMORY_H
 #define ANCHOR_ONNX_PLAN_MEMORY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Constant tensors and node attributes: what the loader and the operator planners share.
  *
  * A constant tensor is float32 or int64 whatever its type on disk: float16 is widened
@@ -24,7 +25,7 @@ int64_t anc_ox_shape_elems(const ox_shape *s)
     return c;
 }
 
-int64_t ox_shape_count(const ox_shape *s)
+int64_t anc_ox_shape_count(const ox_shape *s)
 {
     int64_t c = anc_ox_shape_elems(s);
     return c < 0 ? 0 : c;
@@ -44,7 +45,7 @@ anchor_status anc_ox_budget_charge(ox_budget *b, int64_t bytes, anchor_error *er
     return ANCHOR_OK;
 }
 
-const char *ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size)
+const char *anc_ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size)
 {
     if (n->name && n->name[0])
         snprintf(buf, size, "node '%s' (%s)", n->name, n->op_type ? n->op_type : "?");
@@ -54,7 +55,7 @@ const char *ox_node_label(const Onnx__NodeProto *n, char *buf, size_t size)
     return buf;
 }
 
-const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name)
+const Onnx__AttributeProto *anc_ox_attr(const Onnx__NodeProto *n, const char *name)
 {
     for (size_t i = 0; i < n->n_attribute; i++)
         if (n->attribute[i]->name && !strcmp(n->attribute[i]->name, name))
@@ -62,19 +63,19 @@ const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name)
     return NULL;
 }
 
-int64_t ox_attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt)
+int64_t anc_ox_attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt)
 {
-    const Onnx__AttributeProto *a = ox_attr(n, name);
+    const Onnx__AttributeProto *a = anc_ox_attr(n, name);
     return a ? a->i : dflt;
 }
 
-float ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt)
+float anc_ox_attr_float(const Onnx__NodeProto *n, const char *name, float dflt)
 {
-    const Onnx__AttributeProto *a = ox_attr(n, name);
+    const Onnx__AttributeProto *a = anc_ox_attr(n, name);
     return a ? a->f : dflt;
 }
 
-anchor_status ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, ox_budget *b, anchor_error *err)
+anchor_status anc_ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape, ox_budget *b, anchor_error *err)
 {
     *out = NULL;
     for (int i = 0; i < shape->ndims; i++)
@@ -104,7 +105,7 @@ anchor_status ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *shape
     return ANCHOR_OK;
 }
 
-void ox_tensor_free(ox_tensor *t)
+void anc_ox_tensor_free(ox_tensor *t)
 {
     if (t) {
         free(t->data);
@@ -137,7 +138,7 @@ static float half_to_float(uint16_t h)
     return f;
 }
 
-anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what, ox_budget *b,
+anchor_status anc_ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, const char *what, ox_budget *b,
                                    anchor_error *err)
 {
     *out = NULL;
@@ -187,7 +188,7 @@ anchor_status ox_tensor_from_proto(ox_tensor **out, const Onnx__TensorProto *t, 
                                     what, n, have);
     }
     ox_tensor *x;
-    anchor_status st = ox_tensor_new(&x, type, &shape, b, err);
+    anchor_status st = anc_ox_tensor_new(&x, type, &shape, b, err);
     if (st)
         return anchor_error_prefix(err, "tensor '%s'", what);
     float *f = x->data;

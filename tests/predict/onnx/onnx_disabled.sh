@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A build without the ONNX engine (-DANCHOR_WITH_ONNX=OFF): `anchor explain --model` and
 # `anchor predict --model` exit 1 with one line saying so and write nothing, the pipe
 # predictor still explains, and neither the CLI nor libanchor.so links oneDNN, OpenMP or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for the ONNX tests: float32 .npy arrays (plain or gzip'd) into memory. */
 #ifndef ANCHOR_TEST_ONNX_UTIL_H
 #define ANCHOR_TEST_ONNX_UTIL_H
@@ -37,7 +38,7 @@ static inline float *test_load_npy(const char *path, int *ndim, int64_t *shape)
     const unsigned char *data;
     anchor_error err;
     float *out = NULL;
-    if (!anchor_npy_parse(bytes, size, &h, &data, &err) && h.dtype == ANCHOR_DTYPE_F32) {
+    if (!anc_npy_parse(bytes, size, &h, &data, &err) && h.dtype == ANCHOR_DTYPE_F32) {
         out = malloc(h.nbytes ? h.nbytes : 1);
         if (out)
             memcpy(out, data, h.nbytes);

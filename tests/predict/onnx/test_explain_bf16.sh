@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # --precision on the command line: bad values and misplaced flags are usage errors; on a
 # CPU capped below bfloat16 (oneDNN's DNNL_MAX_CPU_ISA=AVX2) bf16 runs in fp32 with a
 # one-line notice; and with native bfloat16, `explain --model --precision bf16` finds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bad models and bad inputs: each fails with its own status and a message naming the
  * problem (and the node, for operators), never a crash. */
 #include <stdio.h>
@@ -35,7 +36,7 @@ static void damaged_copy(const char *name, size_t keep, int flip, const char *tm
     unsigned char *bytes;
     size_t size;
     anchor_error err;
-    CHECK(anchor_read_file(path, &bytes, &size, 1 << 26, &err) == ANCHOR_OK);
+    CHECK(anc_read_file(path, &bytes, &size, 1 << 26, &err) == ANCHOR_OK);
     if (flip)
         for (size_t i = 0; i < size; i += 7)
             bytes[i] ^= 0xA5;
@@ -53,7 +54,7 @@ int main(void)
     fx = getenv("ANCHOR_FIXTURES");
     if (!fx)
         fx = "tests/fixtures";
-    expect_load_error("bad_unsupported_op.onnx", ANCHOR_ERR_UNSUPPORTED, "unsupported operator Erf", "my_erf");
+    expect_load_error("bad_unsupported_op.onnx", ANCHOR_ERR_UNSUPPORTED, "unsupported operator Einsum", "my_einsum");
     expect_load_error("bad_symbolic_size.onnx", ANCHOR_ERR_UNSUPPORTED, "cannot resolve dimension 2", "height");
     expect_load_error("bad_absurd_input.onnx", ANCHOR_ERR_LIMIT, "values per image", NULL);
     expect_load_error("bad_absurd_initializer.onnx", ANCHOR_ERR_LIMIT, "tensor 'w'", NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bf16 against fp32 on what the explainer actually sends: the real SqueezeNet 1.1 on the
  * shared photos with random superpixels replaced by their mean colour (alibi's default
  * perturbation: slic with alibi's parameters but 40 segments, each superpixel kept with probability 0.5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A build without the ONNX engine keeps onnx.h's functions (one ABI) but each call that
  * needs the engine fails with ANCHOR_ERR_UNSUPPORTED and the message naming the build
  * option; options keep their defaults and a NULL model is harmless. */

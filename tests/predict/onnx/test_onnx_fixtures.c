@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every tiny model of tests/fixtures/onnx (one per operator and attribute variant, plus
  * small nets; made by tools/make_onnx_fixtures.py) against PyTorch 1.13's output: max abs
  * diff <= 1e-4, for the whole batch and for the first image alone (another plan). */
@@ -38,11 +39,11 @@ int main(void)
             CHECKF(n * anchor_model_num_classes(m) == total, "%s: %lld outputs per image, reference has %lld in all",
                    name, (long long)anchor_model_num_classes(m), (long long)total);
             float *out = calloc((size_t)(n * anchor_model_num_classes(m) + 1), sizeof *out);
-            st = anchor_model_run_tensor(m, in, n, out, &err);
+            st = anc_model_run_tensor(m, in, n, out, &err);
             CHECKF(st == ANCHOR_OK, "%s: %s", name, err.message);
             double d = st ? 1e9 : test_max_abs_diff(out, ref, total);
             int64_t per = total / n;
-            st = anchor_model_run_tensor(m, in, 1, out, &err);
+            st = anc_model_run_tensor(m, in, 1, out, &err);
             CHECKF(st == ANCHOR_OK, "%s (one image): %s", name, err.message);
             double d1 = st ? 1e9 : test_max_abs_diff(out, ref, per);
             printf("%-32s max abs diff %.3g (batch %lld), %.3g (one image)\n", name, d, (long long)n, d1);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Hostile ONNX files, made now by tools/make_onnx_hostile.py with Debian's python3-onnx:
 # the library refuses each with the right status and a one-line message naming the node
 # or tensor (test_onnx_hostile), and the CLI exits 1 with that one line on stderr and

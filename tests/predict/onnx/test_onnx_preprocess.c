@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Preprocessing presets and input layouts, through identity models (NCHW and NHWC): each
  * output value must be the preset's formula applied to the right pixel and channel. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The real SqueezeNet 1.1 (shared models, fp32 and the fp16 original widened) against the
  * reference probabilities computed with PyTorch: the same top 5, max abs diff <= 1e-4. */
 #include <stdio.h>
@@ -56,7 +57,7 @@ int main(void)
             memcpy(all_in + ii * 3 * 224 * 224, in, 3 * 224 * 224 * sizeof(float));
             memcpy(all_ref + ii * 1000, ref, 1000 * sizeof(float));
             float out[1000];
-            st = anchor_model_run_tensor(m, in, 1, out, &err);
+            st = anc_model_run_tensor(m, in, 1, out, &err);
             CHECKF(st == ANCHOR_OK, "%s", err.message);
             double d = test_max_abs_diff(out, ref, 1000);
             int a[5], b[5];
@@ -71,7 +72,7 @@ int main(void)
         }
         /* the four images as one batch give the same answers */
         float out4[4000];
-        st = anchor_model_run_tensor(m, all_in, 4, out4, &err);
+        st = anc_model_run_tensor(m, all_in, 4, out4, &err);
         CHECKF(st == ANCHOR_OK, "%s", err.message);
         double d = test_max_abs_diff(out4, all_ref, 4000);
         printf("%s batch of 4: max abs diff %.3g\n", models[mi], d);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # anchor predict end to end: the shared SqueezeNet on chelsea.png prints the reference
 # top 5 (SOURCES.md: PIL bilinear, BGR 0..255), --json is one object per image, and bad
 # invocations fail with a message and a non-zero status. Skips (77) without ../shared.
@@ -14,7 +15,7 @@ check "no image: usage error" '[ $rc -eq 2 ] && grep -q "no IMAGE" "$tmp/e"'
 "$bin" predict x.png >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "no model: usage error" '[ $rc -eq 2 ] && grep -q -- "--model is required" "$tmp/e"'
 "$bin" predict x.png --model "$fx/onnx/bad_unsupported_op.onnx" >"$tmp/o" 2>"$tmp/e"; rc=$?
-check "unsupported operator named" '[ $rc -eq 1 ] && grep -q "unsupported operator Erf in node .my_erf." "$tmp/e" && [ ! -s "$tmp/o" ]'
+check "unsupported operator named" '[ $rc -eq 1 ] && grep -q "unsupported operator Einsum in node .my_einsum." "$tmp/e" && [ ! -s "$tmp/o" ]'
 "$bin" predict x.png --model "$fx/onnx/MANIFEST" >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "corrupt model" '[ $rc -eq 1 ] && grep -q "not an ONNX model" "$tmp/e"'
 "$bin" predict x.png --model "$fx/onnx/conv_basic.onnx" --preprocess imagenet >"$tmp/o" 2>"$tmp/e"; rc=$?
