@@ -354,8 +354,12 @@ static int parse_args(int argc, char **argv, options *o)
         cli_error(CMD, "--segments (your own label map) excludes --segmentation and --seg-arg");
         return 2;
     }
-    if (!o->model && (o->preprocess || o->softmax || o->precision)) {
-        cli_error(CMD, "--preprocess, --softmax and --precision apply to --model only");
+    if (!o->model && o->precision) {
+        cli_error(CMD, "--precision applies to --model only");
+        return 2;
+    }
+    if (!o->model && (o->preprocess || o->softmax)) {
+        cli_error(CMD, "--preprocess and --softmax apply to --model only");
         return 2;
     }
     if (o->model && (o->max_batch || o->timeout != po.timeout_seconds)) {

@@ -14,7 +14,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$bin" predict x.png --model "$fx/onnx/conv_basic.onnx" --precision fp16 >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "predict: unknown precision" '[ $rc -eq 2 ] && grep -q "unknown precision .fp16. (fp32, bf16)" "$tmp/e"'
 "$bin" explain x.png --predict-cmd true --precision bf16 -o "$tmp/x" >"$tmp/o" 2>"$tmp/e"; rc=$?
-check "explain: --precision needs --model" '[ $rc -eq 2 ] && grep -q -- "--precision apply to --model only" "$tmp/e"'
+check "explain: --precision needs --model" '[ $rc -eq 2 ] && grep -q -- "--precision applies to --model only" "$tmp/e"'
 "$bin" explain x.png --model m.onnx --precision half -o "$tmp/x" >"$tmp/o" 2>"$tmp/e"; rc=$?
 check "explain: unknown precision" '[ $rc -eq 2 ] && grep -q "unknown precision .half." "$tmp/e"'
 
