@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Bench driver for bench_onnx.sh: time anchor's ONNX engine on one model.
- *   bench_onnx_driver MODEL BATCH THREADS SECONDS
+ *   bench_onnx_driver MODEL BATCH THREADS SECONDS [PRECISION]
  * Feeds a fixed pseudo-random input tensor (the model's own layout, no preprocessing),
  * warms up (plans, oneDNN JIT), then runs batches until SECONDS have passed and at least
- * 3 runs. Prints: img_per_s best_img_per_s gflop_per_image peak_rss_mib */
+ * 3 runs. Prints: img_per_s best_img_per_s gflop_per_image peak_rss_mib precision isa
+ * (PRECISION fp32, the default, or bf16; the last two fields are what the model got). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -21,8 +22,8 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s MODEL BATCH THREADS SECONDS\n", argv[0]);
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: %s MODEL BATCH THREADS SECONDS [fp32|bf16]\n", argv[0]);
         return 2;
     }
     int64_t batch = atoll(argv[2]);
@@ -33,6 +34,10 @@ int main(int argc, char **argv)
     double seconds = atof(argv[4]);
     anchor_model *m;
     anchor_error err;
+    if (argc == 6 && anchor_precision_parse(argv[5], &opt.precision, &err)) {
+        fprintf(stderr, "%s\n", err.message);
+        return 2;
+    }
     if (anchor_model_load(argv[1], &opt, &m, &err)) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
@@ -68,8 +73,8 @@ int main(int argc, char **argv)
     double total = now() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("%.3f %.3f %.3f %.0f\n", (double)runs * (double)batch / total, (double)batch / best, gflop,
-           (double)ru.ru_maxrss / 1024.0);
+    printf("%.3f %.3f %.3f %.0f %s %s\n", (double)runs * (double)batch / total, (double)batch / best, gflop,
+           (double)ru.ru_maxrss / 1024.0, anchor_precision_name(anchor_model_precision(m)), anchor_model_isa(m));
     anchor_model_destroy(m);
     free(in);
     free(out);

@@ -25,11 +25,22 @@
 extern "C" {
 #endif
 
+/* The number format of the heavy operators (Conv, Gemm, MatMul with constant weights).
+ * BF16 keeps their weights and inputs in bfloat16 (8-bit mantissa), accumulating and
+ * writing float32, when the CPU computes bfloat16 natively (AVX512-BF16 or AMX, as oneDNN
+ * detects at run time); every other operator stays float32. On other CPUs a BF16 model runs
+ * in FP32: anchor_model_precision says which one a model got. FP32 is exact to the model. */
+typedef enum anchor_precision { ANCHOR_PRECISION_FP32 = 0, ANCHOR_PRECISION_BF16 = 1 } anchor_precision;
+/* "fp32" or "bf16" (any case); fails naming the text otherwise. */
+ANCHOR_API anchor_status anchor_precision_parse(const char *text, anchor_precision *out, anchor_error *err);
+ANCHOR_API const char *anchor_precision_name(anchor_precision p);
+
 typedef struct anchor_onnx_options {
     const char *preprocess; /* "raw" (default), "raw-bgr", "inception", "caffe", "torch" */
     bool softmax;           /* apply softmax to the model's output (for logits) */
     int threads;            /* 0 = all cores */
     int64_t max_batch;      /* images per engine run; 0 = engine's choice (32) */
+    anchor_precision precision; /* FP32 (default) or BF16 */
 } anchor_onnx_options;
 ANCHOR_API void anchor_onnx_options_default(anchor_onnx_options *opt);
 
@@ -49,6 +60,12 @@ ANCHOR_API int64_t anchor_model_input_height(const anchor_model *m);
 ANCHOR_API int64_t anchor_model_input_width(const anchor_model *m);
 ANCHOR_API int64_t anchor_model_input_channels(const anchor_model *m);
 ANCHOR_API int64_t anchor_model_num_classes(const anchor_model *m);
+/* The precision the model runs in: the one asked for, or FP32 when BF16 was asked for on a
+ * CPU without native bfloat16 (callers tell their users so). */
+ANCHOR_API anchor_precision anchor_model_precision(const anchor_model *m);
+/* The instruction set oneDNN runs this process's kernels with, as oneDNN names it
+ * ("avx512_core_bf16", "avx512_core_amx", "avx2"...); a static string. */
+ANCHOR_API const char *anchor_model_isa(const anchor_model *m);
 
 /* Score a batch of H x W x C images (uint8 0..255, or float32/float64 0..255 as in a
  * photo, RGB) after the model's preprocessing; writes N x num_classes scores into `out`.

@@ -4,7 +4,10 @@
 #ifndef ANCHOR_CLI_H
 #define ANCHOR_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <anchor/onnx.h>
 
 int cmd_segment(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
@@ -18,5 +21,10 @@ void cli_error(const char *command, const char *fmt, ...) __attribute__((format(
 /* Parse "WIDTHxHEIGHT" (or 'X'), each part 1..ANCHOR_MAX_DIM; 1 if valid, else 0 and
  * *w, *h untouched. (cli_args.c) */
 int cli_parse_size(const char *s, int64_t *w, int64_t *h);
+
+/* After loading a model asked to run in `asked`: a one-line notice on stderr when it runs
+ * in another precision (BF16 on a CPU without bfloat16), and with `verbose` the precision
+ * and the instruction set oneDNN chose. (cli_args.c) */
+void cli_model_notice(const char *command, const anchor_model *m, anchor_precision asked, bool verbose);
 
 #endif

@@ -5,6 +5,7 @@
  * parts are plain decimal integers in 1..ANCHOR_MAX_DIM, with nothing around them, so a
  * typo is refused before any file is read. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <anchor/image.h>
@@ -27,4 +28,15 @@ int cli_parse_size(const char *s, int64_t *w, int64_t *h)
     *w = a;
     *h = b;
     return 1;
+}
+
+void cli_model_notice(const char *command, const anchor_model *m, anchor_precision asked, bool verbose)
+{
+    anchor_precision got = anchor_model_precision(m);
+    if (got != asked)
+        fprintf(stderr, "anchor %s: notice: this CPU has no native bfloat16 (oneDNN ISA %s): running in %s\n", command,
+                anchor_model_isa(m), anchor_precision_name(got));
+    if (verbose)
+        fprintf(stderr, "anchor %s: onnx engine: precision %s, oneDNN ISA %s\n", command, anchor_precision_name(got),
+                anchor_model_isa(m));
 }

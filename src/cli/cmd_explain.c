@@ -63,6 +63,8 @@ static void usage(FILE *out)
             "  --predictor-protocol P    v1 or v2 (default: v2 when the URL has /v2/, else v1)\n"
             "  --preprocess P            for --model: raw (default), raw-bgr, inception, caffe, torch\n"
             "  --softmax                 for --model: apply softmax to the model's output\n"
+            "  --precision P             for --model: fp32 (default) or bf16 (Conv/Gemm/MatMul in\n"
+            "                            bfloat16 where the CPU has it, else fp32 with a notice)\n"
             "search (alibi's explain() arguments and defaults)\n"
             "  --threshold X             desired precision, in (0, 1] (0.95)\n"
             "  --p-sample X              probability that a superpixel is perturbed, in [0, 1] (0.5)\n"
@@ -216,7 +218,7 @@ static int parse_args(int argc, char **argv, options *o)
         }
         static const char *const valued[] = {
             "-o", "--output", "--resize", "--resize-filter", "--segmentation", "--segments", "--seg-arg",
-            "--background", "--predict-cmd", "--predictor-url", "--predictor-protocol", "--model", "--preprocess", "--predict-timeout", "--max-batch",
+            "--background", "--predict-cmd", "--predictor-url", "--predictor-protocol", "--model", "--preprocess", "--precision", "--predict-timeout", "--max-batch",
             "--threshold", "--p-sample", "--delta", "--tau", "--batch-size", "--coverage-samples", "--beam-size",
             "--max-anchor-size", "--min-samples-start", "--n-covered-ex", "--binary-cache-size", "--cache-margin",
             "--epsilon-stop", "--seed", "--jobs", "--shard", "--labels"};
@@ -265,6 +267,15 @@ static int parse_args(int argc, char **argv, options *o)
             o->model = val;
         else if (!strcmp(flag, "--preprocess"))
             o->preprocess = val;
+        else if (!strcmp(flag, "--precision")) {
+            anchor_precision prec;
+            anchor_error perr = {0};
+            if (anchor_precision_parse(val, &prec, &perr)) {
+                cli_error(CMD, "--precision: %s", perr.message);
+                return 2;
+            }
+            o->precision = val;
+        }
         else if (!strcmp(flag, "--predict-timeout")) {
             ok = parse_double(flag, val, &o->timeout);
             if (ok && !(o->timeout > 0)) {
@@ -341,6 +352,10 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->segments && (o->segmentation || o->n_seg_args)) {
         cli_error(CMD, "--segments (your own label map) excludes --segmentation and --seg-arg");
+        return 2;
+    }
+    if (!o->model && o->precision) {
+        cli_error(CMD, "--precision applies to --model only");
         return 2;
     }
     if (!o->model && (o->preprocess || o->softmax)) {
@@ -531,7 +546,12 @@ anchor_status cli_explain_load_model(const options *o, anchor_model **out, ancho
     if (o->preprocess)
         mo.preprocess = o->preprocess;
     mo.softmax = o->softmax;
-    return anchor_model_load(o->model, &mo, out, err);
+    if (o->precision)
+        anchor_precision_parse(o->precision, &mo.precision, err); /* checked by parse_args */
+    anchor_status st = anchor_model_load(o->model, &mo, out, err);
+    if (!st)
+        cli_model_notice(CMD, *out, mo.precision, o->params.verbose);
+    return st;
 }
 
 /* Takes ownership of *model (set to NULL) when the predictor is the ONNX engine. */

@@ -19,7 +19,7 @@ typedef struct cli_explain_options {
     int n_seg_args;
     const char *backgrounds[CLI_EXPLAIN_MAX_LIST];
     int n_backgrounds;
-    const char *predict_cmd, *model, *preprocess, *predictor_url, *predictor_protocol;
+    const char *predict_cmd, *model, *preprocess, *predictor_url, *predictor_protocol, *precision;
     bool softmax;
     bool resize_for_model; /* o->resize is the model's input size, not a --resize */
     bool progress;         /* --progress: the status line even when stderr is not a terminal */

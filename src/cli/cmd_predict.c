@@ -41,6 +41,9 @@ static void usage(FILE *out)
             "  --json                one JSON object per image:\n"
             "                        {\"image\": PATH, \"top\": [{\"index\", \"label\", \"probability\"}...]}\n"
             "  --threads N           CPU threads (default: all cores)\n"
+            "  --precision P         fp32 (default) or bf16: Conv/Gemm/MatMul in bfloat16 where the\n"
+            "                        CPU has it (AVX512-BF16, AMX), else fp32 with a notice\n"
+            "  --verbose             print the precision and oneDNN's instruction set on stderr\n"
             "  -h, --help            this help\n");
 }
 
@@ -89,6 +92,7 @@ int cmd_predict(int argc, char **argv)
     anchor_onnx_options_default(&opt);
     long long top = 5, threads = 0;
     int json = 0;
+    bool verbose = false;
     const char **images = calloc((size_t)argc + 1, sizeof *images);
     int n_images = 0;
     if (!images) {
@@ -122,6 +126,15 @@ int cmd_predict(int argc, char **argv)
                 free(images);
                 return 2;
             }
+        } else if (!strcmp(a, "--precision") && has_value) {
+            anchor_error perr = {0};
+            if (anchor_precision_parse(argv[++i], &opt.precision, &perr)) {
+                cli_error(CMD, "--precision: %s", perr.message);
+                free(images);
+                return 2;
+            }
+        } else if (!strcmp(a, "--verbose")) {
+            verbose = true;
         } else if (!strcmp(a, "--softmax")) {
             opt.softmax = true;
         } else if (!strcmp(a, "--json")) {
@@ -161,6 +174,7 @@ int cmd_predict(int argc, char **argv)
     }
     if (anchor_model_load(model_path, &opt, &model, &err))
         goto fail;
+    cli_model_notice(CMD, model, opt.precision, verbose);
     int64_t k = anchor_model_num_classes(model);
     if (labels_path) {
         if (anchor_class_names_load(labels_path, &names, &err))

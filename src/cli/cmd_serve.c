@@ -29,6 +29,8 @@ static void usage(FILE *out)
             "  --name NAME               the model's name in URLs (default: the file name without .onnx)\n"
             "  --preprocess P            raw (default), raw-bgr, inception, caffe, torch\n"
             "  --softmax                 apply softmax to the model's output\n"
+            "  --precision P             fp32 (default) or bf16 (Conv/Gemm/MatMul in bfloat16 where\n"
+            "                            the CPU has it, else fp32 with a notice)\n"
             "  --labels FILE             class names, one per line\n"
             "explainer mode (KServe custom explainer)\n"
             "  --model_name NAME         the predictor's model name\n"
@@ -71,6 +73,7 @@ int cmd_serve(int argc, char **argv)
     anc_serve_config cfg;
     anc_serve_config_default(&cfg);
     const char *name = NULL, *kserve_name = NULL;
+    bool precision_given = false;
     bool http_port = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -98,7 +101,7 @@ int cmd_serve(int argc, char **argv)
             continue;
         }
         static const char *const valued[] = {
-            "--model", "--name", "--preprocess", "--labels", "--model_name", "--predictor_host", "--predictor_protocol",
+            "--model", "--name", "--preprocess", "--precision", "--labels", "--model_name", "--predictor_host", "--predictor_protocol",
             "--predictor_timeout", "--http_port", "--host", "--port", "--workers", "--request-timeout",
             "--client-timeout", "--drain-seconds", "--max-body-mb", "--max-instances", "--max-pixels"};
         int known = 0;
@@ -123,6 +126,14 @@ int cmd_serve(int argc, char **argv)
             name = val;
         else if (!strcmp(flag, "--preprocess"))
             cfg.preprocess = val;
+        else if (!strcmp(flag, "--precision")) {
+            anchor_error perr = {0};
+            if (anchor_precision_parse(val, &cfg.precision, &perr)) {
+                cli_error(CMD, "--precision: %s", perr.message);
+                return 2;
+            }
+            precision_given = true;
+        }
         else if (!strcmp(flag, "--labels"))
             cfg.labels_path = val;
         else if (!strcmp(flag, "--model_name"))
@@ -180,8 +191,8 @@ int cmd_serve(int argc, char **argv)
         cli_error(CMD, "--predictor_protocol and --predictor_use_ssl apply to explainer mode only");
         return 2;
     }
-    if (!cfg.model_path && (cfg.preprocess || cfg.softmax || cfg.labels_path)) {
-        cli_error(CMD, "--preprocess, --softmax and --labels apply to model mode only");
+    if (!cfg.model_path && (cfg.preprocess || cfg.softmax || cfg.labels_path || precision_given)) {
+        cli_error(CMD, "--preprocess, --softmax, --precision and --labels apply to model mode only");
         return 2;
     }
     char stem[256];

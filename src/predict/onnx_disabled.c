@@ -24,6 +24,7 @@ void anchor_onnx_options_default(anchor_onnx_options *opt)
     opt->softmax = false;
     opt->threads = 0;
     opt->max_batch = 0;
+    opt->precision = ANCHOR_PRECISION_FP32;
 }
 
 anchor_status anchor_model_load(const char *path, const anchor_onnx_options *opt, anchor_model **out,
@@ -60,6 +61,18 @@ int64_t anchor_model_num_classes(const anchor_model *m)
 {
     (void)m;
     return 0;
+}
+
+anchor_precision anchor_model_precision(const anchor_model *m)
+{
+    (void)m;
+    return ANCHOR_PRECISION_FP32;
+}
+
+const char *anchor_model_isa(const anchor_model *m)
+{
+    (void)m;
+    return "none";
 }
 
 anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, anchor_prediction *out,

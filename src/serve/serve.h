@@ -39,6 +39,7 @@ typedef struct anc_serve_config {
     const char *model_path;
     const char *preprocess;
     bool softmax;
+    anchor_precision precision; /* of the model's heavy operators (0: FP32) */
     const char *labels_path;    /* class names, one per line (v2 metadata, explanation) */
     /* explainer mode (KServe): the model lives behind predictor_host */
     const char *predictor_host; /* host[:port] or a URL */

@@ -767,7 +767,11 @@ int anc_serve_run(const anc_serve_config *cfg)
         if (cfg->preprocess)
             mo.preprocess = cfg->preprocess;
         mo.softmax = cfg->softmax;
+        mo.precision = cfg->precision;
         st = anchor_model_load(cfg->model_path, &mo, &s.model, &err);
+        if (!st && anchor_model_precision(s.model) != mo.precision)
+            fprintf(stderr, "anchor serve: notice: this CPU has no native bfloat16 (oneDNN ISA %s): running in %s\n",
+                    anchor_model_isa(s.model), anchor_precision_name(anchor_model_precision(s.model)));
     }
     if (!st && cfg->labels_path && !(st = load_class_names(&s, cfg->labels_path, &err)) &&
         s.n_class_names != anchor_model_num_classes(s.model))

@@ -31,6 +31,17 @@ void anchor_onnx_options_default(anchor_onnx_options *opt)
     opt->softmax = 0;
     opt->threads = 0;
     opt->max_batch = 0;
+    opt->precision = ANCHOR_PRECISION_FP32;
+}
+
+/* Native bfloat16 dot products: AVX512-BF16 (Cooper Lake on) or AMX (Sapphire Rapids on).
+ * oneDNN's ISA values are nested bit masks, so "at least avx512_core_bf16" is a mask test;
+ * asking oneDNN rather than cpuid honours its DNNL_MAX_CPU_ISA cap. Elsewhere oneDNN would
+ * emulate bfloat16, slower than float32, so the model runs in float32 instead. */
+static bool cpu_has_bf16(void)
+{
+    unsigned isa = (unsigned)dnnl_get_effective_cpu_isa();
+    return (isa & (unsigned)dnnl_cpu_isa_avx512_core_bf16) == (unsigned)dnnl_cpu_isa_avx512_core_bf16;
 }
 
 static const char *const presets[] = {"raw", "raw-bgr", "inception", "caffe", "torch", NULL};
@@ -98,6 +109,9 @@ static anchor_status model_load(anchor_model **out, const char *path, const unsi
                                 "unknown preprocessing '%s' (raw, raw-bgr, inception, caffe, torch)", pre);
     if (opt->threads < 0 || opt->max_batch < 0)
         return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "threads and max_batch must be >= 0");
+    if (opt->precision != ANCHOR_PRECISION_FP32 && opt->precision != ANCHOR_PRECISION_BF16)
+        return anchor_error_set(err, ANCHOR_ERR_INVALID_ARGUMENT, "unknown precision %d (ANCHOR_PRECISION_FP32, _BF16)",
+                                (int)opt->precision);
     anchor_model *m = calloc(1, sizeof *m);
     if (!m)
         return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
@@ -106,6 +120,9 @@ static anchor_status model_load(anchor_model **out, const char *path, const unsi
     for (char *c = m->preprocess; *c; c++)
         *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
     m->opt.preprocess = m->preprocess;
+    m->bf16 = opt->precision == ANCHOR_PRECISION_BF16 && cpu_has_bf16();
+    if (opt->precision == ANCHOR_PRECISION_BF16 && !m->bf16)
+        m->opt.precision = ANCHOR_PRECISION_FP32;
     m->path = strdup(path);
     anchor_status st = m->path ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     if (!st)
@@ -156,6 +173,25 @@ int64_t anchor_model_input_height(const anchor_model *m) { return m->in_h; }
 int64_t anchor_model_input_width(const anchor_model *m) { return m->in_w; }
 int64_t anchor_model_input_channels(const anchor_model *m) { return m->in_c; }
 int64_t anchor_model_num_classes(const anchor_model *m) { return m->num_classes; }
+anchor_precision anchor_model_precision(const anchor_model *m) { return m->opt.precision; }
+
+const char *anchor_model_isa(const anchor_model *m)
+{
+    (void)m; /* oneDNN picks one ISA per process; the handle keeps the call's meaning open */
+    static const struct {
+        dnnl_cpu_isa_t isa;
+        const char *name;
+    } names[] = {{dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"}, {dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"},
+                 {dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"}, {dnnl_cpu_isa_avx512_core, "avx512_core"},
+                 {dnnl_cpu_isa_avx512_mic_4ops, "avx512_mic_4ops"}, {dnnl_cpu_isa_avx512_mic, "avx512_mic"},
+                 {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"}, {dnnl_cpu_isa_avx2, "avx2"}, {dnnl_cpu_isa_avx, "avx"},
+                 {dnnl_cpu_isa_sse41, "sse41"}};
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (isa == names[i].isa)
+            return names[i].name;
+    return "unknown";
+}
 
 static void softmax_rows(float *x, int64_t n, int64_t k)
 {

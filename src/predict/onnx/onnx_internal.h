@@ -13,6 +13,7 @@
 #define ANCHOR_ONNX_INTERNAL_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,6 +101,7 @@ struct anchor_model {
     int64_t in_h, in_w, in_c;
     int64_t num_classes;
     int64_t fixed_batch;   /* 0, or the declared batch once other sizes proved wrong */
+    bool bf16;             /* heavy operators in bfloat16 (asked for, and the CPU has it) */
     struct ox_plan *plans[OX_MAX_PLANS];
     uint64_t plan_clock[OX_MAX_PLANS], clock;
     float *input_buf;      /* preprocessing scratch */

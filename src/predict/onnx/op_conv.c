@@ -164,8 +164,15 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
         dpr[i] = pr[i];
     }
     dnnl_memory_desc_t mx, mw, mb, my, mw_plain;
-    dnnl_memory_desc_init_by_tag(&mx, nd, dx, dnnl_f32, dnnl_format_tag_any);
-    dnnl_memory_desc_init_by_tag(&mw, wnd, dw, dnnl_f32, dnnl_format_tag_any);
+    /* bf16: the input and the weights in bfloat16, the output (and any sum into it) in
+     * float32, so that the operators around stay float32; a shape oneDNN has no bfloat16
+     * kernel for runs in float32. A Conv on the model's input stays float32: its error
+     * reaches every later layer (SqueezeNet on perturbed photos: top-1 agreement with fp32
+     * 96.3 % with it in bf16, 98.0 % without, for about a tenth of the FLOPs). */
+    dnnl_data_type_t in_dt = p->m->bf16 && x != p->input_v ? dnnl_bf16 : dnnl_f32;
+retry:
+    dnnl_memory_desc_init_by_tag(&mx, nd, dx, in_dt, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&mw, wnd, dw, in_dt, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&mb, 1, db, dnnl_f32, dnnl_a);
     dnnl_memory_desc_init_by_tag(&my, nd, dy, dnnl_f32, dnnl_format_tag_any);
     {
@@ -185,6 +192,10 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
                                                                    &mx, &mw, &mb, &my, ds, dd, dpl, dpr);
     if (ds_ == dnnl_success)
         ds_ = dnnl_primitive_desc_create(&pd, &cd, attr, p->eng, NULL);
+    if (ds_ != dnnl_success && in_dt != dnnl_f32) {
+        in_dt = dnnl_f32;
+        goto retry;
+    }
     dnnl_primitive_attr_destroy(attr);
     if (ds_ != dnnl_success) {
         free(wt);

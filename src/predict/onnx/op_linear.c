@@ -76,14 +76,23 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
         sb[0] = N;
         sb[1] = 1;
     }
+    int bconst = p->v[b].kind == PV_CONST;
+    /* bf16 (constant weights only): A is copied once into a bfloat16 twin of the same shape
+     * and layout, the weights are reordered to bfloat16, Y stays float32 */
+    dnnl_data_type_t in_dt = p->m->bf16 && bconst ? dnnl_bf16 : dnnl_f32;
+    if (in_dt == dnnl_bf16) {
+        dnnl_memory_desc_t plain = anc_plan_plain_md(&as);
+        plain.data_type = dnnl_bf16;
+        if ((st = anc_plan_in_layout(p, a, &plain, &a, ctx)))
+            return st;
+    }
     dnnl_memory_desc_t ma, mb, mb_any, my, mbias;
-    dnnl_memory_desc_init_by_strides(&ma, 2, da, dnnl_f32, sa);
+    dnnl_memory_desc_init_by_strides(&ma, 2, da, in_dt, sa);
     dnnl_memory_desc_init_by_strides(&mb, 2, dbb, dnnl_f32, sb);
     dnnl_memory_desc_init_by_tag(&my, 2, dyy, dnnl_f32, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&mbias, 2, d1n, dnnl_f32, dnnl_ab);
-    int bconst = p->v[b].kind == PV_CONST;
     if (bconst)
-        dnnl_memory_desc_init_by_tag(&mb_any, 2, dbb, dnnl_f32, dnnl_format_tag_any);
+        dnnl_memory_desc_init_by_tag(&mb_any, 2, dbb, in_dt, dnnl_format_tag_any);
     else
         mb_any = mb;
     float *bias = NULL, *wts = NULL;
