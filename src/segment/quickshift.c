@@ -229,7 +229,7 @@ static void qs_densities_f32(qs_ctx *x, float *dens)
                     continue;                                                                             \
                 if (found && dist[j] == best_d && p > best_i)                                             \
                     continue;                                                                             \
-                if (!anc_qs_denser(x, p, q))                                                              \
+                if (!qs_denser(x, p, q))                                                              \
                     continue;                                                                             \
                 found = 1, best_d = dist[j], best_i = p;                                                  \
             }                                                                                             \

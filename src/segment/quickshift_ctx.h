@@ -134,9 +134,20 @@ static inline int64_t qs_isqrt_floor(double room)
     return m;
 }
 
+/* density(a) > density(b) by skimage's exact sums (quickshift_exact.c). */
+int anc_qs_denser_exact(qs_ctx *x, int64_t a, int64_t b);
+
 /* Is density(a) > density(b) in skimage's arithmetic? Decided by the brackets when they do
- * not overlap, else by skimage's exact sums (float32: lo == hi == the value). */
-int anc_qs_denser(qs_ctx *x, int64_t a, int64_t b);
+ * not overlap, else by skimage's exact sums (float32: lo == hi == the value). Inline: the
+ * parent searches ask it for nearly every neighbour. */
+static inline int qs_denser(qs_ctx *x, int64_t a, int64_t b)
+{
+    if (x->lo[a] > x->hi[b])
+        return 1;
+    if (x->hi[a] <= x->lo[b])
+        return 0;
+    return anc_qs_denser_exact(x, a, b);
+}
 
 #ifdef QS_HAVE_AVX2
 /* The AVX2 + FMA and AVX-512F kernels (quickshift_x86.c), 3-channel float64 images unless

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* skimage's quickshift density of one pixel, exactly: its terms in its order with glibc's
- * exp, which is what skimage's compiled Cython calls; and the density comparison that asks
- * for it only when the fast brackets of quickshift.c overlap. It is a file of its own
- * because both the portable parent search (quickshift.c) and the vector ones
- * (quickshift_x86.c) call it, and neither part should call into the other. */
+ * exp, which is what skimage's compiled Cython calls, for the density comparisons whose
+ * fast brackets (quickshift.c) overlap. It is a file of its own because both the portable
+ * parent search (quickshift.c) and the vector ones (quickshift_x86.c) call it, and neither
+ * part should call into the other. */
 #include <math.h>
 #include <stdint.h>
 
@@ -30,12 +30,5 @@ static double qs_exact_f64(qs_ctx *x, int64_t p)
     return dens;
 }
 
-/* Is density(a) > density(b) in skimage's arithmetic? (float32: lo == hi == the value) */
-int anc_qs_denser(qs_ctx *x, int64_t a, int64_t b)
-{
-    if (x->lo[a] > x->hi[b])
-        return 1;
-    if (x->hi[a] <= x->lo[b])
-        return 0;
-    return qs_exact_f64(x, a) > qs_exact_f64(x, b);
-}
+/* density(a) > density(b) by skimage's own sums, for brackets that overlap. */
+int anc_qs_denser_exact(qs_ctx *x, int64_t a, int64_t b) { return qs_exact_f64(x, a) > qs_exact_f64(x, b); }

@@ -219,7 +219,7 @@ __attribute__((target("avx2"))) void anc_qs_parent_search_avx2(qs_ctx *x, int64_
                 if (!(bits >> k & 1))
                     continue;
                 int64_t p = base + j + k;
-                if (p == q || ((undecided >> k & 1) && !anc_qs_denser(x, p, q)))
+                if (p == q || ((undecided >> k & 1) && !qs_denser(x, p, q)))
                     continue;
                 if (dv[k] < best_d || (dv[k] == best_d && p < best_i))
                     best_d = dv[k], best_i = p;
@@ -359,7 +359,7 @@ __attribute__((target("avx512f"))) void anc_qs_parent_search_avx512(qs_ctx *x, i
             for (; bits; bits &= bits - 1) {
                 int k = __builtin_ctz(bits);
                 int64_t p = base + j + k;
-                if ((undecided >> k & 1) && !anc_qs_denser(x, p, q))
+                if ((undecided >> k & 1) && !qs_denser(x, p, q))
                     continue;
                 if (dv[k] < best_d || (dv[k] == best_d && p < best_i))
                     best_d = dv[k], best_i = p;
