@@ -184,8 +184,8 @@ static void test_kl(const cJSON *kl)
                                J(b, "delta")->valuedouble);
         CHECKF(got == J(b, "beta")->valuedouble, "anc_beta_lucb %.17g vs %.17g", got, J(b, "beta")->valuedouble);
     }
-    CHECK(anc_beta_empty(0.1) == J(kl, "anc_beta_empty")->valuedouble);
-    CHECK(anc_beta_confirm(0.1, 2, 39) == J(kl, "anc_beta_confirm")->valuedouble);
+    CHECK(anc_beta_empty(0.1) == J(kl, "beta_empty")->valuedouble);
+    CHECK(anc_beta_confirm(0.1, 2, 39) == J(kl, "beta_confirm")->valuedouble);
 }
 
 static void test_toy(const cJSON *cases)
