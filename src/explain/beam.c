@@ -17,8 +17,11 @@
  * Every sampling call goes through draw_samples, in alibi's order, so the generator's
  * stream and the predictor's batch sequence are alibi's. The sampler returns the rows it
  * drew and how many agree; draw_samples attributes them to the anchor (alibi's
- * update_state), so every per-anchor statistic is written here and nowhere else. */
-#include "explain/beam.h"
+ * update_state), so every per-anchor statistic is written in one place.
+ *
+ * This file is the driver (proposals, confirmation, metadata, the search itself); the
+ * per-anchor table and draw_samples are beam_anchors.c, KL-LUCB is beam_lucb.c. */
+#include "explain/beam_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,159 +30,7 @@
 #include "core/grow.h"
 #include "explain/kl_bounds.h"
 #include "explain/log.h"
-#include "numpy/np_argsort.h"
 #include "numpy/np_pyset.h"
-
-static anchor_status nomem(ex_search *c, const char *what)
-{
-    return anchor_error_set(c->err, ANCHOR_ERR_NOMEM, "out of memory for %s", what);
-}
-
-/* ---- The anchor table ------------------------------------------------------------------ */
-
-static uint64_t items_hash(const int32_t *items, int size) { return anc_np_pytuple_hash(items, size); }
-
-static int items_equal(const ex_anchor *a, const int32_t *items, int size)
-{
-    return a->size == size && !memcmp(a->items, items, (size_t)size * sizeof *items);
-}
-
-static anchor_status amap_grow(ex_search *c)
-{
-    size_t size = c->amap ? 2 * (c->amap_mask + 1) : 1024;
-    int64_t *t = malloc(size * sizeof *t);
-    if (!t)
-        return nomem(c, "the anchor table");
-    for (size_t i = 0; i < size; i++)
-        t[i] = -1;
-    for (int64_t id = 0; id < c->n_anchors; id++) {
-        size_t j = items_hash(c->anchors[id].items, c->anchors[id].size) & (size - 1);
-        while (t[j] >= 0)
-            j = (j + 1) & (size - 1);
-        t[j] = id;
-    }
-    free(c->amap);
-    c->amap = t;
-    c->amap_mask = size - 1;
-    return ANCHOR_OK;
-}
-
-static anchor_status anchor_lookup(ex_search *c, const int32_t *items, int size, int create, int64_t *aid)
-{
-    anchor_status st;
-    if (!c->amap && (st = amap_grow(c)))
-        return st;
-    size_t j = items_hash(items, size) & c->amap_mask;
-    while (c->amap[j] >= 0) {
-        if (items_equal(&c->anchors[c->amap[j]], items, size)) {
-            *aid = c->amap[j];
-            return ANCHOR_OK;
-        }
-        j = (j + 1) & c->amap_mask;
-    }
-    *aid = -1;
-    if (!create)
-        return ANCHOR_OK;
-    if (!anchor_grow((void **)&c->anchors, &c->cap_anchors, c->n_anchors + 1, sizeof *c->anchors, 256))
-        return nomem(c, "anchors");
-    ex_anchor *a = &c->anchors[c->n_anchors];
-    memset(a, 0, sizeof *a);
-    a->size = size;
-    a->proposed_round = -1;
-    a->lazy_parent = -1;
-    a->items = malloc((size_t)(size ? size : 1) * sizeof *a->items);
-    a->order = malloc((size_t)(size ? size : 1) * sizeof *a->order);
-    if (!a->items || !a->order) {
-        free(a->items);
-        free(a->order);
-        return nomem(c, "an anchor");
-    }
-    if (size)
-        memcpy(a->items, items, (size_t)size * sizeof *items);
-    c->amap[j] = c->n_anchors;
-    *aid = c->n_anchors++;
-    if ((c->amap_used = (size_t)c->n_anchors) * 2 > c->amap_mask + 1)
-        return amap_grow(c);
-    return ANCHOR_OK;
-}
-
-void anc_ex_search_init(ex_search *c, const anchor_explain_params *p, ex_sampler *sampler, anchor_error *err)
-{
-    memset(c, 0, sizeof *c);
-    c->p = p;
-    c->err = err;
-    c->sampler = sampler;
-    c->k = sampler->k;
-}
-
-void anc_ex_search_free(ex_search *c)
-{
-    for (int64_t i = 0; i < c->n_anchors; i++) {
-        ex_anchor *a = &c->anchors[i];
-        free(a->items);
-        free(a->order);
-        free(a->cov_buf);
-        free(a->rows);
-        free(a->ex_true);
-        free(a->ex_false);
-    }
-    free(c->anchors);
-    free(c->amap);
-}
-
-/* alibi's update_state for one sampler call: the rows count for anchor aid, its examples
- * are this batch's first n_covered_ex agreeing and disagreeing rows. */
-static anchor_status attribute(ex_search *c, int64_t aid, int64_t r0, int64_t n, int64_t positives)
-{
-    ex_anchor *a = &c->anchors[aid];
-    if (!anchor_grow((void **)&a->rows, &a->caprows, a->nrows + n, sizeof *a->rows, 64))
-        return nomem(c, "an anchor's samples");
-    for (int64_t i = 0; i < n; i++)
-        a->rows[a->nrows++] = r0 + i;
-    if (!a->ex_true) {
-        size_t cap = (size_t)(c->p->n_covered_ex > 0 ? c->p->n_covered_ex : 1);
-        a->ex_true = malloc(cap * sizeof *a->ex_true);
-        a->ex_false = malloc(cap * sizeof *a->ex_false);
-        if (!a->ex_true || !a->ex_false)
-            return nomem(c, "examples");
-    }
-    const uint8_t *agree = c->sampler->agree;
-    a->n_true = a->n_false = 0;
-    for (int64_t row = r0; row < r0 + n; row++) {
-        if (agree[row] && a->n_true < c->p->n_covered_ex)
-            a->ex_true[a->n_true++] = row;
-        else if (!agree[row] && a->n_false < c->p->n_covered_ex)
-            a->ex_false[a->n_false++] = row;
-    }
-    a->has_examples = 1;
-    a->nsamples += (double)n;
-    a->positives += (double)positives;
-    return ANCHOR_OK;
-}
-
-/* draw_samples: for each anchor in list order, one sampler call of n samples. */
-static anchor_status draw_samples(ex_search *c, const int64_t *aids, int64_t count, int64_t n, double *pos)
-{
-    for (int64_t i = 0; i < count; i++) {
-        ex_anchor *a = &c->anchors[aids[i]];
-        if (!a->has_order) {
-            memcpy(a->order, a->items, (size_t)a->size * sizeof *a->items);
-            a->has_order = 1;
-        }
-    }
-    for (int64_t i = 0; i < count; i++) {
-        const ex_anchor *a = &c->anchors[aids[i]];
-        int64_t r0, positives;
-        anchor_status st = anc_ex_sampler_draw(c->sampler, a->items, a->size, n, &r0, &positives);
-        if (!st)
-            st = attribute(c, aids[i], r0, n, positives);
-        if (st)
-            return st;
-        pos[i] = (double)positives;
-    }
-    return ANCHOR_OK;
-}
-
 /* ---- Proposals -------------------------------------------------------------------------- */
 
 static int64_t popcount_bits(const uint64_t *b, int words)
@@ -206,7 +57,7 @@ static anchor_status materialize_rows(ex_search *c, int64_t aid)
         cnt += (int64_t)(s->masks[(size_t)t->rows[i] * s->words + (f >> 6)] >> (f & 63) & 1);
     int64_t *rows = malloc((size_t)(cnt + a->nrows + 1) * sizeof *rows);
     if (!rows)
-        return nomem(c, "an anchor's samples");
+        return anc_ex_nomem(c, "an anchor's samples");
     int64_t n = 0;
     for (int64_t i = 0; i < a->lazy_parent_n; i++)
         if (s->masks[(size_t)t->rows[i] * s->words + (f >> 6)] >> (f & 63) & 1)
@@ -271,7 +122,7 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
     int32_t *items = malloc((size_t)(n_prev ? c->anchors[prev[0]].size + 1 : 1) * sizeof *items);
     np_pyset set = {0};
     if (!cnt || !pos || !items) {
-        st = nomem(c, "candidates");
+        st = anc_ex_nomem(c, "candidates");
         goto done;
     }
     for (int64_t b = 0; b < n_par && !st; b++)
@@ -283,13 +134,13 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
     if (n_prev == 0) {
         int64_t *list = malloc((size_t)c->k * sizeof *list);
         if (!list) {
-            st = nomem(c, "candidates");
+            st = anc_ex_nomem(c, "candidates");
             goto done;
         }
         for (int x = 0; x < c->k; x++) {
             int32_t item = x;
             int64_t aid;
-            if ((st = anchor_lookup(c, &item, 1, 1, &aid))) {
+            if ((st = anc_ex_anchor_lookup(c, &item, 1, 1, &aid))) {
                 free(list);
                 goto done;
             }
@@ -328,7 +179,7 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
             if (!inserted)
                 items[q++] = f;
             int64_t aid;
-            if ((st = anchor_lookup(c, items, size, 1, &aid)))
+            if ((st = anc_ex_anchor_lookup(c, items, size, 1, &aid)))
                 break;
             ex_anchor *a = &c->anchors[aid];
             t = &c->anchors[prev[b]]; /* the table may have moved */
@@ -340,7 +191,7 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
             a->has_order = 1;
             if (!a->cov_buf &&
                 !(a->cov_buf = malloc((size_t)(s->cov_words ? s->cov_words : 1) * sizeof *a->cov_buf))) {
-                st = nomem(c, "coverage sets");
+                st = anc_ex_nomem(c, "coverage sets");
                 break;
             }
             const uint64_t *cf = s->cov_feature + (size_t)f * s->cov_words;
@@ -355,7 +206,7 @@ static anchor_status propose(ex_search *c, int64_t empty, const int64_t *prev, i
     if (!st) {
         *out = malloc((set.used ? set.used : 1) * sizeof **out);
         if (!*out)
-            st = nomem(c, "candidates");
+            st = anc_ex_nomem(c, "candidates");
         else {
             anc_np_pyset_list(&set, *out);
             *n_out = (int64_t)set.used;
@@ -366,127 +217,6 @@ done:
     free(cnt);
     free(pos);
     free(items);
-    return st;
-}
-
-/* ---- KL-LUCB ---------------------------------------------------------------------------- */
-
-typedef struct lucb_work {
-    double *ns, *pos, *means, *ub, *lb;
-    int64_t *order;
-} lucb_work;
-
-static void select_critical(ex_search *c, lucb_work *w, int64_t n, int64_t top_n, int64_t t, int64_t *ut, int64_t *lt)
-{
-    anc_np_argsort_f64(w->means, w->order, n);
-    double beta = anc_beta_lucb(n, t, c->p->delta);
-    const int64_t *not_j = w->order, *j_set = w->order + (n - top_n);
-    int64_t n_not = n - top_n;
-    for (int64_t i = 0; i < n_not; i++) {
-        int64_t f = not_j[i];
-        w->ub[f] = anc_kl_upper_bound(w->means[f], beta / w->ns[f]);
-    }
-    for (int64_t i = 0; i < top_n; i++) {
-        int64_t f = j_set[i];
-        w->lb[f] = anc_kl_lower_bound(w->means[f], beta / w->ns[f]);
-    }
-    int64_t bu = 0, bl = 0;
-    for (int64_t i = 1; i < n_not; i++)
-        if (w->ub[not_j[i]] > w->ub[not_j[bu]])
-            bu = i;
-    for (int64_t i = 1; i < top_n; i++)
-        if (w->lb[j_set[i]] < w->lb[j_set[bl]])
-            bl = i;
-    *ut = not_j[bu];
-    *lt = j_set[bl];
-}
-
-/* Indices (into arms) of the top_n arms, as alibi's kllucb returns them. */
-static anchor_status kllucb(ex_search *c, const int64_t *arms, int64_t n, int64_t top_n, int64_t *result)
-{
-    anchor_status st = ANCHOR_OK;
-    lucb_work w = {0};
-    int64_t *pick = NULL;
-    double *drawn = NULL;
-    size_t sz = (size_t)(n ? n : 1);
-    w.ns = malloc(sz * sizeof(double));
-    w.pos = malloc(sz * sizeof(double));
-    w.means = malloc(sz * sizeof(double));
-    w.ub = calloc(sz, sizeof(double));
-    w.lb = calloc(sz, sizeof(double));
-    w.order = malloc(sz * sizeof(int64_t));
-    pick = malloc(sz * sizeof *pick);
-    drawn = malloc(sz * sizeof *drawn);
-    if (!w.ns || !w.pos || !w.means || !w.ub || !w.lb || !w.order || !pick || !drawn) {
-        st = nomem(c, "KL-LUCB");
-        goto done;
-    }
-    int64_t n_zero = 0;
-    for (int64_t i = 0; i < n; i++) {
-        w.ns[i] = c->anchors[arms[i]].nsamples;
-        w.pos[i] = c->anchors[arms[i]].positives;
-        if (w.ns[i] == 0)
-            pick[n_zero++] = i;
-    }
-    if (n_zero) {
-        int64_t *aids = calloc((size_t)n_zero, sizeof *aids); /* calloc: quiets a false -Wmaybe-uninitialized */
-        if (!aids) {
-            st = nomem(c, "KL-LUCB");
-            goto done;
-        }
-        for (int64_t i = 0; i < n_zero; i++)
-            aids[i] = arms[pick[i]];
-        st = draw_samples(c, aids, n_zero, 1, drawn);
-        free(aids);
-        if (st)
-            goto done;
-        for (int64_t i = 0; i < n_zero; i++) {
-            w.pos[pick[i]] += drawn[i];
-            w.ns[pick[i]] += 1.0;
-        }
-    }
-    if (n == top_n) {
-        for (int64_t i = 0; i < n; i++)
-            result[i] = i;
-        goto done;
-    }
-    for (int64_t i = 0; i < n; i++)
-        w.means[i] = w.pos[i] / w.ns[i];
-    int64_t t = 1, ut, lt, iter = 0;
-    select_critical(c, &w, n, top_n, t, &ut, &lt);
-    double B = w.ub[ut] - w.lb[lt];
-    while (B > c->p->tau) {
-        iter++;
-        if (c->p->verbose && iter % c->p->verbose_every == 0)
-            anc_ex_log(c->p, "Best: %lld (mean:%.10f, n: %lld, lb:%.4f) Worst: %lld (mean:%.4f, n: %lld, ub:%.4f) B = %.2f",
-                   (long long)lt, w.means[lt], (long long)w.ns[lt], w.lb[lt], (long long)ut, w.means[ut],
-                   (long long)w.ns[ut], w.ub[ut], B);
-        int64_t aids[2] = {arms[ut], arms[lt]};
-        double got[2];
-        if ((st = draw_samples(c, aids, 2, c->p->batch_size, got)))
-            goto done;
-        w.pos[ut] += got[0];
-        w.ns[ut] += (double)c->p->batch_size;
-        w.pos[lt] += got[1];
-        w.ns[lt] += (double)c->p->batch_size;
-        for (int64_t i = 0; i < n; i++)
-            w.means[i] = w.pos[i] / w.ns[i];
-        t++;
-        select_critical(c, &w, n, top_n, t, &ut, &lt);
-        B = w.ub[ut] - w.lb[lt];
-    }
-    anc_np_argsort_f64(w.means, w.order, n);
-    for (int64_t i = 0; i < top_n; i++)
-        result[i] = w.order[n - top_n + i];
-done:
-    free(w.ns);
-    free(w.pos);
-    free(w.means);
-    free(w.ub);
-    free(w.lb);
-    free(w.order);
-    free(pick);
-    free(drawn);
     return st;
 }
 
@@ -507,7 +237,7 @@ static anchor_status confirm(ex_search *c, const int64_t *beam, int64_t nb, doub
     int64_t *sel = malloc((size_t)nb * sizeof *sel), *sel_idx = malloc((size_t)nb * sizeof *sel_idx);
     anchor_status st = ANCHOR_OK;
     if (!pos || !ns || !ubs || !got || !sel || !sel_idx) {
-        st = nomem(c, "confirmation");
+        st = anc_ex_nomem(c, "confirmation");
         goto done;
     }
     for (int64_t i = 0; i < nb; i++) {
@@ -531,7 +261,7 @@ static anchor_status confirm(ex_search *c, const int64_t *beam, int64_t nb, doub
             }
         if (!ns_sel)
             break;
-        if ((st = draw_samples(c, sel, ns_sel, p->batch_size, got)))
+        if ((st = anc_ex_draw_samples(c, sel, ns_sel, p->batch_size, got)))
             goto done;
         for (int64_t q = 0; q < ns_sel; q++) {
             int64_t i = sel_idx[q];
@@ -573,12 +303,12 @@ static anchor_status metadata(ex_search *c, int64_t best, ex_result *e)
     double *got = malloc((size_t)(size ? size : 1) * sizeof *got);
     anchor_status st = ANCHOR_OK;
     if (!e->feature || !e->precision || !e->coverage || !prefix_aid || !resample || !items || !got) {
-        st = nomem(c, "the result");
+        st = anc_ex_nomem(c, "the result");
         goto done;
     }
     int32_t *order = malloc((size_t)(size ? size : 1) * sizeof *order);
     if (!order) {
-        st = nomem(c, "the result");
+        st = anc_ex_nomem(c, "the result");
         goto done;
     }
     memcpy(order, c->anchors[best].order, (size_t)size * sizeof *order);
@@ -587,7 +317,7 @@ static anchor_status metadata(ex_search *c, int64_t best, ex_result *e)
         items[i] = order[i];
         qsort(items, (size_t)i + 1, sizeof *items, cmp_i32);
         int64_t aid;
-        if ((st = anchor_lookup(c, items, i + 1, 0, &aid)))
+        if ((st = anc_ex_anchor_lookup(c, items, i + 1, 0, &aid)))
             break;
         if (aid < 0) {
             st = anchor_error_set(c->err, ANCHOR_ERR_INTERNAL, "prefix %d of the anchor has no statistics", i + 1);
@@ -606,12 +336,12 @@ static anchor_status metadata(ex_search *c, int64_t best, ex_result *e)
     }
     free(order);
     if (!st && n_res)
-        st = draw_samples(c, resample, n_res, c->p->batch_size, got);
+        st = anc_ex_draw_samples(c, resample, n_res, c->p->batch_size, got);
     if (!st) {
         e->examples_true = calloc((size_t)(size ? size : 1), sizeof *e->examples_true);
         e->examples_false = calloc((size_t)(size ? size : 1), sizeof *e->examples_false);
         if (!e->examples_true || !e->examples_false) {
-            st = nomem(c, "examples");
+            st = anc_ex_nomem(c, "examples");
             goto done;
         }
         for (int i = 0; i < size && !st; i++) {
@@ -654,18 +384,18 @@ anchor_status anc_ex_search_run(ex_search *c, ex_result *e)
         return st;
 
     int64_t empty;
-    if ((st = anchor_lookup(c, NULL, 0, 1, &empty)))
+    if ((st = anc_ex_anchor_lookup(c, NULL, 0, 1, &empty)))
         return st;
     c->anchors[empty].has_order = 1;
     double pos, total;
-    if ((st = draw_samples(c, &empty, 1, p->min_samples_start, &pos)))
+    if ((st = anc_ex_draw_samples(c, &empty, 1, p->min_samples_start, &pos)))
         return st;
     total = (double)p->min_samples_start;
     double mean = pos / total, beta0 = anc_beta_empty(p->delta);
     double lb = anc_kl_lower_bound(mean, beta0 / total);
     while (mean > p->threshold && lb < p->threshold - p->tau) {
         double more;
-        if ((st = draw_samples(c, &empty, 1, p->batch_size, &more)))
+        if ((st = anc_ex_draw_samples(c, &empty, 1, p->batch_size, &more)))
             return st;
         pos += more;
         total += (double)p->batch_size;
@@ -690,7 +420,7 @@ anchor_status anc_ex_search_run(ex_search *c, ex_result *e)
     beam_all = malloc((size_t)cap_all * sizeof *beam_all);
     beam_off = malloc((size_t)(max_size + 2) * sizeof *beam_off);
     if (!beam_all || !beam_off) {
-        st = nomem(c, "the beam");
+        st = anc_ex_nomem(c, "the beam");
         goto done;
     }
     beam_off[0] = 0;
@@ -714,13 +444,13 @@ anchor_status anc_ex_search_run(ex_search *c, ex_result *e)
         free(picked);
         picked = malloc((size_t)top_n * sizeof *picked);
         if (!picked) {
-            st = nomem(c, "the beam");
+            st = anc_ex_nomem(c, "the beam");
             goto done;
         }
-        if ((st = kllucb(c, cands, kept, top_n, picked)))
+        if ((st = anc_ex_kllucb(c, cands, kept, top_n, picked)))
             goto done;
         if (!anchor_grow((void **)&beam_all, &cap_all, n_all + top_n, sizeof *beam_all, 64)) {
-            st = nomem(c, "the beam");
+            st = anc_ex_nomem(c, "the beam");
             goto done;
         }
         int64_t *beam = beam_all + n_all;
@@ -733,7 +463,7 @@ anchor_status anc_ex_search_run(ex_search *c, ex_result *e)
         means = malloc((size_t)top_n * sizeof *means);
         lbs = malloc((size_t)top_n * sizeof *lbs);
         if (!means || !lbs) {
-            st = nomem(c, "the beam");
+            st = anc_ex_nomem(c, "the beam");
             goto done;
         }
         if ((st = confirm(c, beam, top_n, means, lbs)))
@@ -778,7 +508,7 @@ anchor_status anc_ex_search_run(ex_search *c, ex_result *e)
             goto done;
         }
         int64_t one;
-        if ((st = kllucb(c, beam_all, n_fb, 1, &one)))
+        if ((st = anc_ex_kllucb(c, beam_all, n_fb, 1, &one)))
             goto done;
         best = beam_all[one];
     } else {
@@ -799,20 +529,4 @@ done:
     free(means);
     free(lbs);
     return st;
-}
-
-void anc_ex_result_free(ex_result *r)
-{
-    free(r->feature);
-    free(r->precision);
-    free(r->coverage);
-    for (int i = 0; i < r->size; i++) {
-        if (r->examples_true)
-            anchor_image_destroy(r->examples_true[i]);
-        if (r->examples_false)
-            anchor_image_destroy(r->examples_false[i]);
-    }
-    free(r->examples_true);
-    free(r->examples_false);
-    memset(r, 0, sizeof *r);
 }
