@@ -17,6 +17,10 @@
 #    same model handle, best of BENCH_TTFE_RUNS fresh processes (default 3), with the engine
 #    plans (distinct batch sizes, each a set of oneDNN kernels) created in each.
 # BENCH_QUICK=1: 1 round of 1.5 s, 1 cold-start process. BENCH_MODELS overrides the list.
+# Our engine runs on oneDNN's OpenMP threads, whose idle threads spin (libgomp's default):
+# on a machine with other load that can cost an order of magnitude, where ORT's own pool
+# yields. The environment passes through, so OMP_WAIT_POLICY=passive bash bench_ort.sh
+# measures the other setting; the load average is printed before and after.
 # Cache (models and the npm package; never in the repo): BENCH_CACHE, default
 # ${XDG_CACHE_HOME:-~/.cache}/anchor-bench. Needs node + npm (bench only; tests do not).
 set -euo pipefail
@@ -54,7 +58,8 @@ zoo=$cache/zoo-$key
 # shellcheck disable=SC2086
 "$py" "$src/tools/export_bench_zoo.py" "$zoo" "$shared" $models 2>&1 | grep -v -i warn >&2 || true
 
-libs=(-ldnnl $(pkg-config --libs libprotobuf-c libpng libjpeg libcjson zlib) -fopenmp -lm -lpthread)
+read -ra pc_libs <<<"$(pkg-config --libs libprotobuf-c libpng libjpeg libcjson zlib)"
+libs=(-ldnnl "${pc_libs[@]}" -fopenmp -lm -lpthread)
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_ort_driver.c" \
   "$build/libanchor.a" "${libs[@]}" -o "$work/ours"
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_ttfe_driver.c" \
@@ -62,7 +67,8 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/b
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 
-echo "ONNX Runtime $ort_version (onnxruntime-node, CPU EP) vs anchor $("$bin" --version 2>/dev/null | head -1), $threads threads"
+echo "ONNX Runtime $ort_version (onnxruntime-node, CPU EP) vs $("$bin" --version 2>/dev/null | head -1), $threads threads," \
+  "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-16s %5s %11s %11s %6s %9s %8s %8s\n' model batch ours_img/s ort_img/s ratio agree ours_MiB ort_MiB
 for name in $models; do
   model=$zoo/$name.onnx input=$zoo/$name.input.f32
@@ -100,7 +106,8 @@ print("x".join(str(x.dim_value) for x in d[1:]))' "$model")
       printf "%-16s %5d %11.2f %11.2f %5.2fx %9s %8d %8d\n", n, b, ob, tb, ob / tb, ag, orss, trss }'
   done
 done
-echo "(ratio = ours / ORT, best single-batch img/s each; agree = max |ours - ORT| / max |ORT|, batch 16)"
+echo "(ratio = ours / ORT, best single-batch img/s each; agree = max |ours - ORT| / max |ORT|, batch 16;" \
+  "load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo
 echo "Cold start: anchor explain chelsea.png --model squeezenet --preprocess raw-bgr (C API, $threads threads),"
