@@ -90,14 +90,20 @@ print("x".join(str(x.dim_value) for x in d[1:]))' "$model")
     o_best=0 o_rss=0 t_best=0 t_rss=0
     for _ in $(seq "$rounds"); do
       if [ -z "$refused" ]; then
-        read -r _ ob orss < <("$work/ours" "$model" "$input" "$batch" "$threads" "$secs" "$work/ours.f32")
+        read -r _ ob orss < <("$work/ours" "$model" "$input" "$batch" "$threads" "$secs" "$work/ours.f32") ||
+          ob=0 orss=0 # a failed run (its message is above) counts as 0
         o_best=$(max "$o_best" "$ob") o_rss=$(max "$o_rss" "$orss")
       fi
-      read -r _ tb trss < <(node "$here/ort_bench.mjs" "$model" "$input" "$batch" "$threads" "$secs" "$work/ort.f32")
+      read -r _ tb trss < <(node "$here/ort_bench.mjs" "$model" "$input" "$batch" "$threads" "$secs" "$work/ort.f32") ||
+        tb=0 trss=0
       t_best=$(max "$t_best" "$tb") t_rss=$(max "$t_rss" "$trss")
     done
     if [ -n "$refused" ]; then
       printf '%-16s %5d %11s %11.2f %6s %9s %8s %8d   ours %s\n' "$name" "$batch" - "$t_best" - - - "$t_rss" "$refused"
+      continue
+    fi
+    if [ "$o_best" = 0 ] || [ "$t_best" = 0 ]; then
+      printf '%-16s %5d %11.2f %11.2f   failed (see the message above)\n' "$name" "$batch" "$o_best" "$t_best"
       continue
     fi
     [ "$batch" = 16 ] && agree=$(node "$here/ort_bench.mjs" --compare "$work/ours.f32" "$work/ort.f32" | cut -d' ' -f1)
