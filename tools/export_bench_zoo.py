@@ -68,9 +68,10 @@ def recalibrate_batchnorm(model, x):
         bn.reset_running_stats()
         bn.momentum = None
         bn.train()
-    with torch.no_grad():
-        for chunk in torch.split(torch.from_numpy(x), 16):
-            model(chunk)
+    if bns:  # ViT has none: skip its 48 forward passes
+        with torch.no_grad():
+            for chunk in torch.split(torch.from_numpy(x), 16):
+                model(chunk)
     model.eval()
     return len(bns)
 
