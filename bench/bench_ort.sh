@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The built-in ONNX engine side by side with ONNX Runtime (issue 9, items 3 and 5).
 #   bash bench/bench_ort.sh BUILD/anchor SHARED_DIR
 # 1. Throughput. Each model runs in our engine (bench_ort_driver.c) and in ONNX Runtime
@@ -63,7 +64,7 @@ libs=(-ldnnl "${pc_libs[@]}" -fopenmp -lm -lpthread)
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_ort_driver.c" \
   "$build/libanchor.a" "${libs[@]}" -o "$work/ours"
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/src" "$here/bench_ttfe_driver.c" \
-  "$build/libanchor.a" -Wl,--wrap=ox_plan_create "${libs[@]}" -o "$work/ttfe"
+  "$build/libanchor.a" -Wl,--wrap=anc_ox_plan_create "${libs[@]}" -o "$work/ttfe"
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 

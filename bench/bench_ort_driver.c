@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bench driver for bench_ort.sh: our ONNX engine's side, timed exactly as ort_bench.mjs times
  * ONNX Runtime, so the two figures compare the engines and nothing else.
  *   bench_ort_driver MODEL --shape
@@ -8,7 +9,7 @@
  *       preprocessed), repeated when the file holds fewer; one warm-up run (plan, oneDNN
  *       JIT), then batches until SECONDS have passed and at least 3 runs. Prints
  *       img_per_s best_img_per_s peak_rss_mib, and writes the last run's scores to OUT.f32.
- * The raw tensor goes straight to the engine (anchor_model_run_tensor, the internal entry
+ * The raw tensor goes straight to the engine (anc_model_run_tensor, the internal entry
  * the tests use) because ORT is handed the same tensor: no preprocessing on either side. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
     float *in = malloc((size_t)(batch * per) * sizeof *in), *out = malloc((size_t)(batch * k) * sizeof *out);
     for (int64_t i = 0; i < batch; i++)
         memcpy(in + i * per, src + (i % have) * per, (size_t)per * sizeof *in);
-    if (anchor_model_run_tensor(m, in, batch, out, &err)) { /* warm-up: plan + JIT */
+    if (anc_model_run_tensor(m, in, batch, out, &err)) { /* warm-up: plan + JIT */
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
     double best = 1e30, t0 = now();
     while (runs < 3 || now() - t0 < seconds) {
         double a = now();
-        if (anchor_model_run_tensor(m, in, batch, out, &err)) {
+        if (anc_model_run_tensor(m, in, batch, out, &err)) {
             fprintf(stderr, "%s\n", err.message);
             return 1;
         }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bench driver for bench_ort.sh: time to first explanation against a warm one, through the
  * public C API, doing what `anchor explain IMAGE --model MODEL --preprocess raw-bgr` does
  * (load the model, load the photo, resize it to the model's input with the bicubic filter,
@@ -11,8 +12,8 @@
  * created during the load and each call, plan_s_* the seconds spent creating them; sizes
  * lists the batch sizes planned, in order, comma separated. A warm explanation should
  * create no plans.
- * Plans are counted by wrapping the engine's internal ox_plan_create at link time
- * (-Wl,--wrap=ox_plan_create), so the count does not depend on the engine's plan cache. */
+ * Plans are counted by wrapping the engine's internal anc_ox_plan_create at link time
+ * (-Wl,--wrap=anc_ox_plan_create), so the count does not depend on the engine's plan cache. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -32,12 +33,12 @@ static double plan_seconds;
 static char sizes[4096];
 static size_t sizes_len;
 
-anchor_status __real_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
-anchor_status __wrap_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
-anchor_status __wrap_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err)
+anchor_status __real_anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
+anchor_status __wrap_anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err);
+anchor_status __wrap_anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err)
 {
     double t = now();
-    anchor_status st = __real_ox_plan_create(out, m, batch, err);
+    anchor_status st = __real_anc_ox_plan_create(out, m, batch, err);
     plan_seconds += now() - t;
     n_plans++;
     if (sizes_len < sizeof sizes - 32)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ONNX Runtime's side of bench_ort.sh: time one model the way bench_ort_driver.c times ours.
 //   node ort_bench.mjs MODEL INPUT.f32 BATCH THREADS SECONDS [OUT.f32]
 //   node ort_bench.mjs --compare A.f32 B.f32

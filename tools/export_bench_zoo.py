@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Models and inputs for bench/bench_ort.sh, which times our ONNX engine and ONNX Runtime
 on the same file. Writes into OUTDIR, for each NAME, NAME.onnx and NAME.input.f32: 16
 images made from the shared photos (each photo whole, mirrored, and two centre crops),
