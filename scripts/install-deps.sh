@@ -9,7 +9,8 @@
 #   fuzz:   clang with libFuzzer (libclang-rt-14-dev) and clang's OpenMP (libomp-14-dev, for
 #           the ONNX engine in the clang build); bc, procps and util-linux (script) for the
 #           kill and terminal tests; chromium for the report.html browser test
-#   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch, onnx, wrk
+#   tools/bench (not needed by `make check`): pass --tools for skimage, Pillow, torch,
+#           torchvision, onnx, wrk, and node + npm (bench_ort.sh installs ONNX Runtime from npm)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev
       libmicrohttpd-dev libcurl4-openssl-dev curl
@@ -17,7 +18,9 @@ pkgs=(build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev zlib1g-dev
       python3-pytest python3-venv python3-pip python3-setuptools
       clang libclang-rt-14-dev libomp-14-dev bc procps util-linux chromium)
 if [ "${1:-}" = "--tools" ]; then
-  pkgs+=(python3-skimage python3-pil python3-torch python3-onnx python3-scipy wrk)
+  pkgs+=(python3-skimage python3-pil python3-torch python3-torchvision python3-onnx python3-scipy wrk nodejs)
+  # NodeSource's nodejs carries npm and conflicts with Debian's npm package
+  command -v npm >/dev/null || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
