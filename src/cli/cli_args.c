@@ -5,8 +5,10 @@
  * parts are plain decimal integers in 1..ANCHOR_MAX_DIM, with nothing around them, so a
  * typo is refused before any file is read. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <anchor/image.h>
 
@@ -39,4 +41,24 @@ void cli_model_notice(const char *command, const anchor_model *m, anchor_precisi
     if (verbose)
         fprintf(stderr, "anchor %s: onnx engine: precision %s, oneDNN ISA %s\n", command, anchor_precision_name(got),
                 anchor_model_isa(m));
+}
+
+int cli_flag_value(const char *command, const char *flag, const char *const *valued, size_t n_valued, int argc,
+                   char **argv, int *i, const char **val)
+{
+    bool known = false;
+    for (size_t k = 0; k < n_valued; k++)
+        known |= !strcmp(flag, valued[k]);
+    if (!known) {
+        cli_error(command, "unknown option '%s' (see anchor %s --help)", flag, command);
+        return 0;
+    }
+    if (!*val) {
+        if (*i + 1 >= argc) {
+            cli_error(command, "%s needs a value", flag);
+            return 0;
+        }
+        *val = argv[++*i];
+    }
+    return 1;
 }

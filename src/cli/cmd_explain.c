@@ -222,20 +222,8 @@ static int parse_args(int argc, char **argv, options *o)
             "--threshold", "--p-sample", "--delta", "--tau", "--batch-size", "--coverage-samples", "--beam-size",
             "--max-anchor-size", "--min-samples-start", "--n-covered-ex", "--binary-cache-size", "--cache-margin",
             "--epsilon-stop", "--seed", "--jobs", "--shard", "--labels"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-            known |= !strcmp(flag, valued[k]);
-        if (!known) {
-            cli_error(CMD, "unknown option '%s' (see anchor explain --help)", flag);
+        if (!cli_flag_value(CMD, flag, valued, sizeof valued / sizeof valued[0], argc, argv, &i, &val))
             return 2;
-        }
-        if (!val) {
-            if (i + 1 >= argc) {
-                cli_error(CMD, "%s needs a value", flag);
-                return 2;
-            }
-            val = argv[++i];
-        }
         int64_t iv = 0;
         int ok = 1;
         anchor_explain_params *p = &o->params;

@@ -104,20 +104,8 @@ int cmd_serve(int argc, char **argv)
             "--model", "--name", "--preprocess", "--precision", "--labels", "--model_name", "--predictor_host", "--predictor_protocol",
             "--predictor_timeout", "--http_port", "--host", "--port", "--workers", "--request-timeout",
             "--client-timeout", "--drain-seconds", "--max-body-mb", "--max-instances", "--max-pixels"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-            known |= !strcmp(flag, valued[k]);
-        if (!known) {
-            cli_error(CMD, "unknown option '%s' (see anchor serve --help)", a);
+        if (!cli_flag_value(CMD, flag, valued, sizeof valued / sizeof valued[0], argc, argv, &i, &val))
             return 2;
-        }
-        if (!val) {
-            if (i + 1 >= argc) {
-                cli_error(CMD, "%s needs a value", flag);
-                return 2;
-            }
-            val = argv[++i];
-        }
         double v = 0;
         int ok = 1;
         if (!strcmp(flag, "--model"))
