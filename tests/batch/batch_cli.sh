@@ -96,10 +96,13 @@ wait $pid 2>/dev/null
 done_before=$(wc -l <"$work/out2/results.jsonl")
 [ "$done_before" -ge 1 ] && [ "$done_before" -lt 5 ] && ok || bad "kill: $done_before lines before the kill"
 for d in "$work"/out2/*/; do
+  case "$d" in *.tmp.*/|*.old.*/) continue ;; esac # the killed writer's own temporary folder
   [ -f "$d/explanation.json" ] || bad "a half-written folder $d after the kill"
 done
 "$bin" explain "$P" --recursive --predict-cmd "$predict" -o "$work/out2" >"$work/stdout" 2>&1
 rc=$?
+left=$(find "$work/out2" -maxdepth 1 -name '*.tmp.*' -o -maxdepth 1 -name '*.old.*')
+[ -z "$left" ] && ok || bad "the rerun left the killed run's temporary folders: $left"
 [ $rc -eq 0 ] && grep -q "5 images: 5 explained ($done_before from an earlier run)" "$work/stdout" && ok ||
   bad "rerun after a kill: exit $rc, $(cat "$work/stdout")"
 [ "$(results_core "$work/out2/results.jsonl")" = "$after" ] && ok || bad "after a kill and a rerun the answers differ"
