@@ -11,7 +11,7 @@
  * The library does not know how one image is explained (segmenter, predictor, resizing):
  * the caller passes that as a callback, so the same runner serves the CLI, a server or a
  * binding. Several jobs call the callback from several threads at once; a predictor shared
- * between them must be made safe for that (anchor_predictor_create_serialized). */
+ * between them must be made safe for that (anchor_predictor_create_serialized, predict.h). */
 #ifndef ANCHOR_BATCH_H
 #define ANCHOR_BATCH_H
 
@@ -128,10 +128,6 @@ ANCHOR_API anchor_status anchor_batch_run(const anchor_batch_inputs *in, const c
 ANCHOR_API anchor_status anchor_batch_merge(const char *const *dirs, int n_dirs, const char *outdir,
                                  anchor_batch_summary *summary, anchor_error *err);
 
-/* A predictor that lets one thread at a time into `inner` (not owned): the pipe and the
- * ONNX engine each answer one batch at a time. */
-ANCHOR_API anchor_status anchor_predictor_create_serialized(anchor_predictor *inner, anchor_predictor **out,
-                                                 anchor_error *err);
 
 #ifdef __cplusplus
 }

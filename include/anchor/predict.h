@@ -100,6 +100,11 @@ ANCHOR_API anchor_status anchor_predictor_predict(anchor_predictor *p, const anc
                                                   anchor_prediction *out, anchor_error *err);
 ANCHOR_API void anchor_predictor_destroy(anchor_predictor *p);
 
+/* A predictor that lets one thread at a time into `inner` (not owned): the pipe and the
+ * ONNX engine each answer one batch at a time. */
+ANCHOR_API anchor_status anchor_predictor_create_serialized(anchor_predictor *inner, anchor_predictor **out,
+                                                            anchor_error *err);
+
 #ifdef __cplusplus
 }
 #endif
