@@ -99,10 +99,7 @@ static anchor_status predict_with_deadline(void *user, const anchor_image *batch
                                 mc->s->cfg->request_timeout);
     if (mc->remote)
         return anchor_predictor_predict(mc->remote, batch, out, err);
-    pthread_mutex_lock(&mc->s->model_lock);
-    anchor_status st = anchor_model_predict(mc->s->model, batch, out, err);
-    pthread_mutex_unlock(&mc->s->model_lock);
-    return st;
+    return anchor_predictor_predict(mc->s->model_shared, batch, out, err);
 }
 
 /* ---- routes: metadata and health ---------------------------------------------------------- */
@@ -157,10 +154,7 @@ static anchor_status run_model(server *s, const anchor_image *batch, anchor_pred
     anchor_status st = anchor_prediction_create(pred, err);
     if (st)
         return st;
-    pthread_mutex_lock(&s->model_lock);
-    st = anchor_model_predict(s->model, batch, *pred, err);
-    pthread_mutex_unlock(&s->model_lock);
-    return st;
+    return anchor_predictor_predict(s->model_shared, batch, *pred, err);
 }
 
 static enum MHD_Result predict_v1(server *s, struct MHD_Connection *c, request *r)

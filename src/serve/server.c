@@ -10,7 +10,8 @@
  * for seconds, and in a shared pool it would stall every other connection of that thread
  * (health probes included). At most `workers` explanations run at once; a request beyond
  * that is answered 503 with Retry-After at once rather than queued behind minutes of work.
- * The ONNX model runs one batch at a time (anchor/onnx.h), so model calls take a mutex;
+ * The ONNX model runs one batch at a time (anchor/onnx.h), so model calls pass through the
+ * serialized predictor (predict.h), the same door batch jobs share a model through;
  * the engine itself uses every core for each batch, so nothing is lost by the queue.
  *
  * Deadlines. A client that sends too slowly is cut off by libmicrohttpd's connection
@@ -151,8 +152,11 @@ static int load_class_names(server *s, const char *path, anchor_error *err)
 
 static void server_free(server *s)
 {
-    anchor_model_destroy(s->model);
-    pthread_mutex_destroy(&s->model_lock);
+    anchor_predictor_destroy(s->model_shared);
+    if (s->model_door)
+        anchor_predictor_destroy(s->model_door); /* owns the model */
+    else
+        anchor_model_destroy(s->model);
     for (int64_t i = 0; i < s->n_class_names; i++)
         free(s->class_names[i]);
     free(s->class_names);
@@ -165,7 +169,6 @@ int anc_serve_run(const anc_serve_config *cfg)
     server s;
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
-    pthread_mutex_init(&s.model_lock, NULL);
     anchor_error err;
     anchor_error_clear(&err);
     anchor_status st = anc_metrics_create(&s.metrics, &err);
@@ -177,6 +180,10 @@ int anc_serve_run(const anc_serve_config *cfg)
         mo.softmax = cfg->softmax;
         mo.precision = cfg->precision;
         st = anchor_model_load(cfg->model_path, &mo, &s.model, &err);
+        if (!st)
+            st = anchor_predictor_create_model(s.model, &s.model_door, &err);
+        if (!st)
+            st = anchor_predictor_create_serialized(s.model_door, &s.model_shared, &err);
         if (!st && anchor_model_precision(s.model) != mo.precision)
             fprintf(stderr, "anchor serve: notice: this CPU has no native bfloat16 (oneDNN ISA %s): running in %s\n",
                     anchor_model_isa(s.model), anchor_precision_name(anchor_model_precision(s.model)));

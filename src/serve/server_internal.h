@@ -25,8 +25,9 @@ static inline double anc_serve_now(void)
 
 typedef struct server {
     const anc_serve_config *cfg;
-    anchor_model *model; /* model mode */
-    pthread_mutex_t model_lock;
+    anchor_model *model;            /* model mode; owned by model_door once that exists */
+    anchor_predictor *model_door;   /* the model as a predictor */
+    anchor_predictor *model_shared; /* model_door, one request at a time (the engine runs one batch) */
     char **class_names;
     int64_t n_class_names;
     char *predictor_base; /* explainer mode: scheme://host[:port] */
