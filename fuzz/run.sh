@@ -5,7 +5,9 @@
 # Seed corpora are made here from tests/fixtures (never committed): photos for the image
 # decoder (behind the mode byte the target reads first), .npy files for .npy and label
 # maps (with gray PNGs for the latter), and a few well-formed and lying answers for the
-# pipe answer parser. New inputs found go to BUILD_DIR/fuzz-corpus/<target>, crashes to
+# pipe answer parser; the ONNX loader gets the small ONNX fixtures and the hostile files of
+# fuzz/onnx_corpus.sh, its dictionary fuzz/onnx.dict, and issue 9's bounds (10 s a run, 2 GB).
+# New inputs found go to BUILD_DIR/fuzz-corpus/<target>, crashes to
 # BUILD_DIR/fuzz-crash/. Prints, per target, executions and whether anything was found.
 set -u
 build=${1:?build dir} seconds=${2:?seconds}
@@ -50,16 +52,28 @@ make_seeds() { # TARGET DIR
   fi
 }
 
+# Per-target libFuzzer flags: the ONNX loader is held to issue 9's limits.
+target_flags() {
+  case $1 in
+  fuzz_onnx_load) echo "-dict=$src/fuzz/onnx.dict -timeout=10 -rss_limit_mb=2048" ;;
+  *) echo "-rss_limit_mb=4096" ;;
+  esac
+}
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=($(cd "$build/fuzz" && ls fuzz_* 2>/dev/null | grep -v '\.'))
 [ ${#targets[@]} -gt 0 ] || { echo "no fuzz targets in $build/fuzz (configure with -DANCHOR_FUZZ=ON)"; exit 1; }
 status=0
 for t in "${targets[@]}"; do
   rm -rf "$seeds/$t"
-  make_seeds "$t" "$seeds/$t"
+  if [ "$t" = fuzz_onnx_load ]; then
+    bash "$src/fuzz/onnx_corpus.sh" "$seeds/$t" >/dev/null
+  else
+    make_seeds "$t" "$seeds/$t"
+  fi
   mkdir -p "$corpus/$t"
   log=$build/fuzz-$t.log
-  "$build/fuzz/$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 \
+  "$build/fuzz/$t" -max_total_time="$seconds" -print_final_stats=1 $(target_flags "$t") \
     -artifact_prefix="$crash/$t-" "$corpus/$t" "$seeds/$t" >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n 1)
