@@ -126,7 +126,7 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
         int id = g->node_out[i][k];
         if (id < 0)
             continue;
-        if ((int)k >= op->max_out)
+        if (op->max_out >= 0 && (int)k >= op->max_out)
             return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s declares output %zu ('%s'): %s takes at most %d "
                                     "(more are training-mode outputs)", label, k, g->names[id], op->name, op->max_out);
         if (produced[id])
@@ -174,6 +174,8 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
 static anchor_status check_extra_outputs(const ox_graph *g, int i, anchor_error *err)
 {
     const Onnx__NodeProto *n = g->g->node[i];
+    if (g->node_op[i]->max_out < 0) /* it computes all its outputs */
+        return ANCHOR_OK;
     for (size_t k = 1; k < n->n_output; k++) {
         int id = g->node_out[i][k];
         int is_output = 0;
