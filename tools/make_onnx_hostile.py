@@ -74,7 +74,9 @@ required = {
     "MatMul": ["x", "x"], "Softmax": ["x"], "ReduceMean": ["x"], "Concat": ["x", "x"], "Reshape": ["x", "shp"],
     "Flatten": ["x"], "Squeeze": ["x"], "Unsqueeze": ["x"], "Transpose": ["x"], "Pad": ["x"], "Identity": ["x"],
     "Dropout": ["x"], "Shape": ["x"], "ConstantOfShape": ["shp"], "Cast": ["x"], "Gather": ["x", "shp"],
-    "Slice": ["x"],
+    "Slice": ["x"], "Split": ["x"], "Tile": ["x", "shp"], "Expand": ["x", "shp"], "Where": ["x", "x", "x"],
+    "Equal": ["x", "x"], "Less": ["x", "x"], "Not": ["x"], "Mod": ["x", "x"], "Min": ["x", "x"],
+    "Range": ["shp", "shp", "shp"], "ScatterND": ["x", "shp", "x"],
 }
 extra_inits = [init("s", np.ones(3, np.float32)), i64("shp", [1, 3, 8, 8]), w3]
 for op, ins in required.items():
