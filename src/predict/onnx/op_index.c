@@ -271,7 +271,7 @@ anchor_status anc_op_split(ox_plan *p, const nctx *c)
     const char *ctx = c->ctx;
     anchor_status st;
     int x = IN(c, 0);
-    const ox_shape *xs = &p->v[x].shape;
+    const ox_shape shape = p->v[x].shape, *xs = &shape; /* a copy: planning an output may move p->v */
     int64_t axis = norm_axis(anc_ox_attr_int(c->n, "axis", 0), xs->ndims);
     if (axis < 0 || axis >= xs->ndims)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis out of range for rank %d", ctx, xs->ndims);
