@@ -193,6 +193,10 @@ good("conv_bias_omitted", [helper.make_node("Conv", ["x", "w", ""], ["y"])], xc,
 good("dropout_inference", [helper.make_node("Dropout", ["x", "r", "t"], ["y", ""])], xc,
      F.dropout(torch.from_numpy(xc), 0.5, training=False).numpy(),
      inits=[("r", np.array(0.5, np.float32)), ("t", np.array(False))])
+# training mode with a ratio of 0 drops nothing (torchvision's Swin exports its attention dropout so)
+good("dropout_training_ratio0", [helper.make_node("Dropout", ["x", "r", "t"], ["y"])], xc,
+     F.dropout(torch.from_numpy(xc), 0.0, training=True).numpy(),
+     inits=[("r", np.array(0.0, np.float32)), ("t", np.array(True))])
 
 # a Slice step of 2^63 - 1 on a folded constant (found by fuzz_onnx_load: its length
 # computation overflowed); numpy slices it to the first element (torch overflows too)

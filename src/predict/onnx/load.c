@@ -191,21 +191,6 @@ static anchor_status check_extra_outputs(const ox_graph *g, int i, anchor_error 
     return ANCHOR_OK;
 }
 
-/* Dropout's training_mode input (opset 12 on) must be a constant false. */
-static anchor_status check_dropout(const ox_graph *g, int i, anchor_error *err)
-{
-    const Onnx__NodeProto *n = g->g->node[i];
-    if (strcmp(n->op_type, "Dropout") || n->n_input < 3 || g->node_in[i][2] < 0)
-        return ANCHOR_OK;
-    const ox_tensor *t = g->init[g->node_in[i][2]];
-    int is_false = t && t->count == 1 && (t->type == OX_I64 ? ((int64_t *)t->data)[0] == 0 : ((float *)t->data)[0] == 0);
-    if (is_false)
-        return ANCHOR_OK;
-    char label[256];
-    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode must be a constant false (inference only)",
-                            anc_ox_node_label(n, label, sizeof label));
-}
-
 anchor_status anc_ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
 {
     memset(g, 0, sizeof *g);
@@ -402,11 +387,8 @@ anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t
                                       path, v->name, (long long)OX_MAX_TENSOR_ELEMS / 4);
         }
     }
-    for (size_t i = 0; i < gp->n_node && !st; i++) {
-        st = check_dropout(g, (int)i, err);
-        if (st)
-            anchor_error_prefix(err, "%s", path);
-    }
+    /* Dropout's training_mode input is checked when planning (op_shape.c), once Constant
+     * nodes and shape arithmetic have been folded */
     if (!st && g->input < 0)
         st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: the model has no runtime input", path);
     if (!st && gp->n_output < 1)
