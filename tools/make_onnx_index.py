@@ -278,6 +278,15 @@ node_case("scatternd_runtime", [N("Transpose", ["x"], ["t"], perm=[1, 0, 2, 3]),
                                 N("ScatterND", ["t", "si", "u"], ["s"]), N("Transpose", ["s"], ["y"], perm=[1, 0, 2, 3])],
           x, ref.transpose(1, 0, 2, 3), inits=[("si", i64([[1], [-2]])), ("z", i64([0])), ("two", i64([2])),
                                               ("f2", np.float32(2))])
+# ScatterND with reduction add (opset 16) at run time, a repeated index accumulating
+ref = xt.copy()
+ref[3] += 2 * xt[0] + 2 * xt[1]
+node_case("scatternd_add_runtime", [N("Transpose", ["x"], ["t"], perm=[1, 0, 2, 3]),
+                                    N("Slice", ["t", "z", "two", "z"], ["t01"]), N("Mul", ["t01", "f2"], ["u"]),
+                                    N("ScatterND", ["t", "si", "u"], ["s"], reduction="add"),
+                                    N("Transpose", ["s"], ["y"], perm=[1, 0, 2, 3])],
+          x, ref.transpose(1, 0, 2, 3), inits=[("si", i64([[3], [-3]])), ("z", i64([0])), ("two", i64([2])),
+                                              ("f2", np.float32(2))], opset=16)
 # 6-D transpose at run time (Swin's window partition)
 x6 = x.reshape(2, 6, 2, 4, 2, 5)
 node_case("transpose_6d", [N("Reshape", ["x", "s6"], ["r"]), N("Transpose", ["r"], ["t"], perm=[0, 2, 4, 1, 3, 5]),

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Indexing, comparison and selection operators: Gather, Slice, Split, Tile, Expand (data
  * movement), Where, Equal/Less/Greater/LessOrEqual/GreaterOrEqual/Not/And/Or/Xor, Mod,
- * Min/Max/Sum/Mean (broadcasting elementwise), Range and ScatterND, as ONNX (opset 13-17)
- * defines them.
+ * Min/Max/Sum/Mean (broadcasting elementwise), Range and ScatterND (reductions none, add
+ * and mul), as ONNX (opsets 7-17) defines them.
  *
  * Exporters use all of them in shape arithmetic (ViT's class token, Swin-T's shifted
  * windows and attention mask, ShuffleNetV2's channel split), which is static for a given
@@ -138,8 +138,9 @@ anchor_status anc_op_slice(ox_plan *p, const nctx *c)
     if (ns < 0 || ne < 0)
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: starts and ends must be constants", ctx);
     if (ne != ns || (na >= 0 && na != ns) || (nst >= 0 && nst != ns) || ns > xs->ndims)
-        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: starts, ends, axes and steps differ in length or "
-                                "exceed the rank %d", ctx, xs->ndims);
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                "%s: starts, ends, axes and steps differ in length or exceed the rank %d", ctx,
+                                xs->ndims);
     view w = whole(xs);
     ox_shape ys = *xs;
     char seen[OX_MAX_DIMS] = {0};
@@ -194,8 +195,8 @@ anchor_status anc_op_gather(ox_plan *p, const nctx *c)
     anchor_status st;
     int x = IN(c, 0), ix = IN(c, 1), y = c->out[0];
     if (p->v[ix].kind != PV_CONST)
-        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: indices computed at run time are not supported",
-                                ctx);
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                "%s: indices computed at run time are not supported", ctx);
     const ox_shape *xs = &p->v[x].shape;
     const ox_tensor *it = p->v[ix].c;
     int64_t axis = norm_axis(anc_ox_attr_int(c->n, "axis", 0), xs->ndims);
@@ -220,8 +221,9 @@ anchor_status anc_op_gather(ox_plan *p, const nctx *c)
         int64_t j = it->type == OX_I64 ? ((int64_t *)it->data)[k] : ox_sat_i64(((float *)it->data)[k]);
         if (j < -n || j >= n) {
             free(idx);
-            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: index %lld out of range for a dimension of %lld",
-                                    ctx, (long long)j, (long long)n);
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                    "%s: index %lld out of range for a dimension of %lld", ctx, (long long)j,
+                                    (long long)n);
         }
         idx[k] = j < 0 ? j + n : j;
     }
@@ -290,8 +292,9 @@ anchor_status anc_op_split(ox_plan *p, const nctx *c)
     if (np < 0) { /* equal parts */
         np = c->nout;
         if (n % np)
-            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: a dimension of %lld does not split in %d equal "
-                                    "parts", ctx, (long long)n, np);
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                    "%s: a dimension of %lld does not split in %d equal parts", ctx, (long long)n,
+                                    np);
         for (int k = 0; k < np; k++)
             parts[k] = n / np;
     }
@@ -336,7 +339,8 @@ anchor_status anc_op_tile(ox_plan *p, const nctx *c)
     row_strides(xs, str);
     for (int i = 0; i < xs->ndims; i++) {
         if (rep[i] < 0 || rep[i] > OX_MAX_DIM_VALUE)
-            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: repeat %lld out of range", ctx, (long long)rep[i]);
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: repeat %lld out of range", ctx,
+                                    (long long)rep[i]);
         w.dims[2 * i] = rep[i];
         w.dims[2 * i + 1] = xs->d[i];
         w.str[2 * i + 1] = str[i];
@@ -357,8 +361,8 @@ anchor_status anc_op_expand(ox_plan *p, const nctx *c)
     int64_t dims[OX_MAX_DIMS];
     int nd = anc_plan_const_ints(p, IN(c, 1), dims, OX_MAX_DIMS);
     if (nd < 0)
-        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: the shape must be a constant of rank <= %d", ctx,
-                                OX_MAX_DIMS);
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: the shape must be a constant of rank <= %d",
+                                ctx, OX_MAX_DIMS);
     ox_shape want = {.ndims = nd}, ys;
     for (int i = 0; i < nd; i++) {
         if (dims[i] < 0 || dims[i] > OX_MAX_DIM_VALUE)
@@ -393,7 +397,7 @@ static double ew_apply(int op, const double *a, double mean_n)
     case OX_EW_OR: return a[0] != 0 || a[1] != 0;
     case OX_EW_XOR: return (a[0] != 0) != (a[1] != 0);
     case OX_EW_FMOD: return fmod(a[0], a[1]); /* C's sign: the dividend's */
-    case OX_EW_MOD: { /* Python's sign: the divisor's */
+    case OX_EW_MOD: {                         /* Python's sign: the divisor's */
         double r = fmod(a[0], a[1]);
         return r != 0 && (r < 0) != (a[1] < 0) ? r + a[1] : r;
     }
@@ -554,8 +558,10 @@ anchor_status anc_op_range(ox_plan *p, const nctx *c)
     for (int k = 0; k < 3; k++) {
         int id = IN(c, k);
         if (p->v[id].kind != PV_CONST || p->v[id].c->count != 1)
-            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: start, limit and delta must be constant "
-                                    "scalars", ctx);
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                    "%s: start, limit and delta must be constant "
+                                    "scalars",
+                                    ctx);
         a[k] = p->v[id].c;
         any_f |= a[k]->type == OX_F32;
     }
@@ -576,20 +582,31 @@ anchor_status anc_op_range(ox_plan *p, const nctx *c)
     return ANCHOR_OK;
 }
 
-/* dst (a copy of data) gets the update slices at the given element offsets, in order (a
- * repeated index: the last write wins, which is what reduction "none" leaves unspecified). */
-static void scatter_rows(void *dst, const void *upd, int esize, const int64_t *offs, int64_t k, int64_t slice)
+/* dst (a copy of data) gets the update slices at the given element offsets, in order:
+ * replaced (reduction none; a repeated index: the last write wins, which ONNX leaves
+ * unspecified), added or multiplied (int64 wrapping, as numpy's reference does). */
+enum { SCATTER_NONE, SCATTER_ADD, SCATTER_MUL };
+static void scatter_rows(void *dst, const void *upd, ox_type type, int red, const int64_t *offs, int64_t k,
+                         int64_t slice)
 {
-    size_t row = (size_t)slice * (size_t)esize;
     for (int64_t j = 0; j < k; j++)
-        memcpy((char *)dst + (size_t)offs[j] * (size_t)esize, (const char *)upd + (size_t)j * row, row);
+        for (int64_t i = 0; i < slice; i++) {
+            int64_t at = offs[j] + i, from = j * slice + i;
+            if (type == OX_F32) {
+                float *d = (float *)dst + at, u = ((const float *)upd)[from];
+                *d = red == SCATTER_NONE ? u : red == SCATTER_ADD ? *d + u : *d * u;
+            } else {
+                uint64_t *d = (uint64_t *)dst + at, u = ((const uint64_t *)upd)[from];
+                *d = red == SCATTER_NONE ? u : red == SCATTER_ADD ? *d + u : *d * u;
+            }
+        }
 }
 
-/* ip: [0]=data count, [1]=tuples, [2]=slice; offsets in cbuf[0] */
+/* ip: [0]=data count, [1]=tuples, [2]=slice, [3]=reduction; offsets in cbuf[0] */
 static void k_scatter(ox_plan *p, const pstep *s)
 {
     memcpy(p->v[s->out].ptr, p->v[s->in[0]].ptr, (size_t)s->ip[0] * 4);
-    scatter_rows(p->v[s->out].ptr, p->v[s->in[1]].ptr, 4, s->cbuf[0], s->ip[1], s->ip[2]);
+    scatter_rows(p->v[s->out].ptr, p->v[s->in[1]].ptr, OX_F32, (int)s->ip[3], s->cbuf[0], s->ip[1], s->ip[2]);
 }
 
 anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
@@ -598,11 +615,16 @@ anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
     anchor_status st;
     int x = IN(c, 0), ix = IN(c, 1), u = IN(c, 2), y = c->out[0];
     char red[32];
-    if (strcmp(anc_plan_attr_str(c->n, "reduction", red, sizeof red, "none"), "none"))
+    anc_plan_attr_str(c->n, "reduction", red, sizeof red, "none");
+    int reduction = !strcmp(red, "none")  ? SCATTER_NONE
+                    : !strcmp(red, "add") ? SCATTER_ADD
+                    : !strcmp(red, "mul") ? SCATTER_MUL
+                                          : -1;
+    if (reduction < 0) /* max and min are opset 18's */
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: reduction '%s'", ctx, red);
     if (p->v[ix].kind != PV_CONST)
-        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: indices computed at run time are not supported",
-                                ctx);
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                "%s: indices computed at run time are not supported", ctx);
     const ox_shape *ds = &p->v[x].shape, *us = &p->v[u].shape;
     const ox_tensor *it = p->v[ix].c;
     int r = ds->ndims, q = it->shape.ndims, last = q ? (int)it->shape.d[q - 1] : -1;
@@ -613,8 +635,8 @@ anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
     for (int i = last; ok && i < r; i++)
         ok = us->d[q - 1 + i - last] == ds->d[i];
     if (!ok)
-        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: the shapes of data, indices and updates do not agree",
-                                ctx);
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                "%s: the shapes of data, indices and updates do not agree", ctx);
     int64_t str[OX_MAX_DIMS], slice = 1, k = it->count / last;
     row_strides(ds, str);
     for (int i = last; i < r; i++)
@@ -628,8 +650,10 @@ anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
             int64_t v = ox_sat_i64(tget(it, j * last + i)), n = ds->d[i];
             if (v < -n || v >= n) {
                 free(offs);
-                return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: index %lld out of range for a dimension of "
-                                        "%lld", ctx, (long long)v, (long long)n);
+                return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                        "%s: index %lld out of range for a dimension of "
+                                        "%lld",
+                                        ctx, (long long)v, (long long)n);
             }
             offs[j] += (v < 0 ? v + n : v) * str[i];
         }
@@ -643,7 +667,7 @@ anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
             memcpy(t->data, d->data, (size_t)d->count * (d->type == OX_F32 ? 4 : 8));
             for (int64_t i = 0; i < up->count; i++)
                 tset(uc, i, tget(up, i));
-            scatter_rows(t->data, uc->data, d->type == OX_F32 ? 4 : 8, offs, k, slice);
+            scatter_rows(t->data, uc->data, d->type, reduction, offs, k, slice);
         }
         anc_ox_tensor_free(uc);
         free(offs);
@@ -668,5 +692,6 @@ anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
     sp->ip[0] = anc_ox_shape_count(&ys);
     sp->ip[1] = k;
     sp->ip[2] = slice;
+    sp->ip[3] = reduction;
     return ANCHOR_OK;
 }
