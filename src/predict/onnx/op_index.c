@@ -559,9 +559,7 @@ anchor_status anc_op_range(ox_plan *p, const nctx *c)
         int id = IN(c, k);
         if (p->v[id].kind != PV_CONST || p->v[id].c->count != 1)
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
-                                    "%s: start, limit and delta must be constant "
-                                    "scalars",
-                                    ctx);
+                                    "%s: start, limit and delta must be constant scalars", ctx);
         a[k] = p->v[id].c;
         any_f |= a[k]->type == OX_F32;
     }
@@ -651,9 +649,8 @@ anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
             if (v < -n || v >= n) {
                 free(offs);
                 return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
-                                        "%s: index %lld out of range for a dimension of "
-                                        "%lld",
-                                        ctx, (long long)v, (long long)n);
+                                        "%s: index %lld out of range for a dimension of %lld", ctx,
+                                        (long long)v, (long long)n);
             }
             offs[j] += (v < 0 ? v + n : v) * str[i];
         }
