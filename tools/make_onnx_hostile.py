@@ -74,7 +74,9 @@ required = {
     "MatMul": ["x", "x"], "Softmax": ["x"], "ReduceMean": ["x"], "Concat": ["x", "x"], "Reshape": ["x", "shp"],
     "Flatten": ["x"], "Squeeze": ["x"], "Unsqueeze": ["x"], "Transpose": ["x"], "Pad": ["x"], "Identity": ["x"],
     "Dropout": ["x"], "Shape": ["x"], "ConstantOfShape": ["shp"], "Cast": ["x"], "Gather": ["x", "shp"],
-    "Slice": ["x"],
+    "Slice": ["x"], "Split": ["x"], "Tile": ["x", "shp"], "Expand": ["x", "shp"], "Where": ["x", "x", "x"],
+    "Equal": ["x", "x"], "Less": ["x", "x"], "Not": ["x"], "Mod": ["x", "x"], "Min": ["x", "x"],
+    "Range": ["shp", "shp", "shp"], "ScatterND": ["x", "shp", "x"],
 }
 extra_inits = [init("s", np.ones(3, np.float32)), i64("shp", [1, 3, 8, 8]), w3]
 for op, ins in required.items():
@@ -191,6 +193,10 @@ good("conv_bias_omitted", [helper.make_node("Conv", ["x", "w", ""], ["y"])], xc,
 good("dropout_inference", [helper.make_node("Dropout", ["x", "r", "t"], ["y", ""])], xc,
      F.dropout(torch.from_numpy(xc), 0.5, training=False).numpy(),
      inits=[("r", np.array(0.5, np.float32)), ("t", np.array(False))])
+# training mode with a ratio of 0 drops nothing (torchvision's Swin exports its attention dropout so)
+good("dropout_training_ratio0", [helper.make_node("Dropout", ["x", "r", "t"], ["y"])], xc,
+     F.dropout(torch.from_numpy(xc), 0.0, training=True).numpy(),
+     inits=[("r", np.array(0.0, np.float32)), ("t", np.array(True))])
 
 # a Slice step of 2^63 - 1 on a folded constant (found by fuzz_onnx_load: its length
 # computation overflowed); numpy slices it to the first element (torch overflows too)

@@ -126,7 +126,7 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
         int id = g->node_out[i][k];
         if (id < 0)
             continue;
-        if ((int)k >= op->max_out)
+        if (op->max_out >= 0 && (int)k >= op->max_out)
             return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s declares output %zu ('%s'): %s takes at most %d "
                                     "(more are training-mode outputs)", label, k, g->names[id], op->name, op->max_out);
         if (produced[id])
@@ -174,6 +174,8 @@ static anchor_status check_node(ox_graph *g, int i, char *produced, anchor_error
 static anchor_status check_extra_outputs(const ox_graph *g, int i, anchor_error *err)
 {
     const Onnx__NodeProto *n = g->g->node[i];
+    if (g->node_op[i]->max_out < 0) /* it computes all its outputs */
+        return ANCHOR_OK;
     for (size_t k = 1; k < n->n_output; k++) {
         int id = g->node_out[i][k];
         int is_output = 0;
@@ -187,21 +189,6 @@ static anchor_status check_extra_outputs(const ox_graph *g, int i, anchor_error 
         }
     }
     return ANCHOR_OK;
-}
-
-/* Dropout's training_mode input (opset 12 on) must be a constant false. */
-static anchor_status check_dropout(const ox_graph *g, int i, anchor_error *err)
-{
-    const Onnx__NodeProto *n = g->g->node[i];
-    if (strcmp(n->op_type, "Dropout") || n->n_input < 3 || g->node_in[i][2] < 0)
-        return ANCHOR_OK;
-    const ox_tensor *t = g->init[g->node_in[i][2]];
-    int is_false = t && t->count == 1 && (t->type == OX_I64 ? ((int64_t *)t->data)[0] == 0 : ((float *)t->data)[0] == 0);
-    if (is_false)
-        return ANCHOR_OK;
-    char label[256];
-    return anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode must be a constant false (inference only)",
-                            anc_ox_node_label(n, label, sizeof label));
 }
 
 anchor_status anc_ox_graph_load(ox_graph *g, const char *path, anchor_error *err)
@@ -400,11 +387,8 @@ anchor_status anc_ox_graph_parse(ox_graph *g, const unsigned char *bytes, size_t
                                       path, v->name, (long long)OX_MAX_TENSOR_ELEMS / 4);
         }
     }
-    for (size_t i = 0; i < gp->n_node && !st; i++) {
-        st = check_dropout(g, (int)i, err);
-        if (st)
-            anchor_error_prefix(err, "%s", path);
-    }
+    /* Dropout's training_mode input is checked when planning (op_shape.c), once Constant
+     * nodes and shape arithmetic have been folded */
     if (!st && g->input < 0)
         st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "%s: the model has no runtime input", path);
     if (!st && gp->n_output < 1)

@@ -146,7 +146,8 @@ typedef struct ox_op {
     anchor_status (*plan)(ox_plan *p, const struct nctx *c);
     int variant;          /* passed to the planner in nctx.variant */
     int min_in, max_in;   /* inputs; the first min_in must be present (max_in -1: any number, all present) */
-    int max_out;          /* outputs it may declare; only the first may be read (the rest are training-time) */
+    int max_out;          /* outputs it may declare; only the first may be read (the rest are training-time);
+                           * -1: any number, all computed (Split) */
     const char *attrs;    /* the attributes it knows, space separated; any other one is refused */
 } ox_op;
 /* The row for an ai.onnx operator name, or NULL when we do not run it. */

@@ -314,10 +314,28 @@ anchor_status anc_op_pad(ox_plan *p, const nctx *c)
     return ANCHOR_OK;
 }
 
+/* Dropout is the identity in inference, and in training mode with a ratio of 0 (nothing
+ * dropped, a scale of 1: torchvision 0.14's Swin calls F.dropout(attn, p=0.0) with the
+ * default training=True, which torch exports as training_mode=true). Anything else would
+ * drop at random: refused. */
+static int dropout_is_identity(ox_plan *p, const nctx *c)
+{
+    int t = IN(c, 2), r = IN(c, 1);
+    float v, ratio;
+    if (t < 0)
+        return 1;
+    if (!anc_plan_const_float(p, t, &v))
+        return 0;
+    return v == 0 || (r >= 0 && anc_plan_const_float(p, r, &ratio) && ratio == 0);
+}
+
 /* Identity, and Dropout in inference: the output is the input. */
 anchor_status anc_op_identity(ox_plan *p, const nctx *c)
 {
     int x = IN(c, 0), y = c->out[0];
+    if (!strcmp(c->n->op_type, "Dropout") && !dropout_is_identity(p, c))
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: training_mode must be a constant false, or "
+                                "ratio a constant 0 (inference only)", c->ctx);
     if (p->v[x].kind == PV_CONST) {
         ox_shape sh = p->v[x].c->shape;
         return anc_plan_fold_reshaped(p, x, y, &sh);

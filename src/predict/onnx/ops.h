@@ -50,6 +50,18 @@ anchor_status anc_op_transpose(ox_plan *p, const nctx *c);
 anchor_status anc_op_pad(ox_plan *p, const nctx *c);
 anchor_status anc_op_identity(ox_plan *p, const nctx *c);
 
+/* op_index.c; the elementwise variants, in this order: */
+enum { OX_EW_WHERE = 0, OX_EW_EQUAL, OX_EW_LESS, OX_EW_GREATER, OX_EW_LESS_EQUAL, OX_EW_GREATER_EQUAL, OX_EW_NOT,
+       OX_EW_AND, OX_EW_OR, OX_EW_XOR, OX_EW_MOD, OX_EW_FMOD, OX_EW_MIN, OX_EW_MAX, OX_EW_SUM, OX_EW_MEAN };
+anchor_status anc_op_gather(ox_plan *p, const nctx *c);
+anchor_status anc_op_slice(ox_plan *p, const nctx *c);
+anchor_status anc_op_split(ox_plan *p, const nctx *c);
+anchor_status anc_op_tile(ox_plan *p, const nctx *c);
+anchor_status anc_op_expand(ox_plan *p, const nctx *c);
+anchor_status anc_op_elementwise(ox_plan *p, const nctx *c);
+anchor_status anc_op_range(ox_plan *p, const nctx *c);
+anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c);
+
 /* op_fold.c */
 anchor_status anc_op_fold(ox_plan *p, const nctx *c);
 
