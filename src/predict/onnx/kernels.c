@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "predict/onnx/kernels.h"
+#include "predict/onnx/ops.h"
 
 void anc_k_softmax(ox_plan *p, const pstep *s)
 {
@@ -139,16 +140,24 @@ void anc_k_avgpool(ox_plan *p, const pstep *s)
             }
 }
 
-/* ip: [0]=count, [1]=which (OX_UNARY_*: 0 erf, 1 softsign) */
+/* ip: [0]=count, [1]=which (OX_UNARY_*) */
 void anc_k_unary(ox_plan *p, const pstep *s)
 {
     const float *x = p->v[s->in[0]].ptr;
     float *y = p->v[s->out].ptr;
     int64_t n = s->ip[0];
-    if (s->ip[1] == 0)
+    switch (s->ip[1]) {
+    case OX_UNARY_ERF:
         for (int64_t i = 0; i < n; i++)
             y[i] = erff(x[i]);
-    else
+        break;
+    case OX_UNARY_SOFTSIGN:
         for (int64_t i = 0; i < n; i++)
             y[i] = x[i] / (1.0f + fabsf(x[i]));
+        break;
+    case OX_UNARY_LOG:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = logf(x[i]);
+        break;
+    }
 }
