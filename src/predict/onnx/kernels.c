@@ -159,5 +159,9 @@ void anc_k_unary(ox_plan *p, const pstep *s)
         for (int64_t i = 0; i < n; i++)
             y[i] = logf(x[i]);
         break;
+    case OX_UNARY_SOFTPLUS: /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, no cancellation */
+        for (int64_t i = 0; i < n; i++)
+            y[i] = (x[i] > 0 ? x[i] : 0.f) + log1pf(expf(-fabsf(x[i])));
+        break;
     }
 }

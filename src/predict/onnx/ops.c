@@ -34,7 +34,7 @@ static const ox_op ops[] = {
     {"Erf", anc_op_unary, OX_UNARY_ERF, 1, 1, 1, ""},
     {"Softsign", anc_op_unary, OX_UNARY_SOFTSIGN, 1, 1, 1, ""},
     {"Log", anc_op_unary, OX_UNARY_LOG, 1, 1, 1, ""},
-    {"Softplus", anc_op_eltwise, 0, 1, 1, 1, ""},
+    {"Softplus", anc_op_unary, OX_UNARY_SOFTPLUS, 1, 1, 1, ""},
     {"Add", anc_op_binary, OX_BIN_ADD, 2, 2, 1, ""},
     {"Sub", anc_op_binary, OX_BIN_SUB, 2, 2, 1, ""},
     {"Mul", anc_op_binary, OX_BIN_MUL, 2, 2, 1, ""},
