@@ -35,9 +35,19 @@ Every case lands in exactly one bucket:
                    atol 1e-7, NaN where NaN is expected, infinities equal);
   mismatched       converted, run, and a value wrong or the wrong count: a silent wrong result;
   crashed          the runner died or hung on it.
-Exit status 1 when any case mismatched or crashed, or fewer than --min-matched matched.
+The same cases are also run folded: every input a constant and the first output (of any
+number type) cast to float32 and added to a run-time input of zeros, since the planner must
+fold every operator whose inputs are all constants (that is how shape subgraphs vanish).
+The node tests draw a few values per operator; our own range cases add, for each activation
+the engine has, every order of magnitude from 1e-8 to 1e2 of both signs (and the overflow
+edge of Exp), standalone and fused after a 1x1 Conv, against numpy's float64 functions
+(log1p, expm1, tanh...) rounded to float32, at the same tolerance. Each suite is counted
+apart, and a deliberately wrong expectation (the canary) must be reported as a mismatch.
+Exit status 1 when any case mismatched or crashed, a range case did not match, the canary
+was not caught, or fewer than --min-matched (run-time) or --min-folded cases matched.
 """
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -61,6 +71,22 @@ RTOL, ATOL = 1e-3, 1e-7
 def tensor_type(vi):
     """The element type of a tensor value, or None for a sequence, map or optional."""
     return vi.type.tensor_type.elem_type if vi.type.HasField("tensor_type") else None
+
+
+def initializer(value, vi):
+    """The test's value for input vi as a constant; bfloat16 arrives as its uint16 bits."""
+    value = np.asarray(value)
+    if tensor_type(vi) == TensorProto.BFLOAT16:
+        return helper.make_tensor(vi.name, TensorProto.BFLOAT16, value.shape, value.astype(np.uint16).tobytes(), raw=True)
+    return numpy_helper.from_array(value, vi.name)
+
+
+def as_float32(value, vi):
+    """The test's value of vi as float32 numbers (bfloat16 bits widened)."""
+    value = np.asarray(value)
+    if tensor_type(vi) == TensorProto.BFLOAT16:
+        return (value.astype(np.uint32) << 16).view(np.float32)
+    return value.astype(np.float32)
 
 
 def lift_opset(m, floor):
@@ -97,7 +123,7 @@ def convert(case):
     x_name, y_name = g.input[x_at].name, g.output[0].name
     for i, v in enumerate(g.input):
         if i != x_at:
-            g.initializer.append(numpy_helper.from_array(np.asarray(inputs[i]), v.name))
+            g.initializer.append(initializer(inputs[i], v))
     keep_in, keep_out = g.input[x_at], g.output[0]
     del g.input[:]
     del g.output[:]
@@ -115,6 +141,57 @@ def convert(case):
     g.node.insert(0, helper.make_node("Reshape", [xb, "node_test_input_shape"], [x_name]))
     g.node.append(helper.make_node("Reshape", [y_name, "node_test_output_shape"], [yb]))
     return m, x[None], y[None], "wrapped"
+
+
+def range_cases():
+    """(name, model, x, expected) for each activation over a dense grid of magnitudes."""
+    mag = np.concatenate([np.logspace(-8, 2, 2000), [1, 2, 0.5, 88, 89]])
+    grid = np.concatenate([mag, -mag])
+    grid = np.pad(grid, (0, (-grid.size) % 64), constant_values=1).astype(np.float32).reshape(-1, 1, 8, 8)
+    selu_a, selu_g = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    erf = np.vectorize(math.erf)
+    acts = [  # operator, attributes, constant exponent (Pow), positive inputs only, float64 reference
+        ("Relu", {}, None, False, lambda x: np.maximum(x, 0)),
+        ("LeakyRelu", {"alpha": 0.1}, None, False, lambda x: np.where(x > 0, x, 0.1 * x)),
+        ("Sigmoid", {}, None, False, lambda x: 0.5 * (1 + np.tanh(x / 2))),
+        ("Tanh", {}, None, False, np.tanh),
+        ("Abs", {}, None, False, np.abs),
+        ("Neg", {}, None, False, np.negative),
+        ("Sqrt", {}, None, True, np.sqrt),
+        ("Exp", {}, None, False, np.exp),
+        ("Log", {}, None, True, np.log),
+        ("Softplus", {}, None, False, lambda x: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))),
+        ("Reciprocal", {}, None, False, lambda x: 1 / x),
+        ("Elu", {"alpha": 0.7}, None, False, lambda x: np.where(x > 0, x, 0.7 * np.expm1(x))),
+        ("Selu", {}, None, False, lambda x: selu_g * np.where(x > 0, x, selu_a * np.expm1(x))),
+        ("HardSwish", {}, None, False, lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
+        ("HardSigmoid", {"alpha": 0.3, "beta": 0.4}, None, False, lambda x: np.clip(0.3 * x + 0.4, 0, 1)),
+        ("Erf", {}, None, False, erf),
+        ("Softsign", {}, None, False, lambda x: x / (1 + np.abs(x))),
+        ("Pow", {}, 2.0, False, lambda x: x ** 2),
+        ("Pow", {}, 3.0, False, lambda x: x ** 3),
+        ("Pow", {}, -1.0, False, lambda x: 1 / x),
+        ("Pow", {}, 0.5, True, np.sqrt),
+        ("Pow", {}, 1.5, True, lambda x: x ** 1.5),
+    ]
+    one = numpy_helper.from_array(np.ones((1, 1, 1, 1), np.float32), "w")
+    for op, attrs, e, positive, ref in acts:
+        x = np.abs(grid) if positive else grid
+        with np.errstate(all="ignore"):
+            y = ref(x.astype(np.float64)).astype(np.float32)
+        name = f"range_{op.lower()}" + (f"_{e:g}" if e is not None else "")
+        inits = [numpy_helper.from_array(np.array(e, np.float32), "e")] if e is not None else []
+        ins = ["e"] if e is not None else []
+        for fused in (False, True):
+            nodes = [helper.make_node(op, ["c" if fused else "x"] + ins, ["y"], **attrs)]
+            if fused:
+                nodes.insert(0, helper.make_node("Conv", ["x", "w"], ["c"]))
+            g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                  inits + ([one] if fused else []))
+            m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="run_onnx_node_tests")
+            m.ir_version = 7
+            yield name + ("_after_conv" if fused else ""), m, x, y
 
 
 def compare(got, want):
@@ -162,57 +239,120 @@ def run_engine(runner, folder, names):
     return results
 
 
+def fold_form(case):
+    """The case with every input a constant, for the planner to fold: its first output (any
+    number type) cast to float32, reshaped to (1, *shape) and added to a run-time input of
+    zeros. (model, zeros, expected) or a string saying why it is not convertible."""
+    g = case.model.graph
+    inputs, outputs = case.data_sets[0]
+    if any(tensor_type(v) is None for v in list(g.input) + list(g.output)):
+        return "a sequence, map or optional value"
+    y = np.asarray(outputs[0])
+    if y.dtype.kind not in "biuf":
+        return "the first output is not a number"
+    m = onnx.ModelProto()
+    m.CopyFrom(case.model)
+    lift_opset(m, 7)
+    g = m.graph
+    for v, value in zip(g.input, inputs):
+        g.initializer.append(initializer(value, v))
+    y_name, y = g.output[0].name, as_float32(y, g.output[0])
+    del g.input[:]
+    del g.output[:]
+    z, s, c, r = "node_test_zeros", "node_test_output_shape", "node_test_as_float", "node_test_batched"
+    g.input.append(helper.make_tensor_value_info(z, TensorProto.FLOAT, (1,) + y.shape))
+    g.output.append(helper.make_tensor_value_info("node_test_output", TensorProto.FLOAT, None))
+    g.initializer.append(numpy_helper.from_array(np.array((1,) + y.shape, np.int64), s))
+    g.node.extend([helper.make_node("Cast", [y_name], [c], to=TensorProto.FLOAT),
+                   helper.make_node("Reshape", [c, s], [r]),
+                   helper.make_node("Add", [r, z], ["node_test_output"])])
+    return m, np.zeros((1,) + y.shape, np.float32), y[None]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("runner")
     ap.add_argument("dir")
-    ap.add_argument("--min-matched", type=int, default=0)
+    ap.add_argument("--min-matched", type=int, default=0, help="floor for the node tests with a run-time input")
+    ap.add_argument("--min-folded", type=int, default=0, help="floor for the node tests folded on constants")
     ap.add_argument("--only", default="", help="only cases whose name contains this")
     ap.add_argument("--verbose", action="store_true", help="list every case with its bucket")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    cases = [c for c in node_cases.collect_testcases(None) if a.only in c.name]
-    buckets = {k: [] for k in ("matched", "refused", "mismatched", "crashed", "not convertible")}
-    names, wanted, forms = [], {}, {}
-    for c in cases:
-        r = convert(c) if c.model is not None and c.data_sets else "no model or data"
+    cases = [c for c in node_cases.collect_testcases(None) if a.only in c.name and c.kind == "node"]
+    suites = {"run-time": {}, "folded": {}, "range": {}, "canary": {}}
+    names, wanted, forms, origin = [], {}, {}, {}
+
+    def add(suite, name, r):
+        """r: (model, x, y, form) to run, or why the case is not convertible."""
         if isinstance(r, str):
-            buckets["not convertible"].append((c.name, r))
-            continue
+            suites[suite][name] = ("not convertible", r)
+            return
         model, x, y, form = r
-        with open(os.path.join(a.dir, c.name + ".onnx"), "wb") as f:
+        with open(os.path.join(a.dir, name + ".onnx"), "wb") as f:
             f.write(model.SerializeToString())
-        np.save(os.path.join(a.dir, c.name + ".in.npy"), np.ascontiguousarray(x, np.float32))
-        names.append(c.name)
-        wanted[c.name], forms[c.name] = y, form
+        np.save(os.path.join(a.dir, name + ".in.npy"), np.ascontiguousarray(x, np.float32))
+        names.append(name)
+        wanted[name], forms[name], origin[name] = y, form, suite
+
+    for c in cases:
+        if c.model is None or not c.data_sets:
+            add("run-time", c.name, "no model or data")
+            add("folded", c.name + "__folded", "no model or data")
+            continue
+        add("run-time", c.name, convert(c))
+        r = fold_form(c)
+        add("folded", c.name + "__folded", r if isinstance(r, str) else r + ("folded",))
+    for name, m, x, y in ([] if a.only else range_cases()):
+        add("range", name, (m, x, y, "range"))
+        if name == "range_relu":  # the canary: a wrong expectation must be caught
+            add("canary", "canary_wrong_expectation", (m, x, y + np.float32(1e-3), "canary"))
     with open(os.path.join(a.dir, "CASES"), "w") as f:
         f.write("".join(n + "\n" for n in names))
     results = run_engine(a.runner, a.dir, names)
     for n in names:
         kind, what = results.get(n, ("CRASHED", "no answer"))
         if kind == "REFUSED":
-            buckets["refused"].append((n, what))
+            bucket = ("refused", what)
         elif kind == "CRASHED":
-            buckets["crashed"].append((n, what))
+            bucket = ("crashed", what)
         else:
             got = np.fromfile(os.path.join(a.dir, n + ".got"), np.float32)
             diff = compare(got, wanted[n])
-            buckets["mismatched" if diff else "matched"].append((n, diff or forms[n]))
+            bucket = ("mismatched", diff) if diff else ("matched", forms[n])
+        suites[origin[n]][n] = bucket
+    fail = False
+    canary = suites["canary"].get("canary_wrong_expectation")
+    if canary and canary[0] != "mismatched":
+        print(f"FAIL: a deliberately wrong expectation was not caught ({canary[0]}): the comparison cannot fail")
+        fail = True
+    del suites["canary"]
     if a.verbose:
-        for k, items in buckets.items():
-            for n, what in items:
-                print(f"{k:16} {n:60} {what}")
-    for k in ("mismatched", "crashed"):
-        for n, what in buckets[k]:
-            print(f"{k.upper()}: {n}: {what}")
-    total = len(cases)
-    conv = total - len(buckets["not convertible"])
-    print(f"onnx {onnx.__version__} node tests: {total} cases, {conv} converted: {len(buckets['matched'])} matched, "
-          f"{len(buckets['refused'])} refused, {len(buckets['mismatched'])} mismatched, "
-          f"{len(buckets['crashed'])} crashed; {len(buckets['not convertible'])} not convertible")
-    fail = bool(buckets["mismatched"] or buckets["crashed"])
-    if len(buckets["matched"]) < a.min_matched:
-        print(f"FAIL: {len(buckets['matched'])} matched, fewer than the floor {a.min_matched}")
+        for suite, items in suites.items():
+            for n, (k, what) in items.items():
+                print(f"{suite:9} {k:16} {n:60} {what}")
+    for suite, items in suites.items():
+        for n, (k, what) in items.items():
+            if k in ("mismatched", "crashed"):
+                print(f"{k.upper()} ({suite}): {n}: {what}")
+                fail = True
+    labels = {"run-time": f"onnx {onnx.__version__} node tests, run-time input",
+              "folded": f"onnx {onnx.__version__} node tests, folded on constants",
+              "range": "activation range cases"}
+    counts = {}
+    for suite, items in suites.items():
+        k = [b for b, _ in items.values()]
+        n = {b: k.count(b) for b in ("matched", "refused", "mismatched", "crashed", "not convertible")}
+        counts[suite] = n
+        print(f"{labels[suite]}: {len(k)} cases, {len(k) - n['not convertible']} converted: {n['matched']} matched, "
+              f"{n['refused']} refused, {n['mismatched']} mismatched, {n['crashed']} crashed; "
+              f"{n['not convertible']} not convertible")
+    for suite, floor in (("run-time", a.min_matched), ("folded", a.min_folded)):
+        if counts[suite]["matched"] < floor:
+            print(f"FAIL: {counts[suite]['matched']} {suite} cases matched, fewer than the floor {floor}")
+            fail = True
+    if counts["range"]["matched"] != len(suites["range"]):
+        print("FAIL: not every activation range case matched")
         fail = True
     return 1 if fail else 0
 
