@@ -41,7 +41,8 @@ fold every operator whose inputs are all constants (that is how shape subgraphs 
 The node tests draw a few values per operator; our own range cases add, for each activation
 the engine has, every order of magnitude from 1e-8 to 1e2 of both signs (and the overflow
 edge of Exp), standalone and fused after a 1x1 Conv, against numpy's float64 functions
-(log1p, expm1, tanh...) rounded to float32, at the same tolerance. Each suite is counted
+(log1p, expm1, tanh...) rounded to float32, at the same tolerance; and Cast to float16 and
+back, run and folded, equal to numpy's float16 rounding exactly. Each suite is counted
 apart, and a deliberately wrong expectation (the canary) must be reported as a mismatch.
 Exit status 1 when any case mismatched or crashed, a range case did not match, the canary
 was not caught, or fewer than --min-matched (run-time) or --min-folded cases matched.
@@ -144,7 +145,7 @@ def convert(case):
 
 
 def range_cases():
-    """(name, model, x, expected) for each activation over a dense grid of magnitudes."""
+    """(name, model, x, expected, rtol) for each activation over a dense grid of magnitudes."""
     mag = np.concatenate([np.logspace(-8, 2, 2000), [1, 2, 0.5, 88, 89]])
     grid = np.concatenate([mag, -mag])
     grid = np.pad(grid, (0, (-grid.size) % 64), constant_values=1).astype(np.float32).reshape(-1, 1, 8, 8)
@@ -191,11 +192,26 @@ def range_cases():
                                   inits + ([one] if fused else []))
             m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="run_onnx_node_tests")
             m.ir_version = 7
-            yield name + ("_after_conv" if fused else ""), m, x, y
+            yield name + ("_after_conv" if fused else ""), m, x, y, RTOL
+    # Cast to float16 and back, on a run-time tensor and folded, must equal numpy's rounding
+    # exactly (onnx's tolerance would pass an unrounded value): float16's subnormals, ties,
+    # the largest finite value 65504 and the overflow to infinity from 65520 on
+    x = np.concatenate([grid.ravel() * 700, [65504, 65519.99, 65520, -65520, 2 ** -25, 3 * 2 ** -26, 2 ** -24,
+                                            1 + 2 ** -11, 1 + 3 * 2 ** -11]]).astype(np.float32)
+    x = np.pad(x, (0, (-x.size) % 64)).reshape(-1, 1, 8, 8)
+    y = x.astype(np.float16).astype(np.float32)
+    casts = [helper.make_node("Cast", ["x"], ["h"], to=TensorProto.FLOAT16), helper.make_node("Cast", ["h"], ["y"], to=1)]
+    g = helper.make_graph(casts, "range_cast_float16", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    yield "range_cast_float16", helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), x, y, 0.0
+    g = helper.make_graph(casts + [helper.make_node("Add", ["y", "zeros"], ["z"])], "range_cast_float16_folded",
+                          [helper.make_tensor_value_info("zeros", TensorProto.FLOAT, x.shape)],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, None)], [numpy_helper.from_array(x, "x")])
+    yield "range_cast_float16_folded", helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), 0 * x, y, 0.0
 
 
-def compare(got, want):
-    """None when got matches want within onnx's tolerance, else what differs."""
+def compare(got, want, rtol=RTOL):
+    """None when got matches want within onnx's tolerance (rtol 0: exactly), else what differs."""
     if got.size != want.size:
         return f"{got.size} values, expected {want.size}"
     got, want = got.reshape(want.shape).astype(np.float64), want.astype(np.float64)
@@ -205,7 +221,7 @@ def compare(got, want):
     inf = np.isinf(want)
     if (got[inf] != want[inf]).any():
         return "an infinity differs"
-    ok = nan_w | inf | (np.abs(got - want) <= ATOL + RTOL * np.abs(want))
+    ok = nan_w | inf | (np.abs(got - want) <= (ATOL if rtol else 0) + rtol * np.abs(want))
     if ok.all():
         return None
     bad = np.argwhere(~ok)[0]
@@ -303,7 +319,8 @@ def main():
         add("run-time", c.name, convert(c))
         r = fold_form(c)
         add("folded", c.name + "__folded", r if isinstance(r, str) else r + ("folded",))
-    for name, m, x, y in ([] if a.only else range_cases()):
+    rtols = {}
+    for name, m, x, y, rtols[name] in ([] if a.only else range_cases()):
         add("range", name, (m, x, y, "range"))
         if name == "range_relu":  # the canary: a wrong expectation must be caught
             add("canary", "canary_wrong_expectation", (m, x, y + np.float32(1e-3), "canary"))
@@ -318,7 +335,7 @@ def main():
             bucket = ("crashed", what)
         else:
             got = np.fromfile(os.path.join(a.dir, n + ".got"), np.float32)
-            diff = compare(got, wanted[n])
+            diff = compare(got, wanted[n], rtols.get(n, RTOL))
             bucket = ("mismatched", diff) if diff else ("matched", forms[n])
         suites[origin[n]][n] = bucket
     fail = False
