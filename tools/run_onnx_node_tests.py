@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """ONNX's own node tests, regenerated now with Debian's python3-onnx (1.12) and run on our engine.
 
-Usage: run_onnx_node_tests.py RUNNER DIR [--min-matched N] [--only SUBSTRING]
-RUNNER is tests/predict/onnx/test_onnx_nodes (built), DIR a scratch folder.
+Usage: run_onnx_node_tests.py RUNNER DIR [--min-matched N] [--min-folded N] [--only SUBSTRING]
+                              [--verbose]
+RUNNER is tests/predict/onnx/test_onnx_nodes (built), DIR a scratch folder; --verbose lists
+every case with its bucket and our message or the difference.
 
 The cases come from onnx's generator itself, onnx.backend.test.case.node.collect_testcases()
 (what `python3 -m onnx.backend.test.cmd_tools generate-data` writes to disk), taken in memory
-so nothing is downloaded or committed, and named as that command names its folders. numpy 1.24 dropped the aliases np.float, np.int,
-np.bool and np.object that onnx 1.12's generator still uses; they are put back (as the
-builtins they always were) before it is imported.
+so that nothing is downloaded or committed, one per name as that command's folders are.
+numpy 1.24 dropped the aliases np.float, np.int, np.bool and np.object that onnx 1.12's
+generator still uses; they are put back (as the builtins they always were) before it is
+imported.
 
 Our engine takes ONE run-time float32 input whose dimension 0 is the batch and gives one
 output with the batch first, so each case (its first data set) is converted by these rules:
