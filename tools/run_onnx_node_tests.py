@@ -53,8 +53,11 @@ was not caught, or fewer than --min-matched (run-time) or --min-folded cases mat
 import argparse
 import math
 import os
+import queue
 import subprocess
 import sys
+import tempfile
+import threading
 import warnings
 
 import numpy as np
@@ -233,29 +236,43 @@ def compare(got, want, rtol=RTOL):
             f"(max abs diff {np.nanmax(np.abs(np.where(ok, 0, got - want))):.3g})")
 
 
-def run_engine(runner, folder, names):
-    """{name: ('OK', count) or ('REFUSED', message) or ('CRASHED', what)}, restarting after a crash."""
-    results, first = {}, 0
+def run_engine(runner, folder, names, case_seconds=60):
+    """{name: ('OK', count) or ('REFUSED', message) or ('CRASHED', what)}, restarting after a crash
+    or a case that takes over case_seconds, and what went wrong after the last case (a
+    sanitizer's leak report fails the exit status)."""
+    results, first, after = {}, 0, None
     while first < len(names):
-        proc = subprocess.Popen([runner, folder, str(first)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
-        try:
-            out, errs = proc.communicate(timeout=300)
-            what = f"exit status {proc.returncode}: {errs.strip()[-200:]}"
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
-            what = "no answer in 300 s"
-        for line in out.splitlines():
-            f = line.split("\t")
-            if len(f) >= 3 and f[0] in names:
-                results[f[0]] = ("OK", int(f[2])) if f[1] == "OK" else ("REFUSED", " ".join(f[2:]))
+        with tempfile.TemporaryFile("w+") as errs:
+            proc = subprocess.Popen([runner, folder, str(first)], stdout=subprocess.PIPE, stderr=errs, text=True)
+            lines = queue.Queue()
+            reader = threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout] + [lines.put(None)])
+            reader.start()
+            what = None
+            while True:
+                try:
+                    line = lines.get(timeout=case_seconds)
+                except queue.Empty:
+                    proc.kill()
+                    what = f"no answer in {case_seconds} s"
+                    break
+                if line is None:
+                    break
+                f = line.rstrip("\n").split("\t")
+                if len(f) >= 3 and f[0] in names:
+                    results[f[0]] = ("OK", int(f[2])) if f[1] == "OK" else ("REFUSED", " ".join(f[2:]))
+            proc.wait()
+            reader.join()
+            if what is None:
+                errs.seek(0)
+                what = f"exit status {proc.returncode}: {errs.read().strip()[-300:]}"
         while first < len(names) and names[first] in results:
             first += 1
-        if first < len(names):
+        if first == len(names) and proc.returncode:
+            after = what
+        elif first < len(names):
             results[names[first]] = ("CRASHED", what)
             first += 1
-    return results
+    return results, after
 
 
 def fold_form(case):
@@ -331,7 +348,7 @@ def main():
             add("canary", "canary_wrong_expectation", (m, x, y + np.float32(1e-3), "canary"))
     with open(os.path.join(a.dir, "CASES"), "w") as f:
         f.write("".join(n + "\n" for n in names))
-    results = run_engine(a.runner, a.dir, names)
+    results, after = run_engine(a.runner, a.dir, names)
     for n in names:
         kind, what = results.get(n, ("CRASHED", "no answer"))
         if kind == "REFUSED":
@@ -343,7 +360,9 @@ def main():
             diff = compare(got, wanted[n], rtols.get(n, RTOL))
             bucket = ("mismatched", diff) if diff else ("matched", forms[n])
         suites[origin[n]][n] = bucket
-    fail = False
+    fail = after is not None
+    if after:
+        print(f"FAIL: the runner failed after its last case: {after}")
     canary = suites["canary"].get("canary_wrong_expectation")
     if canary and canary[0] != "mismatched":
         print(f"FAIL: a deliberately wrong expectation was not caught ({canary[0]}): the comparison cannot fail")
