@@ -16,8 +16,9 @@ imported.
 
 Our engine takes ONE run-time float32 input whose dimension 0 is the batch and gives one
 output with the batch first, so each case (its first data set) is converted by these rules:
-  - the run-time input is the graph's first float32 input; every other input becomes an
-    initializer holding the test's value (int64 indices and shapes, second operands...);
+  - the run-time input is the graph's first float32 input that the first output depends on
+    (else its first float32 input); every other input becomes an initializer holding the
+    test's value (int64 indices and shapes, second operands...);
   - a model below opset 7 (the oldest our loader takes) is lifted to opset 7 when each of its
     operators has the same definition there (onnx.defs: the same since_version), as the
     node tests of Elu, Selu, HardSigmoid, Softplus, Softsign and the global pools are written
@@ -117,7 +118,12 @@ def convert(case):
         return "a sequence, map or optional value"
     if not g.output or tensor_type(g.output[0]) != TensorProto.FLOAT:
         return "the first output is not float32"
-    x_at = next((i for i, v in enumerate(g.input) if tensor_type(v) == TensorProto.FLOAT), None)
+    needed = {g.output[0].name}
+    for n in reversed(g.node):
+        if needed.intersection(n.output):
+            needed.update(n.input)
+    floats = [i for i, v in enumerate(g.input) if tensor_type(v) == TensorProto.FLOAT]
+    x_at = next((i for i in floats if g.input[i].name in needed), floats[0] if floats else None)
     if x_at is None:
         return "no float32 input"
     x, y = np.asarray(inputs[x_at]), np.asarray(outputs[0])
