@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "predict/onnx/kernels.h"
+#include "predict/onnx/ops.h"
 
 void anc_k_softmax(ox_plan *p, const pstep *s)
 {
@@ -139,16 +140,44 @@ void anc_k_avgpool(ox_plan *p, const pstep *s)
             }
 }
 
-/* ip: [0]=count, [1]=which (OX_UNARY_*: 0 erf, 1 softsign) */
+float anc_round_half(double v)
+{
+    if (!isfinite(v) || v == 0)
+        return (float)v;
+    int e;
+    frexp(v, &e); /* |v| = m 2^e with m in [0.5, 1): float16's spacing there is 2^(e - 11), or
+                   * 2^-24 among its subnormals; scaling by it is exact, rint ties to even */
+    int q = (e - 1 < -14 ? -14 : e - 1) - 10;
+    double r = ldexp(rint(ldexp(v, -q)), q);
+    return fabs(r) > 65504 ? (float)copysign(INFINITY, v) : (float)r;
+}
+
+/* ip: [0]=count, [1]=which (OX_UNARY_*) */
 void anc_k_unary(ox_plan *p, const pstep *s)
 {
     const float *x = p->v[s->in[0]].ptr;
     float *y = p->v[s->out].ptr;
     int64_t n = s->ip[0];
-    if (s->ip[1] == 0)
+    switch (s->ip[1]) {
+    case OX_UNARY_ERF:
         for (int64_t i = 0; i < n; i++)
             y[i] = erff(x[i]);
-    else
+        break;
+    case OX_UNARY_SOFTSIGN:
         for (int64_t i = 0; i < n; i++)
             y[i] = x[i] / (1.0f + fabsf(x[i]));
+        break;
+    case OX_UNARY_LOG:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = logf(x[i]);
+        break;
+    case OX_UNARY_SOFTPLUS: /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, no cancellation */
+        for (int64_t i = 0; i < n; i++)
+            y[i] = (x[i] > 0 ? x[i] : 0.f) + log1pf(expf(-fabsf(x[i])));
+        break;
+    case OX_UNARY_ROUND_HALF:
+        for (int64_t i = 0; i < n; i++)
+            y[i] = anc_round_half(x[i]);
+        break;
+    }
 }

@@ -12,5 +12,8 @@ void anc_k_pad(ox_plan *p, const pstep *s);
 void anc_k_avgpool(ox_plan *p, const pstep *s);
 
 void anc_k_unary(ox_plan *p, const pstep *s);
+/* v rounded to the nearest float16 (ties to even; beyond 65504 an infinity), as a float:
+ * what Cast to FLOAT16 leaves of a value, for folding and at run time. */
+float anc_round_half(double v);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "predict/onnx/kernels.h"
 #include "predict/onnx/ops.h"
 #include "predict/onnx/plan_build.h"
 
@@ -70,9 +71,19 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
         if (st)
             return anchor_error_prefix(p->err, "%s", ctx);
     } else if (!strcmp(op, "Cast")) {
+        /* float and double are kept as float (double's extra digits are not ours to give);
+         * float16 rounds to its 11 significant bits; bfloat16 is refused, its rounding being
+         * unspecified (ONNX 1.12's test truncates, ONNX Runtime rounds to nearest) */
         int64_t to = anc_ox_attr_int(c->n, "to", 1);
-        int isf = to == 1 || to == 10 || to == 11 || to == 16;
+        int isf = to == 1 || to == 10 || to == 11;
         int x = IN(c, 0);
+        if (to == 16)
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: Cast to bfloat16 is not supported", ctx);
+        if (p->v[x].kind == PV_RT && to == 10) {
+            nctx round = *c;
+            round.variant = OX_UNARY_ROUND_HALF;
+            return anc_op_unary(p, &round);
+        }
         if (p->v[x].kind == PV_RT) {
             if (!isf)
                 return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: Cast of a runtime tensor to type %lld", ctx,
@@ -89,7 +100,7 @@ anchor_status anc_op_fold(ox_plan *p, const nctx *c)
             return st;
         for (int64_t i = 0; i < t->count; i++) {
             double v = tget(s, i);
-            tset(t, i, isf ? v : (to == 9 ? (v != 0) : trunc(v)));
+            tset(t, i, to == 10 ? anc_round_half(v) : isf ? v : (to == 9 ? (v != 0) : trunc(v)));
         }
     }
     anc_plan_set_const(p, y, t);

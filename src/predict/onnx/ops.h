@@ -33,7 +33,8 @@ typedef struct eltwise_op {
 int anc_op_as_eltwise(ox_plan *p, int node, eltwise_op *e);
 anchor_status anc_op_eltwise(ox_plan *p, const nctx *c);
 anchor_status anc_op_binary(ox_plan *p, const nctx *c);
-enum { OX_UNARY_ERF = 0, OX_UNARY_SOFTSIGN = 1 };
+enum { OX_UNARY_ERF = 0, OX_UNARY_SOFTSIGN = 1, OX_UNARY_LOG = 2, OX_UNARY_SOFTPLUS = 3,
+       OX_UNARY_ROUND_HALF = 4 };
 anchor_status anc_op_unary(ox_plan *p, const nctx *c);
 
 /* op_linear.c */
