@@ -56,6 +56,32 @@ void anc_ox_plan_destroy(ox_plan *p)
     free(p);
 }
 
+/* Plans node i (and whatever nodes its planner fuses into it, marking them done). */
+static anchor_status plan_node(ox_plan *p, int i)
+{
+    const ox_graph *g = p->g;
+    anchor_error *err = p->err;
+    anchor_status st = ANCHOR_OK;
+    nctx c = {.node = i, .n = g->g->node[i], .in = g->node_in[i], .out = g->node_out[i]};
+    c.nin = (int)c.n->n_input;
+    c.nout = (int)c.n->n_output;
+    anc_ox_node_label(c.n, c.ctx, sizeof c.ctx);
+    /* arities, required inputs and the first output were checked at load (load.c);
+     * what only planning knows is whether an input has been computed yet */
+    for (int k = 0; k < c.nin && !st; k++)
+        if (c.in[k] >= 0 && p->v[c.in[k]].kind == PV_NONE)
+            st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s reads '%s', which nothing before it produces", c.ctx,
+                                  g->names[c.in[k]]);
+    if (!st) {
+        c.variant = g->node_op[i]->variant;
+        st = g->node_op[i]->plan(p, &c);
+        if (st && !strstr(err->message, c.ctx)) /* every message names its node */
+            anchor_error_prefix(err, "%s", c.ctx);
+    }
+    p->done[i] = 1;
+    return st;
+}
+
 anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err)
 {
     *out = NULL;
@@ -87,26 +113,15 @@ anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, 
         p->input_v = g->input;
         st = anc_plan_set_rt(p, g->input, &in, NULL, "the model input");
     }
-    for (int i = 0; i < g->n_nodes && !st; i++) {
-        if (p->done[i])
-            continue;
-        nctx c = {.node = i, .n = g->g->node[i], .in = g->node_in[i], .out = g->node_out[i]};
-        c.nin = (int)c.n->n_input;
-        c.nout = (int)c.n->n_output;
-        anc_ox_node_label(c.n, c.ctx, sizeof c.ctx);
-        /* arities, required inputs and the first output were checked at load (load.c);
-         * what only planning knows is whether an input has been computed yet */
-        for (int k = 0; k < c.nin && !st; k++)
-            if (c.in[k] >= 0 && p->v[c.in[k]].kind == PV_NONE)
-                st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s reads '%s', which nothing before it produces", c.ctx,
-                                      g->names[c.in[k]]);
-        if (!st) {
-            c.variant = g->node_op[i]->variant;
-            st = g->node_op[i]->plan(p, &c);
-            if (st && !strstr(err->message, c.ctx)) /* every message names its node */
-                anchor_error_prefix(err, "%s", c.ctx);
-        }
-    }
+    /* Constant nodes first: they read nothing, and a planner that fuses the nodes after
+     * its own (Conv + Clip, whose bounds torch exports as Constant nodes placed after the
+     * Conv) can only fuse a node whose inputs are already known. */
+    for (int i = 0; i < g->n_nodes && !st; i++)
+        if (!strcmp(g->g->node[i]->op_type, "Constant"))
+            st = plan_node(p, i);
+    for (int i = 0; i < g->n_nodes && !st; i++)
+        if (!p->done[i])
+            st = plan_node(p, i);
     if (!st && p->v[g->output].kind != PV_RT)
         st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "the output '%s' %s", g->names[g->output],
                               p->v[g->output].kind == PV_CONST ? "does not depend on the input" : "is never computed");
