@@ -7,6 +7,7 @@
  * PyTorch's divisor for average pooling) are ONNX's, checked here before oneDNN sees them. */
 #include <dnnl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,38 @@
 #include "predict/onnx/kernels.h"
 #include "predict/onnx/ops.h"
 #include "predict/onnx/plan_build.h"
+
+static int storage_of(const ox_plan *p, int v)
+{
+    while (p->v[v].alias >= 0)
+        v = p->v[v].alias;
+    return v;
+}
+
+/* Whether a convolution may write its output over value v, the other addend of the
+ * residual Add `add`: every value stored where v is (v, what it views, what views it, the
+ * earlier links of a chain of in-place sums) is a graph value other than the model's
+ * output, and every node reading one of them, `add` apart, has already been planned, hence
+ * runs before. A ResNet or MobileNetV2 block's input is read by the block's first
+ * convolution and by the Add: writing over it spares a copy per block. */
+static bool sum_in_place(const ox_plan *p, int v, int add)
+{
+    int r = storage_of(p, v);
+    for (int i = 0; i < p->nv; i++) {
+        if (p->v[i].kind != PV_RT || storage_of(p, i) != r)
+            continue;
+        if (i >= p->g->n_values || i == p->g->output)
+            return false;
+        for (int j = 0; j < p->g->n_nodes; j++) {
+            if (j == add || p->done[j])
+                continue;
+            for (size_t k = 0; k < p->g->g->node[j]->n_input; k++)
+                if (p->g->node_in[j][k] == i)
+                    return false;
+        }
+    }
+    return true;
+}
 
 anchor_status anc_op_conv(ox_plan *p, const nctx *c)
 {
@@ -115,7 +148,7 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
     /* Activations and one residual sum as post-ops. */
     dnnl_post_ops_t po;
     dnnl_post_ops_create(&po);
-    int sum_other = -1;
+    int sum_other = -1, add_node = -1;
     for (;;) {
         j = anc_plan_sole_consumer(p, y, c->node);
         if (j < 0)
@@ -130,6 +163,7 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
             if (other < 0 || other == y || p->v[other].kind != PV_RT || !shape_eq(&p->v[other].shape, &ys))
                 break;
             sum_other = other;
+            add_node = j;
             dnnl_post_ops_append_sum(po, 1.0f);
         } else {
             break;
@@ -227,8 +261,7 @@ retry:
     if (sum_other >= 0) {
         /* The sum post-op adds into the destination: it must hold the other addend. */
         int target = sum_other;
-        if (!dnnl_memory_desc_equal(&p->v[sum_other].md, &got_y) || p->g->consumers[sum_other] != 1 ||
-            sum_other == p->g->output || sum_other >= p->g->n_values) {
+        if (!dnnl_memory_desc_equal(&p->v[sum_other].md, &got_y) || !sum_in_place(p, sum_other, add_node)) {
             if ((st = anc_plan_reorder_to(p, sum_other, &got_y, &target, ctx)))
                 return st;
             /* the copy must happen before the convolution: swap the two steps */
