@@ -48,6 +48,40 @@ static bool sum_in_place(const ox_plan *p, int v, int add)
     return true;
 }
 
+/* x * Sigmoid(x) (SiLU, torch's export of EfficientNet's and RegNetY's activation) on
+ * the value y, read by exactly a Sigmoid and the Mul of y by its result: the Mul node,
+ * with both nodes marked done, so that the convolution computes it as one swish post-op;
+ * else -1. */
+static int swish_after(ox_plan *p, int y, int after)
+{
+    const ox_graph *g = p->g;
+    if (y < 0 || y >= g->n_values || g->consumers[y] != 2 || y == g->output)
+        return -1;
+    int sig = -1, mul = -1;
+    for (int j = after + 1; j < g->n_nodes; j++) {
+        const Onnx__NodeProto *n = g->g->node[j];
+        for (size_t k = 0; k < n->n_input; k++) {
+            if (g->node_in[j][k] != y)
+                continue;
+            if (p->done[j])
+                return -1;
+            if (!strcmp(n->op_type, "Sigmoid") && sig < 0)
+                sig = j;
+            else if (!strcmp(n->op_type, "Mul") && n->n_input == 2 && mul < 0)
+                mul = j;
+            else
+                return -1;
+        }
+    }
+    if (sig < 0 || mul < 0 || mul < sig)
+        return -1;
+    int s = g->node_out[sig][0], other = g->node_in[mul][0] == y ? g->node_in[mul][1] : g->node_in[mul][0];
+    if (s < 0 || other != s || g->consumers[s] != 1 || s == g->output)
+        return -1;
+    p->done[sig] = p->done[mul] = 1;
+    return mul;
+}
+
 anchor_status anc_op_conv(ox_plan *p, const nctx *c)
 {
     anchor_status st;
@@ -150,6 +184,12 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
     dnnl_post_ops_create(&po);
     int sum_other = -1, add_node = -1;
     for (;;) {
+        int mul = swish_after(p, y, c->node);
+        if (mul >= 0) {
+            dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.f, 0.f);
+            y = p->g->node_out[mul][0];
+            continue;
+        }
         j = anc_plan_sole_consumer(p, y, c->node);
         if (j < 0)
             break;
