@@ -104,6 +104,8 @@ struct anchor_model {
     bool bf16;             /* heavy operators in bfloat16 (asked for, and the CPU has it) */
     struct ox_plan *plans[OX_MAX_PLANS];
     uint64_t plan_clock[OX_MAX_PLANS], clock;
+    void *arena;           /* the activations of whichever plan runs (plan_memory.c) */
+    size_t arena_bytes;
     float *input_buf;      /* preprocessing scratch */
     size_t input_cap;
     struct dnnl_engine *engine;
@@ -156,7 +158,7 @@ anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, 
 void anc_ox_plan_destroy(ox_plan *p);
 /* The plan's input buffer (batch x the model's input shape, float32, model layout) and
  * output (batch x classes). */
-float *anc_ox_plan_input(ox_plan *p);
+float *anc_ox_plan_input(ox_plan *p); /* NULL when out of memory */
 const float *anc_ox_plan_output(ox_plan *p);
 int64_t anc_ox_plan_output_count(const ox_plan *p); /* per image */
 anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err);

@@ -46,10 +46,8 @@ void anc_ox_plan_destroy(ox_plan *p)
         if (p->v[i].c_owned)
             anc_ox_tensor_free(p->v[i].c);
     }
-    for (int b = 0; b < p->nblocks; b++)
-        free(p->blocks[b]);
-    free(p->blocks);
     free(p->block_size);
+    free(p->block_at);
     free(p->v);
     free(p->s);
     free(p->done);
@@ -147,13 +145,20 @@ anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, 
     return ANCHOR_OK;
 }
 
-float *anc_ox_plan_input(ox_plan *p) { return p->v[p->input_v].ptr; }
+float *anc_ox_plan_input(ox_plan *p)
+{
+    /* another plan may have grown the arena since this one last ran */
+    return anc_plan_bind(p, NULL) ? NULL : p->v[p->input_v].ptr;
+}
 const float *anc_ox_plan_output(ox_plan *p) { return p->v[p->output_v].ptr; }
 int64_t anc_ox_plan_output_count(const ox_plan *p) { return p->out_per_image; }
 double anc_ox_plan_flops(const ox_plan *p) { return p->flops; }
 
 anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err)
 {
+    anchor_status st = anc_plan_bind(p, err);
+    if (st)
+        return st;
     for (int t = 0; t < p->ns; t++) {
         const pstep *s = &p->s[t];
         if (s->prim) {
