@@ -57,6 +57,7 @@ void anchor_model_destroy(anchor_model *m)
     if (m->engine)
         dnnl_engine_destroy(m->engine);
     anc_ox_graph_free(&m->graph);
+    anc_ox_weights_free(m);
     free(m->arena);
     free(m->input_buf);
     free(m->path);

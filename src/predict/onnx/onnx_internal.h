@@ -104,6 +104,8 @@ struct anchor_model {
     bool bf16;             /* heavy operators in bfloat16 (asked for, and the CPU has it) */
     struct ox_plan *plans[OX_MAX_PLANS];
     uint64_t plan_clock[OX_MAX_PLANS], clock;
+    struct ox_weights *weights; /* constants in oneDNN's layouts, shared by the plans (plan_build.c) */
+    int n_weights, cap_weights;
     void *arena;           /* the activations of whichever plan runs (plan_memory.c) */
     size_t arena_bytes;
     float *input_buf;      /* preprocessing scratch */
@@ -164,6 +166,9 @@ int64_t anc_ox_plan_output_count(const ox_plan *p); /* per image */
 anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err);
 /* FLOPs of one image (2 x multiply-adds of Conv, Gemm and MatMul). */
 double anc_ox_plan_flops(const ox_plan *p);
+
+/* plan_build.c: frees the model's weight cache. */
+void anc_ox_weights_free(anchor_model *m);
 
 /* model.c: run a raw input tensor (already preprocessed, the model's layout and size) for
  * n images; writes n x num_classes floats (before the softmax option). For tests. */

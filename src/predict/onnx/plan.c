@@ -34,10 +34,8 @@ void anc_ox_plan_destroy(ox_plan *p)
         pstep *s = &p->s[t];
         if (s->prim)
             dnnl_primitive_destroy(s->prim);
-        for (int k = 0; k < s->nconst; k++) {
-            dnnl_memory_destroy(s->cmem[k]);
-            free(s->cbuf[k]);
-        }
+        for (int k = 0; k < s->nconst; k++)
+            dnnl_memory_destroy(s->cmem[k]); /* the data is the model's (its weight cache) */
     }
     for (int i = 0; i < p->nv; i++) {
         if (p->v[i].mem)
@@ -72,6 +70,7 @@ static anchor_status plan_node(ox_plan *p, int i)
                                   g->names[c.in[k]]);
     if (!st) {
         c.variant = g->node_op[i]->variant;
+        p->node = i;
         st = g->node_op[i]->plan(p, &c);
         if (st && !strstr(err->message, c.ctx)) /* every message names its node */
             anchor_error_prefix(err, "%s", c.ctx);

@@ -72,6 +72,7 @@ struct ox_plan {
     double flops;
     int64_t out_per_image;
     anchor_error *err;
+    int node;          /* the node being planned (keys the model's weight cache) */
     ox_budget budget; /* starts from the graph's; charged for folded constants, weights and activations */
 };
 
