@@ -21,13 +21,14 @@
 #    same model handle, best of BENCH_TTFE_RUNS fresh processes (default 3), with the engine
 #    plans (distinct batch sizes, each a set of oneDNN kernels) created in each.
 # BENCH_QUICK=1: 1 round of 1.5 s, 1 cold-start process. BENCH_MODELS overrides the list.
-# Our engine runs on oneDNN's OpenMP threads, whose idle threads spin (libgomp's default):
-# on a machine with other load that can cost an order of magnitude, where ORT's own pool
-# yields. The environment passes through, so OMP_WAIT_POLICY=passive bash bench_ort.sh
-# measures the other setting; the load average is printed before and after.
+# Our engine runs on oneDNN's OpenMP threads. The anchor CLI makes idle ones sleep
+# (OMP_WAIT_POLICY=passive, docs/architecture.md "Threads"), so this bench does too unless
+# OMP_WAIT_POLICY is set: OMP_WAIT_POLICY=active bash bench_ort.sh measures spinning
+# threads (libgomp's default). The load average is printed before and after.
 # Cache (models and the npm package; never in the repo): BENCH_CACHE, default
 # ${XDG_CACHE_HOME:-~/.cache}/anchor-bench. Needs node + npm (bench only; tests do not).
 set -euo pipefail
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 bin=$(readlink -f "$1") shared=$(readlink -f "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$bin") src=$(cd "$here/.." && pwd)
@@ -72,7 +73,7 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 
 echo "ONNX Runtime $ort_version (onnxruntime-node, CPU EP) vs $("$bin" --version 2>/dev/null | head -1), $threads threads," \
-  "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  "OMP_WAIT_POLICY=$OMP_WAIT_POLICY, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 bf16=${BENCH_BF16:-1}
 printf '%-16s %5s %8s %8s %8s %6s %6s %9s %8s %8s %s\n' model batch fp32_ms bf16_ms ort_ms fp32/ORT bf16/ORT agree \
   ours_MiB ort_MiB bf16_isa
