@@ -71,6 +71,7 @@ static anchor_status plan_node(ox_plan *p, int i)
     if (!st) {
         c.variant = g->node_op[i]->variant;
         p->node = i;
+        p->node_consts = 0;
         st = g->node_op[i]->plan(p, &c);
         if (st && !strstr(err->message, c.ctx)) /* every message names its node */
             anchor_error_prefix(err, "%s", c.ctx);

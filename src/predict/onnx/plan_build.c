@@ -130,10 +130,11 @@ anchor_status anc_plan_prim_step(ox_plan *p, dnnl_primitive_desc_t pd, pstep **o
 
 /* Constants in oneDNN's layouts (reordered weights, folded BatchNormalization) are the
  * same in every plan that picks the same layout for the same node, whatever its batch
- * size: the model keeps them, keyed by node, argument and memory descriptor, so a plan
- * for a new batch size reuses them instead of reordering (and first touching) them again. */
+ * size: the model keeps them, keyed by node, rank among the node's constant arguments,
+ * argument and memory descriptor, so a plan for a new batch size reuses them instead of
+ * reordering (and first touching) them again. */
 struct ox_weights {
-    int node, kind;
+    int node, seq, kind;
     dnnl_memory_desc_t md;
     void *buf;
 };
@@ -147,10 +148,11 @@ void anc_ox_weights_free(anchor_model *m)
     m->n_weights = m->cap_weights = 0;
 }
 
-static void *weights_find(const anchor_model *m, int node, int kind, const dnnl_memory_desc_t *md)
+static void *weights_find(const anchor_model *m, int node, int seq, int kind, const dnnl_memory_desc_t *md)
 {
     for (int i = 0; i < m->n_weights; i++)
-        if (m->weights[i].node == node && m->weights[i].kind == kind && dnnl_memory_desc_equal(&m->weights[i].md, md))
+        if (m->weights[i].node == node && m->weights[i].seq == seq && m->weights[i].kind == kind &&
+            dnnl_memory_desc_equal(&m->weights[i].md, md))
             return m->weights[i].buf;
     return NULL;
 }
@@ -162,7 +164,8 @@ anchor_status anc_plan_const_arg(ox_plan *p, pstep *s, int kind, const float *da
 {
     anchor_model *m = p->m;
     int k = s->nconst;
-    void *cached = weights_find(m, p->node, kind, dst_md);
+    int seq = p->node_consts++;
+    void *cached = weights_find(m, p->node, seq, kind, dst_md);
     if (cached) {
         DN(dnnl_memory_create(&s->cmem[k], dst_md, p->eng, cached), "a weights memory");
         s->cargk[k] = kind;
@@ -214,7 +217,8 @@ anchor_status anc_plan_const_arg(ox_plan *p, pstep *s, int kind, const float *da
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: oneDNN cannot reorder weights (status %d)", ctx,
                                 (int)d);
     }
-    m->weights[m->n_weights++] = (struct ox_weights){.node = p->node, .kind = kind, .md = *dst_md, .buf = buf};
+    m->weights[m->n_weights++] =
+        (struct ox_weights){.node = p->node, .seq = seq, .kind = kind, .md = *dst_md, .buf = buf};
     s->cmem[k] = dst;
     s->cargk[k] = kind;
     s->cbuf[k] = buf;

@@ -72,7 +72,8 @@ struct ox_plan {
     double flops;
     int64_t out_per_image;
     anchor_error *err;
-    int node;          /* the node being planned (keys the model's weight cache) */
+    int node, node_consts; /* the node being planned and its constant arguments so far (key the
+                            * model's weight cache) */
     ox_budget budget; /* starts from the graph's; charged for folded constants, weights and activations */
 };
 
