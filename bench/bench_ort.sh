@@ -12,19 +12,23 @@
 #    InceptionV3, ResNet-50, MobileNetV2, EfficientNet-B0 and ViT-B/16 with random weights
 #    and BatchNorm statistics re-estimated on the shared photos, exported at opset 13 by
 #    tools/export_bench_zoo.py into the cache. The inputs are 16 preprocessed photo crops.
-#    "agree" is max |ours - ORT| / max |ORT| over the batch-16 scores.
+#    "agree" is max |ours - ORT| / max |ORT| over the batch-16 scores. Ours also runs with
+#    --precision bf16 (BENCH_BF16=0 skips it): bf16_ms and bf16/ORT, and the precision and
+#    oneDNN ISA it got (fp32 where the CPU has no native bfloat16). The ms columns are the
+#    best batch's milliseconds per image.
 # 2. Cold start. `anchor explain chelsea --model squeezenet --preprocess raw-bgr` through the
 #    C API (bench_ttfe_driver.c): model load, first explanation, and a second one with the
 #    same model handle, best of BENCH_TTFE_RUNS fresh processes (default 3), with the engine
 #    plans (distinct batch sizes, each a set of oneDNN kernels) created in each.
 # BENCH_QUICK=1: 1 round of 1.5 s, 1 cold-start process. BENCH_MODELS overrides the list.
-# Our engine runs on oneDNN's OpenMP threads, whose idle threads spin (libgomp's default):
-# on a machine with other load that can cost an order of magnitude, where ORT's own pool
-# yields. The environment passes through, so OMP_WAIT_POLICY=passive bash bench_ort.sh
-# measures the other setting; the load average is printed before and after.
+# Our engine runs on oneDNN's OpenMP threads. The anchor CLI makes idle ones sleep
+# (OMP_WAIT_POLICY=passive, docs/architecture.md "Threads"), so this bench does too unless
+# OMP_WAIT_POLICY is set: OMP_WAIT_POLICY=active bash bench_ort.sh measures spinning
+# threads (libgomp's default). The load average is printed before and after.
 # Cache (models and the npm package; never in the repo): BENCH_CACHE, default
 # ${XDG_CACHE_HOME:-~/.cache}/anchor-bench. Needs node + npm (bench only; tests do not).
 set -euo pipefail
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 bin=$(readlink -f "$1") shared=$(readlink -f "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$bin") src=$(cd "$here/.." && pwd)
@@ -69,8 +73,10 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 
 echo "ONNX Runtime $ort_version (onnxruntime-node, CPU EP) vs $("$bin" --version 2>/dev/null | head -1), $threads threads," \
-  "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-16s %5s %11s %11s %6s %9s %8s %8s\n' model batch ours_img/s ort_img/s ratio agree ours_MiB ort_MiB
+  "OMP_WAIT_POLICY=$OMP_WAIT_POLICY, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bf16=${BENCH_BF16:-1}
+printf '%-16s %5s %8s %8s %8s %6s %6s %9s %8s %8s %s\n' model batch fp32_ms bf16_ms ort_ms fp32/ORT bf16/ORT agree \
+  ours_MiB ort_MiB bf16_isa
 for name in $models; do
   model=$zoo/$name.onnx input=$zoo/$name.input.f32
   if [ ! -f "$model" ]; then
@@ -91,32 +97,41 @@ print("x".join(str(x.dim_value) for x in d[1:]))' "$model" 2>/dev/null) || {
   export ORT_SHAPE=$shape
   agree=-
   for batch in 1 16; do
-    o_best=0 o_rss=0 t_best=0 t_rss=0
+    o_best=0 o_rss=0 t_best=0 t_rss=0 b_best=0 b_isa=-
     for _ in $(seq "$rounds"); do
       if [ -z "$refused" ]; then
-        read -r _ ob orss < <("$work/ours" "$model" "$input" "$batch" "$threads" "$secs" "$work/ours.f32") ||
+        read -r _ ob orss _ _ < <("$work/ours" "$model" "$input" "$batch" "$threads" "$secs" "$work/ours.f32") ||
           ob=0 orss=0 # a failed run (its message is above) counts as 0
         o_best=$(max "$o_best" "$ob") o_rss=$(max "$o_rss" "$orss")
+        if [ "$bf16" = 1 ]; then
+          read -r _ bb _ bp bi < <("$work/ours" "$model" "$input" "$batch" "$threads" "$secs" - bf16) || bb=0 bp=- bi=-
+          b_best=$(max "$b_best" "$bb") b_isa="$bp/$bi"
+        fi
       fi
       read -r _ tb trss < <(node "$here/ort_bench.mjs" "$model" "$input" "$batch" "$threads" "$secs" "$work/ort.f32") ||
         tb=0 trss=0
       t_best=$(max "$t_best" "$tb") t_rss=$(max "$t_rss" "$trss")
     done
     if [ -n "$refused" ]; then
-      printf '%-16s %5d %11s %11.2f %6s %9s %8s %8d   ours %s\n' "$name" "$batch" - "$t_best" - - - "$t_rss" "$refused"
+      awk -v n="$name" -v b="$batch" -v tb="$t_best" -v trss="$t_rss" -v r="$refused" 'BEGIN {
+        printf "%-16s %5d %8s %8s %8.2f %8s %8s %9s %8s %8d   ours %s\n", n, b, "-", "-", 1000 / tb, "-", "-", "-", "-", trss, r }'
       continue
     fi
     if [ "$o_best" = 0 ] || [ "$t_best" = 0 ]; then
-      printf '%-16s %5d %11.2f %11.2f   failed (see the message above)\n' "$name" "$batch" "$o_best" "$t_best"
+      printf '%-16s %5d   failed (ours %s img/s, ORT %s img/s; see the message above)\n' "$name" "$batch" "$o_best" "$t_best"
       continue
     fi
     [ "$batch" = 16 ] && agree=$(node "$here/ort_bench.mjs" --compare "$work/ours.f32" "$work/ort.f32" | cut -d' ' -f1)
-    awk -v n="$name" -v b="$batch" -v ob="$o_best" -v tb="$t_best" -v ag="$([ "$batch" = 16 ] && echo "$agree" || echo -)" \
-        -v orss="$o_rss" -v trss="$t_rss" 'BEGIN {
-      printf "%-16s %5d %11.2f %11.2f %5.2fx %9s %8d %8d\n", n, b, ob, tb, ob / tb, ag, orss, trss }'
+    awk -v n="$name" -v b="$batch" -v ob="$o_best" -v tb="$t_best" -v bb="$b_best" -v bi="$b_isa" \
+        -v ag="$([ "$batch" = 16 ] && echo "$agree" || echo -)" -v orss="$o_rss" -v trss="$t_rss" 'BEGIN {
+      bms = bb > 0 ? sprintf("%8.2f", 1000 / bb) : sprintf("%8s", "-")
+      br = bb > 0 ? sprintf("%7.2fx", bb / tb) : sprintf("%8s", "-")
+      printf "%-16s %5d %8.2f %s %8.2f %7.2fx %s %9s %8d %8d %s\n", n, b, 1000 / ob, bms, 1000 / tb, ob / tb, br, ag,
+        orss, trss, bi }'
   done
 done
-echo "(ratio = ours / ORT, best single-batch img/s each; agree = max |ours - ORT| / max |ORT|, batch 16;" \
+echo "(ms per image of the best batch; x/ORT = throughput ratio, above 1 is faster than ORT fp32; agree =" \
+  "max |ours - ORT| / max |ORT|, fp32, batch 16;" \
   "load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo

@@ -4,11 +4,13 @@
  *   bench_ort_driver MODEL --shape
  *       prints the per-image input shape in the model's layout, e.g. 3x224x224, or
  *       "refused: MESSAGE" (exit 3) when the engine does not load the model
- *   bench_ort_driver MODEL INPUT.f32 BATCH THREADS SECONDS [OUT.f32]
+ *   bench_ort_driver MODEL INPUT.f32 BATCH THREADS SECONDS [OUT.f32 [fp32|bf16]]
  *       the batch is the first BATCH images of INPUT.f32 (float32, model layout, already
  *       preprocessed), repeated when the file holds fewer; one warm-up run (plan, oneDNN
  *       JIT), then batches until SECONDS have passed and at least 3 runs. Prints
- *       img_per_s best_img_per_s peak_rss_mib, and writes the last run's scores to OUT.f32.
+ *       img_per_s best_img_per_s peak_rss_mib precision isa, and writes the last run's
+ *       scores to OUT.f32 ("-": not written). precision is what the model got (bf16 falls
+ *       back to fp32 on a CPU without native bfloat16), isa is what oneDNN chose.
  * The raw tensor goes straight to the engine (anc_model_run_tensor, the internal entry
  * the tests use) because ORT is handed the same tensor: no preprocessing on either side. */
 #include <stdio.h>
@@ -48,8 +50,9 @@ static float *read_floats(const char *path, int64_t *count)
 int main(int argc, char **argv)
 {
     int shape_only = argc == 3 && !strcmp(argv[2], "--shape");
-    if (!shape_only && argc != 6 && argc != 7) {
-        fprintf(stderr, "usage: %s MODEL --shape | MODEL INPUT.f32 BATCH THREADS SECONDS [OUT.f32]\n", argv[0]);
+    if (!shape_only && (argc < 6 || argc > 8)) {
+        fprintf(stderr, "usage: %s MODEL --shape | MODEL INPUT.f32 BATCH THREADS SECONDS [OUT.f32 [fp32|bf16]]\n",
+                argv[0]);
         return 2;
     }
     int64_t batch = shape_only ? 1 : atoll(argv[3]);
@@ -57,6 +60,8 @@ int main(int argc, char **argv)
     anchor_onnx_options_default(&opt);
     opt.threads = shape_only ? 1 : atoi(argv[4]);
     opt.max_batch = batch;
+    if (argc == 8 && !strcmp(argv[7], "bf16"))
+        opt.precision = ANCHOR_PRECISION_BF16;
     anchor_model *m;
     anchor_error err;
     if (anchor_model_load(argv[1], &opt, &m, &err)) {
@@ -100,7 +105,7 @@ int main(int argc, char **argv)
         runs++;
     }
     double total = now() - t0;
-    if (argc == 7) {
+    if (argc >= 7 && strcmp(argv[6], "-")) {
         FILE *f = fopen(argv[6], "wb");
         if (!f || fwrite(out, sizeof *out, (size_t)(batch * k), f) != (size_t)(batch * k) || fclose(f)) {
             fprintf(stderr, "%s: cannot write\n", argv[6]);
@@ -109,7 +114,9 @@ int main(int argc, char **argv)
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("%.3f %.3f %.0f\n", (double)runs * (double)batch / total, (double)batch / best, (double)ru.ru_maxrss / 1024.0);
+    printf("%.3f %.3f %.0f %s %s\n", (double)runs * (double)batch / total, (double)batch / best,
+           (double)ru.ru_maxrss / 1024.0, anchor_model_precision(m) == ANCHOR_PRECISION_BF16 ? "bf16" : "fp32",
+           anchor_model_isa(m));
     anchor_model_destroy(m);
     free(src);
     free(in);

@@ -2,7 +2,9 @@
 /* anchor: explain an image classifier's prediction with Anchors (alibi's AnchorImage). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <anchor/anchor.h>
 
@@ -40,8 +42,26 @@ static void usage(FILE *out)
     fprintf(out, "\n`anchor <command> --help` describes each command. `anchor --version` prints the version.\n");
 }
 
+/* The ONNX engine runs on oneDNN's OpenMP threads, and libgomp's default is to spin for
+ * a while after each parallel region. Between forward passes the explainer segments and
+ * samples on one thread, --jobs runs other images, serve answers other requests: spinning
+ * threads take the cores those need (up to 20x slower on a loaded machine), while a
+ * yielding wait costs a quiet run about 1 % (docs/architecture.md, "Threads"). libgomp
+ * reads OMP_WAIT_POLICY once, when it is loaded, before main: so the CLI sets it and
+ * re-executes itself (same pid, same arguments) unless the user chose a policy. */
+static void omp_wait_passive(char **argv)
+{
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
+        return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1))
+        return;
+    execv("/proc/self/exe", argv);
+    /* no /proc: carry on with the default policy rather than fail */
+}
+
 int main(int argc, char **argv)
 {
+    omp_wait_passive(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;

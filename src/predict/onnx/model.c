@@ -57,6 +57,8 @@ void anchor_model_destroy(anchor_model *m)
     if (m->engine)
         dnnl_engine_destroy(m->engine);
     anc_ox_graph_free(&m->graph);
+    anc_ox_weights_free(m);
+    free(m->arena);
     free(m->input_buf);
     free(m->path);
     free(m);
@@ -249,6 +251,8 @@ static anchor_status run_batches(anchor_model *m, int64_t n, fill_fn fill, const
         if (st)
             return st;
         float *in = anc_ox_plan_input(p);
+        if (!in)
+            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "%s: out of memory for activations", m->path);
         for (int64_t i = 0; i < b; i++)
             fill(m, ctx, at + i, in + i * per_in);
         if (plan_b > b)

@@ -104,6 +104,10 @@ struct anchor_model {
     bool bf16;             /* heavy operators in bfloat16 (asked for, and the CPU has it) */
     struct ox_plan *plans[OX_MAX_PLANS];
     uint64_t plan_clock[OX_MAX_PLANS], clock;
+    struct ox_weights *weights; /* constants in oneDNN's layouts, shared by the plans (plan_build.c) */
+    int n_weights, cap_weights;
+    void *arena;           /* the activations of whichever plan runs (plan_memory.c) */
+    size_t arena_bytes;
     float *input_buf;      /* preprocessing scratch */
     size_t input_cap;
     struct dnnl_engine *engine;
@@ -157,12 +161,15 @@ anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, 
 void anc_ox_plan_destroy(ox_plan *p);
 /* The plan's input buffer (batch x the model's input shape, float32, model layout) and
  * output (batch x classes). */
-float *anc_ox_plan_input(ox_plan *p);
+float *anc_ox_plan_input(ox_plan *p); /* NULL when out of memory */
 const float *anc_ox_plan_output(ox_plan *p);
 int64_t anc_ox_plan_output_count(const ox_plan *p); /* per image */
 anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err);
 /* FLOPs of one image (2 x multiply-adds of Conv, Gemm and MatMul). */
 double anc_ox_plan_flops(const ox_plan *p);
+
+/* plan_build.c: frees the model's weight cache. */
+void anc_ox_weights_free(anchor_model *m);
 
 /* model.c: run a raw input tensor (already preprocessed, the model's layout and size) for
  * n images; writes n x num_classes floats (before the softmax option). For tests. */

@@ -7,6 +7,7 @@
  * PyTorch's divisor for average pooling) are ONNX's, checked here before oneDNN sees them. */
 #include <dnnl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,72 @@
 #include "predict/onnx/kernels.h"
 #include "predict/onnx/ops.h"
 #include "predict/onnx/plan_build.h"
+
+static int storage_of(const ox_plan *p, int v)
+{
+    while (p->v[v].alias >= 0)
+        v = p->v[v].alias;
+    return v;
+}
+
+/* Whether a convolution may write its output over value v, the other addend of the
+ * residual Add `add`: every value stored where v is (v, what it views, what views it, the
+ * earlier links of a chain of in-place sums) is a graph value other than the model's
+ * output, and every node reading one of them, `add` apart, has already been planned, hence
+ * runs before. A ResNet or MobileNetV2 block's input is read by the block's first
+ * convolution and by the Add: writing over it spares a copy per block. */
+static bool sum_in_place(const ox_plan *p, int v, int add)
+{
+    int r = storage_of(p, v);
+    for (int i = 0; i < p->nv; i++) {
+        if (p->v[i].kind != PV_RT || storage_of(p, i) != r)
+            continue;
+        if (i >= p->g->n_values || i == p->g->output)
+            return false;
+        for (int j = 0; j < p->g->n_nodes; j++) {
+            if (j == add || p->done[j])
+                continue;
+            for (size_t k = 0; k < p->g->g->node[j]->n_input; k++)
+                if (p->g->node_in[j][k] == i)
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* x * Sigmoid(x) (SiLU, torch's export of EfficientNet's and RegNetY's activation) on
+ * the value y, read by exactly a Sigmoid and the Mul of y by its result: the Mul node,
+ * with both nodes marked done, so that the convolution computes it as one swish post-op;
+ * else -1. */
+static int swish_after(ox_plan *p, int y, int after)
+{
+    const ox_graph *g = p->g;
+    if (y < 0 || y >= g->n_values || g->consumers[y] != 2 || y == g->output)
+        return -1;
+    int sig = -1, mul = -1;
+    for (int j = after + 1; j < g->n_nodes; j++) {
+        const Onnx__NodeProto *n = g->g->node[j];
+        for (size_t k = 0; k < n->n_input; k++) {
+            if (g->node_in[j][k] != y)
+                continue;
+            if (p->done[j])
+                return -1;
+            if (!strcmp(n->op_type, "Sigmoid") && sig < 0)
+                sig = j;
+            else if (!strcmp(n->op_type, "Mul") && n->n_input == 2 && mul < 0)
+                mul = j;
+            else
+                return -1;
+        }
+    }
+    if (sig < 0 || mul < 0 || mul < sig)
+        return -1;
+    int s = g->node_out[sig][0], other = g->node_in[mul][0] == y ? g->node_in[mul][1] : g->node_in[mul][0];
+    if (s < 0 || other != s || g->consumers[s] != 1 || s == g->output)
+        return -1;
+    p->done[sig] = p->done[mul] = 1;
+    return mul;
+}
 
 anchor_status anc_op_conv(ox_plan *p, const nctx *c)
 {
@@ -115,8 +182,14 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
     /* Activations and one residual sum as post-ops. */
     dnnl_post_ops_t po;
     dnnl_post_ops_create(&po);
-    int sum_other = -1;
+    int sum_other = -1, add_node = -1;
     for (;;) {
+        int mul = swish_after(p, y, c->node);
+        if (mul >= 0) {
+            dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.f, 0.f);
+            y = p->g->node_out[mul][0];
+            continue;
+        }
         j = anc_plan_sole_consumer(p, y, c->node);
         if (j < 0)
             break;
@@ -130,6 +203,7 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
             if (other < 0 || other == y || p->v[other].kind != PV_RT || !shape_eq(&p->v[other].shape, &ys))
                 break;
             sum_other = other;
+            add_node = j;
             dnnl_post_ops_append_sum(po, 1.0f);
         } else {
             break;
@@ -227,8 +301,7 @@ retry:
     if (sum_other >= 0) {
         /* The sum post-op adds into the destination: it must hold the other addend. */
         int target = sum_other;
-        if (!dnnl_memory_desc_equal(&p->v[sum_other].md, &got_y) || p->g->consumers[sum_other] != 1 ||
-            sum_other == p->g->output || sum_other >= p->g->n_values) {
+        if (!dnnl_memory_desc_equal(&p->v[sum_other].md, &got_y) || !sum_in_place(p, sum_other, add_node)) {
             if ((st = anc_plan_reorder_to(p, sum_other, &got_y, &target, ctx)))
                 return st;
             /* the copy must happen before the convolution: swap the two steps */

@@ -34,10 +34,8 @@ void anc_ox_plan_destroy(ox_plan *p)
         pstep *s = &p->s[t];
         if (s->prim)
             dnnl_primitive_destroy(s->prim);
-        for (int k = 0; k < s->nconst; k++) {
-            dnnl_memory_destroy(s->cmem[k]);
-            free(s->cbuf[k]);
-        }
+        for (int k = 0; k < s->nconst; k++)
+            dnnl_memory_destroy(s->cmem[k]); /* the data is the model's (its weight cache) */
     }
     for (int i = 0; i < p->nv; i++) {
         if (p->v[i].mem)
@@ -46,14 +44,40 @@ void anc_ox_plan_destroy(ox_plan *p)
         if (p->v[i].c_owned)
             anc_ox_tensor_free(p->v[i].c);
     }
-    for (int b = 0; b < p->nblocks; b++)
-        free(p->blocks[b]);
-    free(p->blocks);
     free(p->block_size);
+    free(p->block_at);
     free(p->v);
     free(p->s);
     free(p->done);
     free(p);
+}
+
+/* Plans node i (and whatever nodes its planner fuses into it, marking them done). */
+static anchor_status plan_node(ox_plan *p, int i)
+{
+    const ox_graph *g = p->g;
+    anchor_error *err = p->err;
+    anchor_status st = ANCHOR_OK;
+    nctx c = {.node = i, .n = g->g->node[i], .in = g->node_in[i], .out = g->node_out[i]};
+    c.nin = (int)c.n->n_input;
+    c.nout = (int)c.n->n_output;
+    anc_ox_node_label(c.n, c.ctx, sizeof c.ctx);
+    /* arities, required inputs and the first output were checked at load (load.c);
+     * what only planning knows is whether an input has been computed yet */
+    for (int k = 0; k < c.nin && !st; k++)
+        if (c.in[k] >= 0 && p->v[c.in[k]].kind == PV_NONE)
+            st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s reads '%s', which nothing before it produces", c.ctx,
+                                  g->names[c.in[k]]);
+    if (!st) {
+        c.variant = g->node_op[i]->variant;
+        p->node = i;
+        p->node_consts = 0;
+        st = g->node_op[i]->plan(p, &c);
+        if (st && !strstr(err->message, c.ctx)) /* every message names its node */
+            anchor_error_prefix(err, "%s", c.ctx);
+    }
+    p->done[i] = 1;
+    return st;
 }
 
 anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, anchor_error *err)
@@ -87,26 +111,15 @@ anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, 
         p->input_v = g->input;
         st = anc_plan_set_rt(p, g->input, &in, NULL, "the model input");
     }
-    for (int i = 0; i < g->n_nodes && !st; i++) {
-        if (p->done[i])
-            continue;
-        nctx c = {.node = i, .n = g->g->node[i], .in = g->node_in[i], .out = g->node_out[i]};
-        c.nin = (int)c.n->n_input;
-        c.nout = (int)c.n->n_output;
-        anc_ox_node_label(c.n, c.ctx, sizeof c.ctx);
-        /* arities, required inputs and the first output were checked at load (load.c);
-         * what only planning knows is whether an input has been computed yet */
-        for (int k = 0; k < c.nin && !st; k++)
-            if (c.in[k] >= 0 && p->v[c.in[k]].kind == PV_NONE)
-                st = anchor_error_set(err, ANCHOR_ERR_FORMAT, "%s reads '%s', which nothing before it produces", c.ctx,
-                                      g->names[c.in[k]]);
-        if (!st) {
-            c.variant = g->node_op[i]->variant;
-            st = g->node_op[i]->plan(p, &c);
-            if (st && !strstr(err->message, c.ctx)) /* every message names its node */
-                anchor_error_prefix(err, "%s", c.ctx);
-        }
-    }
+    /* Constant nodes first: they read nothing, and a planner that fuses the nodes after
+     * its own (Conv + Clip, whose bounds torch exports as Constant nodes placed after the
+     * Conv) can only fuse a node whose inputs are already known. */
+    for (int i = 0; i < g->n_nodes && !st; i++)
+        if (!strcmp(g->g->node[i]->op_type, "Constant"))
+            st = plan_node(p, i);
+    for (int i = 0; i < g->n_nodes && !st; i++)
+        if (!p->done[i])
+            st = plan_node(p, i);
     if (!st && p->v[g->output].kind != PV_RT)
         st = anchor_error_set(err, ANCHOR_ERR_UNSUPPORTED, "the output '%s' %s", g->names[g->output],
                               p->v[g->output].kind == PV_CONST ? "does not depend on the input" : "is never computed");
@@ -132,13 +145,20 @@ anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, 
     return ANCHOR_OK;
 }
 
-float *anc_ox_plan_input(ox_plan *p) { return p->v[p->input_v].ptr; }
+float *anc_ox_plan_input(ox_plan *p)
+{
+    /* another plan may have grown the arena since this one last ran */
+    return anc_plan_bind(p, NULL) ? NULL : p->v[p->input_v].ptr;
+}
 const float *anc_ox_plan_output(ox_plan *p) { return p->v[p->output_v].ptr; }
 int64_t anc_ox_plan_output_count(const ox_plan *p) { return p->out_per_image; }
 double anc_ox_plan_flops(const ox_plan *p) { return p->flops; }
 
 anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err)
 {
+    anchor_status st = anc_plan_bind(p, err);
+    if (st)
+        return st;
     for (int t = 0; t < p->ns; t++) {
         const pstep *s = &p->s[t];
         if (s->prim) {

@@ -128,45 +128,101 @@ anchor_status anc_plan_prim_step(ox_plan *p, dnnl_primitive_desc_t pd, pstep **o
     return ANCHOR_OK;
 }
 
-/* Constant data (row-major `src_md`) converted to `dst_md` now, owned by the step. */
+/* Constants in oneDNN's layouts (reordered weights, folded BatchNormalization) are the
+ * same in every plan that picks the same layout for the same node, whatever its batch
+ * size: the model keeps them, keyed by node, rank among the node's constant arguments,
+ * argument and memory descriptor, so a plan for a new batch size reuses them instead of
+ * reordering (and first touching) them again. */
+struct ox_weights {
+    int node, seq, kind;
+    dnnl_memory_desc_t md;
+    void *buf;
+};
+
+void anc_ox_weights_free(anchor_model *m)
+{
+    for (int i = 0; i < m->n_weights; i++)
+        free(m->weights[i].buf);
+    free(m->weights);
+    m->weights = NULL;
+    m->n_weights = m->cap_weights = 0;
+}
+
+static void *weights_find(const anchor_model *m, int node, int seq, int kind, const dnnl_memory_desc_t *md)
+{
+    for (int i = 0; i < m->n_weights; i++)
+        if (m->weights[i].node == node && m->weights[i].seq == seq && m->weights[i].kind == kind &&
+            dnnl_memory_desc_equal(&m->weights[i].md, md))
+            return m->weights[i].buf;
+    return NULL;
+}
+
+/* Constant data (row-major `src_md`) in `dst_md`, from the model's cache or converted now
+ * and added to it. */
 anchor_status anc_plan_const_arg(ox_plan *p, pstep *s, int kind, const float *data, const dnnl_memory_desc_t *src_md,
                                  const dnnl_memory_desc_t *dst_md, const char *ctx)
 {
+    anchor_model *m = p->m;
+    int k = s->nconst;
+    int seq = p->node_consts++;
+    void *cached = weights_find(m, p->node, seq, kind, dst_md);
+    if (cached) {
+        DN(dnnl_memory_create(&s->cmem[k], dst_md, p->eng, cached), "a weights memory");
+        s->cargk[k] = kind;
+        s->cbuf[k] = cached;
+        s->nconst++;
+        return ANCHOR_OK;
+    }
     size_t size = dnnl_memory_desc_get_size(dst_md);
     anchor_status st = anc_ox_budget_charge(&p->budget, (int64_t)size, p->err);
     if (st)
         return anchor_error_prefix(p->err, "%s", ctx);
+    if ((st = anc_plan_grow((void **)&m->weights, &m->cap_weights, m->n_weights + 1, sizeof *m->weights, p->err)))
+        return st;
     void *buf = aligned_alloc(64, (size + 63) / 64 * 64 + 64);
     if (!buf)
         return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory for weights", ctx);
     memset(buf, 0, size);
-    int k = s->nconst++;
-    s->cargk[k] = kind;
-    s->cbuf[k] = buf;
-    DN(dnnl_memory_create(&s->cmem[k], dst_md, p->eng, buf), "a weights memory");
+    dnnl_memory_t dst;
+    if (dnnl_memory_create(&dst, dst_md, p->eng, buf) != dnnl_success) {
+        free(buf);
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: oneDNN refused a weights memory", ctx);
+    }
+    dnnl_status_t d = dnnl_success;
     if (dnnl_memory_desc_equal(src_md, dst_md)) {
         memcpy(buf, data, size);
-        return ANCHOR_OK;
+    } else {
+        dnnl_memory_t src;
+        d = dnnl_memory_create(&src, src_md, p->eng, (void *)data);
+        dnnl_primitive_desc_t pd;
+        dnnl_primitive_t r;
+        if (d == dnnl_success) {
+            d = dnnl_reorder_primitive_desc_create(&pd, src_md, p->eng, dst_md, p->eng, NULL);
+            if (d == dnnl_success) {
+                d = dnnl_primitive_create(&r, pd);
+                dnnl_primitive_desc_destroy(pd);
+            }
+            if (d == dnnl_success) {
+                dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
+                d = dnnl_primitive_execute(r, p->stream, 2, a);
+                dnnl_stream_wait(p->stream);
+                dnnl_primitive_destroy(r);
+            }
+            dnnl_memory_destroy(src);
+        }
     }
-    dnnl_memory_t src;
-    DN(dnnl_memory_create(&src, src_md, p->eng, (void *)data), "a weights memory");
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_t r;
-    dnnl_status_t d = dnnl_reorder_primitive_desc_create(&pd, src_md, p->eng, dst_md, p->eng, NULL);
-    if (d == dnnl_success) {
-        d = dnnl_primitive_create(&r, pd);
-        dnnl_primitive_desc_destroy(pd);
-    }
-    if (d == dnnl_success) {
-        dnnl_exec_arg_t a[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, s->cmem[k]}};
-        d = dnnl_primitive_execute(r, p->stream, 2, a);
-        dnnl_stream_wait(p->stream);
-        dnnl_primitive_destroy(r);
-    }
-    dnnl_memory_destroy(src);
-    if (d != dnnl_success)
+    if (d != dnnl_success) {
+        dnnl_memory_destroy(dst);
+        free(buf);
         return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: oneDNN cannot reorder weights (status %d)", ctx,
                                 (int)d);
+    }
+    m->weights[m->n_weights++] =
+        (struct ox_weights){.node = p->node, .seq = seq, .kind = kind, .md = *dst_md, .buf = buf};
+    s->cmem[k] = dst;
+    s->cargk[k] = kind;
+    s->cbuf[k] = buf;
+    s->nconst++;
     return ANCHOR_OK;
 }
 

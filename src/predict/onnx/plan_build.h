@@ -64,13 +64,16 @@ struct ox_plan {
     pstep *s;
     int ns, caps;
     char *done;
-    float **blocks;
-    size_t *block_size;
+    size_t *block_size, *block_at; /* each block's size and offset in the model's arena */
     int nblocks;
+    size_t arena_bytes;  /* what this plan's activations need of the arena */
+    void *bound;         /* the arena the values' pointers point into, or NULL */
     int input_v, output_v;
     double flops;
     int64_t out_per_image;
     anchor_error *err;
+    int node, node_consts; /* the node being planned and its constant arguments so far (key the
+                            * model's weight cache) */
     ox_budget budget; /* starts from the graph's; charged for folded constants, weights and activations */
 };
 

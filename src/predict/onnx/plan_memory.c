@@ -2,9 +2,13 @@
 /* Memory planning: each runtime value's lifetime (first and last step touching it) is
  * known once the graph has been walked; values are packed into a few blocks, a block being
  * reused as soon as its previous tenant is dead (best fit, grown when needed). Views
- * (Reshape, Flatten, Identity, ...) share their source's block. Then memories and
- * primitive arguments are bound once, so running the plan is just executing the steps in
- * order. The total is bounded by ANCHOR_MAX_BYTES. */
+ * (Reshape, Flatten, Identity, ...) share their source's block. The blocks are offsets
+ * into one arena that the model owns and all its plans share: they run one at a time, and
+ * a new plan (a new batch size) then costs no fresh memory, whose first touch (page
+ * faults) cost as much as the rest of planning SqueezeNet. Memories and primitive
+ * arguments are bound once; a plan is re-pointed only when the arena has grown since, so
+ * running it is just executing the steps in order. The total is bounded by
+ * ANCHOR_MAX_BYTES. */
 #include <dnnl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +63,8 @@ anchor_status anc_plan_finalize(ox_plan *p)
     int *order = malloc((size_t)p->nv * sizeof *order);
     int *owner_last = malloc((size_t)p->nv * sizeof *owner_last);
     p->block_size = calloc((size_t)p->nv, sizeof *p->block_size);
-    p->blocks = calloc((size_t)p->nv, sizeof *p->blocks);
-    if (!need || !order || !owner_last || !p->block_size || !p->blocks) {
+    p->block_at = calloc((size_t)p->nv, sizeof *p->block_at);
+    if (!need || !order || !owner_last || !p->block_size || !p->block_at) {
         free(need);
         free(order);
         free(owner_last);
@@ -126,28 +130,27 @@ anchor_status anc_plan_finalize(ox_plan *p)
     }
     size_t total = 0;
     for (int b = 0; b < p->nblocks && !st; b++) {
-        size_t sz = (p->block_size[b] + 63) / 64 * 64 + 64;
-        total += sz;
+        p->block_at[b] = total;
+        total += (p->block_size[b] + 63) / 64 * 64 + 64;
         if (total > (size_t)ANCHOR_MAX_BYTES)
             st = anchor_error_set(err, ANCHOR_ERR_LIMIT, "the model needs more than %lld bytes of activations",
                                   (long long)ANCHOR_MAX_BYTES);
-        else if (!(p->blocks[b] = aligned_alloc(64, sz)))
-            st = anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for %zu bytes of activations", sz);
-        else
-            memset(p->blocks[b], 0, sz);
     }
     free(need);
     if (st)
         return st;
+    p->arena_bytes = total;
     for (int i = 0; i < p->nv; i++) {
         if (p->v[i].kind != PV_RT)
             continue;
         int r = root_of(p, i);
-        p->v[i].ptr = p->v[r].ext ? p->v[r].ext : p->v[r].first == LIFE_FOREVER ? NULL : p->blocks[p->v[r].block];
-        if (!p->v[i].ptr)
+        if (!p->v[r].ext && p->v[r].first == LIFE_FOREVER)
             continue; /* never used */
-        if (dnnl_memory_create(&p->v[i].mem, &p->v[i].md, p->eng, p->v[i].ptr) != dnnl_success)
+        /* bound to its storage by anc_plan_bind */
+        if (dnnl_memory_create(&p->v[i].mem, &p->v[i].md, p->eng, p->v[r].ext ? p->v[r].ext : DNNL_MEMORY_NONE) !=
+            dnnl_success)
             return anchor_error_set(err, ANCHOR_ERR_INTERNAL, "oneDNN cannot create a memory");
+        p->v[i].ptr = p->v[r].ext;
     }
     for (int t = 0; t < p->ns; t++) {
         pstep *s = &p->s[t];
@@ -164,5 +167,34 @@ anchor_status anc_plan_finalize(ox_plan *p)
         }
         s->nargs = k; /* from now on, exec holds everything */
     }
+    return anc_plan_bind(p, err);
+}
+
+anchor_status anc_plan_bind(ox_plan *p, anchor_error *err)
+{
+    anchor_model *m = p->m;
+    if (p->bound && p->bound == m->arena)
+        return ANCHOR_OK;
+    if (m->arena_bytes < p->arena_bytes) {
+        /* the plans bound to the old arena re-point themselves when next used */
+        free(m->arena);
+        m->arena_bytes = 0;
+        if (!(m->arena = aligned_alloc(64, p->arena_bytes)))
+            return anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory for %zu bytes of activations",
+                                    p->arena_bytes);
+        memset(m->arena, 0, p->arena_bytes);
+        m->arena_bytes = p->arena_bytes;
+    }
+    for (int i = 0; i < p->nv; i++) {
+        if (!p->v[i].mem)
+            continue;
+        int r = root_of(p, i);
+        if (p->v[r].ext)
+            continue;
+        p->v[i].ptr = (float *)((char *)m->arena + p->block_at[p->v[r].block]);
+        if (dnnl_memory_set_data_handle(p->v[i].mem, p->v[i].ptr) != dnnl_success)
+            return anchor_error_set(err, ANCHOR_ERR_INTERNAL, "oneDNN cannot point a memory at the activations");
+    }
+    p->bound = m->arena;
     return ANCHOR_OK;
 }
