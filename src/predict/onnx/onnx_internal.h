@@ -39,9 +39,17 @@ typedef struct Onnx__TensorProto Onnx__TensorProto;
  * (ConstantOfShape, a huge declared input) is refused before it gets them. */
 #define OX_MEM_FLOOR ((int64_t)256 << 20)
 #define OX_MEM_PER_FILE_BYTE 16
+/* Within that, what folding may make (the tensors a plan computes from constants): shape
+ * arithmetic is tiny and the largest legitimate folds are of weights already in the file (a
+ * float16 weight cast to float, a transposed one), so a floor plus a few times the file.
+ * Folding costs time in proportion to what it makes: without this sub-limit a file of a
+ * kilobyte chaining ConstantOfShape, Concat and Slice over 10^7 elements took seconds. */
+#define OX_FOLD_FLOOR ((int64_t)32 << 20)
+#define OX_FOLD_PER_FILE_BYTE 4
 
 typedef struct ox_budget {
     int64_t limit, used;
+    int64_t fold_limit, fold_used; /* tensors made while planning (fold_limit 0: loading, none) */
     size_t file_bytes;
 } ox_budget;
 

@@ -94,6 +94,8 @@ anchor_status anc_ox_plan_create(ox_plan **out, anchor_model *m, int64_t batch, 
     p->stream = m->stream;
     p->err = err;
     p->budget = g->budget;
+    p->budget.fold_limit = OX_FOLD_FLOOR + OX_FOLD_PER_FILE_BYTE * (int64_t)g->budget.file_bytes;
+    p->budget.fold_used = 0;
     p->done = calloc((size_t)g->n_nodes + 1, 1);
     anchor_status st = p->done ? ANCHOR_OK : anchor_error_set(err, ANCHOR_ERR_NOMEM, "out of memory");
     for (int i = 0; i < g->n_values && !st; i++) {

@@ -87,9 +87,18 @@ anchor_status anc_ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *s
         return anchor_error_set(err, ANCHOR_ERR_LIMIT, "tensor has more than %lld elements",
                                 (long long)OX_MAX_TENSOR_ELEMS);
     size_t esize = type == OX_F32 ? sizeof(float) : sizeof(int64_t);
-    anchor_status st = anc_ox_budget_charge(b, count * (int64_t)esize, err);
+    int64_t bytes = count * (int64_t)esize;
+    if (b && b->fold_limit && bytes > b->fold_limit - b->fold_used)
+        return anchor_error_set(err, ANCHOR_ERR_LIMIT,
+                                "folding the model's constant subgraphs would make more than %lld MiB of tensors "
+                                "(the limit for a %zu-byte file: %lld MiB + %d bytes per byte of the file)",
+                                (long long)(b->fold_limit >> 20), b->file_bytes, (long long)(OX_FOLD_FLOOR >> 20),
+                                OX_FOLD_PER_FILE_BYTE);
+    anchor_status st = anc_ox_budget_charge(b, bytes, err);
     if (st)
         return st;
+    if (b && b->fold_limit)
+        b->fold_used += bytes;
     ox_tensor *t = calloc(1, sizeof *t);
     if (t)
         t->data = calloc((size_t)(count ? count : 1), esize);
