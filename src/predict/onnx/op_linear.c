@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Linear operators: Gemm and MatMul, on oneDNN's matmul primitive with constant weights
  * reordered once to the layout it prefers. Gemm's alpha and beta are folded into the
- * weights and the bias, which is exact for the usual alpha = beta = 1. */
+ * weights and the bias, which is exact for the usual alpha = beta = 1.
+ *
+ * A MatMul whose right side has batch dimensions (attention's q @ k^T and attn @ v, both
+ * computed at run time) is one batched oneDNN matmul: numpy's rules (ONNX MatMul is
+ * numpy.matmul) pad the shorter operand's batch dimensions with leading ones and broadcast
+ * dimensions of 1, which is exactly oneDNN's batch broadcasting, so no operand is copied. */
 #include <dnnl.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +16,79 @@
 #include "predict/onnx/ops.h"
 #include "predict/onnx/plan_build.h"
 
+/* numpy.matmul with a right operand of rank 3 or more: both operands row-major, padded
+ * to the same rank with leading ones (a 1-D left operand is a row, dropped again). */
+static anchor_status matmul_batched(ox_plan *p, const nctx *c)
+{
+    const char *ctx = c->ctx;
+    anchor_status st;
+    int a = IN(c, 0), b = IN(c, 1), y = c->out[0];
+    if ((st = anc_plan_plain(p, a, &a, ctx)) || (st = anc_plan_plain(p, b, &b, ctx)))
+        return st;
+    ox_shape as = p->v[a].shape, bs = p->v[b].shape;
+    if (as.ndims < 1 || bs.ndims > OX_MAX_DIMS || as.ndims > OX_MAX_DIMS)
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: operand ranks %d and %d", ctx, as.ndims, bs.ndims);
+    int a_row = as.ndims == 1;
+    ox_shape a2s = as;
+    if (a_row) {
+        a2s.ndims = 2;
+        a2s.d[0] = 1;
+        a2s.d[1] = as.d[0];
+    }
+    int nd = a2s.ndims > bs.ndims ? a2s.ndims : bs.ndims;
+    ox_shape pa = {.ndims = nd}, pb = {.ndims = nd}, ys = {.ndims = nd};
+    for (int i = 0; i < nd; i++) {
+        int ia = i - (nd - a2s.ndims), ib = i - (nd - bs.ndims);
+        pa.d[i] = ia >= 0 ? a2s.d[ia] : 1;
+        pb.d[i] = ib >= 0 ? bs.d[ib] : 1;
+    }
+    int64_t M = pa.d[nd - 2], K = pa.d[nd - 1], N = pb.d[nd - 1];
+    if (pb.d[nd - 2] != K)
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: inner dimensions differ (%lld vs %lld)", ctx,
+                                (long long)K, (long long)pb.d[nd - 2]);
+    double batch = 1;
+    for (int i = 0; i < nd - 2; i++) {
+        if (pa.d[i] != pb.d[i] && pa.d[i] != 1 && pb.d[i] != 1)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                    "%s: batch dimensions do not broadcast (dimension %d: %lld vs %lld)", ctx, i,
+                                    (long long)pa.d[i], (long long)pb.d[i]);
+        ys.d[i] = pa.d[i] == 1 ? pb.d[i] : pa.d[i];
+        batch *= (double)ys.d[i];
+    }
+    ys.d[nd - 2] = M;
+    ys.d[nd - 1] = N;
+    if (M < 1 || K < 1 || N < 1)
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: an operand has a zero dimension", ctx);
+    /* views of the operands at the common rank, and the result at it */
+    int a2, b2, y2;
+    dnnl_memory_desc_t ma = anc_plan_plain_md(&pa), mb = anc_plan_plain_md(&pb), my = anc_plan_plain_md(&ys);
+    if ((st = anc_plan_new_rt(p, &a2, &pa, &ma, ctx)) || (st = anc_plan_new_rt(p, &b2, &pb, &mb, ctx)) ||
+        (st = anc_plan_new_rt(p, &y2, &ys, &my, ctx)))
+        return st;
+    p->v[a2].alias = a;
+    p->v[b2].alias = b;
+    ox_shape out = ys; /* ONNX's result drops the row a 1-D left operand became */
+    if (a_row) {
+        out.d[nd - 2] = N;
+        out.ndims = nd - 1;
+    }
+    if ((st = anc_plan_set_rt(p, y, &out, NULL, ctx)))
+        return st;
+    p->v[y2].alias = y;
+    dnnl_matmul_desc_t md;
+    dnnl_primitive_desc_t pd;
+    DN(dnnl_matmul_desc_init(&md, &ma, &mb, NULL, &my), "a batched matmul");
+    DN(dnnl_primitive_desc_create(&pd, &md, NULL, p->eng, NULL), "a batched matmul");
+    pstep *sp;
+    if ((st = anc_plan_prim_step(p, pd, &sp, ctx)))
+        return st;
+    step_arg(sp, DNNL_ARG_SRC, a2);
+    step_arg(sp, DNNL_ARG_WEIGHTS, b2);
+    step_arg(sp, DNNL_ARG_DST, y2);
+    p->flops += 2.0 * batch * (double)M * (double)N * (double)K;
+    return ANCHOR_OK;
+}
+
 /* Gemm and MatMul on oneDNN's matmul: src (M x K) row-major or transposed through strides,
  * weights in the layout oneDNN prefers when constant. */
 anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
@@ -19,6 +97,8 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
     const char *ctx = c->ctx;
     anchor_status st;
     int a = IN(c, 0), b = IN(c, 1), cc = IN(c, 2), y = c->out[0];
+    if (!gemm && p->v[b].shape.ndims >= 3)
+        return matmul_batched(p, c);
     if ((st = anc_plan_materialize(p, a, &a, ctx)) || (st = anc_plan_plain(p, a, &a, ctx)))
         return st;
     ox_shape as = p->v[a].shape, bs = p->v[b].shape;
@@ -39,7 +119,7 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
         ys.d[1] = N;
     } else {
         if (bs.ndims != 2 && bs.ndims != 1)
-            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: MatMul with a batched right operand", ctx);
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: a right operand of rank %d", ctx, bs.ndims);
         if (as.ndims < 1)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: empty operand", ctx);
         K = as.d[as.ndims - 1];
