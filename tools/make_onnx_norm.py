@@ -210,6 +210,41 @@ e = np.exp(x.reshape(2, -1) - x.reshape(2, -1).max(1, keepdims=True))
 good("softmax_opset11_flatten", [helper.make_node("Softmax", ["x"], ["y"], axis=1)], x,
      (e / e.sum(1, keepdims=True)).reshape(x.shape), opset=11)
 
+# ---- Resize and Upsample ---------------------------------------------------------------------
+x = rnd(2, 3, 5, 7)
+conv = nn.Conv2d(3, 3, 1)
+for name, kw in [("nearest_x2", dict(scale_factor=2, mode="nearest")),
+                 ("nearest_x3", dict(scale_factor=3, mode="nearest")),
+                 ("nearest_size", dict(size=(8, 11), mode="nearest")),
+                 ("bilinear_x2", dict(scale_factor=2, mode="bilinear", align_corners=False)),
+                 ("bilinear_x1_5", dict(scale_factor=1.5, mode="bilinear", align_corners=False)),
+                 ("bilinear_size", dict(size=(9, 4), mode="bilinear", align_corners=False)),
+                 ("bilinear_corners", dict(size=(9, 13), mode="bilinear", align_corners=True)),
+                 ("bilinear_down", dict(scale_factor=0.5, mode="bilinear", align_corners=False))]:
+    # opset 10 has no sizes input: torch writes size/in as scales, and floor(7 * float(11 / 7)) is 10 by ONNX's
+    # rule; nor is its linear mode torch's bilinear
+    opsets = (10, 11, 13, 17) if kw["mode"] == "nearest" and "size" not in kw else (11, 13, 17)
+    export("resize_" + name, nn.Sequential(conv, Fn(lambda t, kw=kw: F.interpolate(t, **kw))), x, opsets=opsets)
+export("resize_linear1d", Fn(lambda t: F.interpolate(t, scale_factor=2, mode="linear", align_corners=False)),
+       rnd(2, 3, 6), opsets=(13,))
+# ONNX's defaults (half_pixel, round_prefer_floor) and ceil, against numpy
+x = rnd(1, 2, 4, 5)
+for nm, attrs in [("resize_half_pixel_nearest", {}), ("resize_ceil", dict(coordinate_transformation_mode="asymmetric",
+                                                                             nearest_mode="ceil"))]:
+    def src(n_out, n_in, ct=attrs.get("coordinate_transformation_mode", "half_pixel"), nm=attrs.get("nearest_mode")):
+        s_ = np.float32(n_out) / np.float32(n_in)
+        c_ = (np.arange(n_out, dtype=np.float32) + 0.5) / s_ - 0.5 if ct == "half_pixel" else np.arange(n_out) / s_
+        i_ = np.ceil(c_) if nm == "ceil" else np.where(c_ - np.floor(c_) == 0.5, np.floor(c_), np.round(c_))
+        return np.clip(i_, 0, n_in - 1).astype(int)
+    ref = x[:, :, src(7, 4)][:, :, :, src(9, 5)]
+    good(nm, [helper.make_node("Resize", ["x", "", "", "sz"], ["y"], mode="nearest", **attrs)], x, ref,
+         inits=[("sz", np.array([1, 2, 7, 9], np.int64))])
+x = rnd(2, 3, 4, 5)
+good("upsample_opset9", [helper.make_node("Upsample", ["x", "sc"], ["y"], mode="nearest")], x,
+     x.repeat(2, 2).repeat(3, 3), inits=[("sc", np.array([1, 1, 2, 3], np.float32))], opset=9)
+good("upsample_opset7", [helper.make_node("Upsample", ["x"], ["y"], mode="nearest", scales=[1.0, 1.0, 3.0, 2.0])], x,
+     x.repeat(3, 2).repeat(2, 3), opset=7)
+
 # ---- malformed --------------------------------------------------------------------------------
 bad("bad_layernorm_axis", "FORMAT", "ln_axis",
     [helper.make_node("LayerNormalization", ["x", "g"], ["y"], axis=5, name="ln_axis")], [1, 3, 8, 8],
@@ -234,6 +269,22 @@ bad("bad_instancenorm_scale", "FORMAT", "in_scale",
     inits=[("g", np.ones(4, np.float32)), ("b", np.zeros(3, np.float32))])
 bad("bad_prelu_slope", "FORMAT", "pr_slope", [helper.make_node("PRelu", ["x", "s"], ["y"], name="pr_slope")],
     [1, 3, 8, 8], inits=[("s", np.ones(5, np.float32))])
+
+bad("bad_resize_scales", "FORMAT", "rs_scales", [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs_scales")],
+    [1, 3, 8, 8], inits=[("sc", np.array([1, 1, 2], np.float32))])
+bad("bad_resize_negative", "FORMAT", "rs_neg", [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs_neg")],
+    [1, 3, 8, 8], inits=[("sc", np.array([1, 1, -2, 2], np.float32))])
+bad("bad_resize_huge", "FORMAT", "rs_huge", [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs_huge")],
+    [1, 3, 8, 8], inits=[("sc", np.array([1, 1, 1e30, 2], np.float32))])
+bad("bad_resize_cubic", "UNSUPPORTED", "rs_cubic",
+    [helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="cubic", name="rs_cubic")], [1, 3, 8, 8],
+    inits=[("sc", np.array([1, 1, 2, 2], np.float32))])
+bad("bad_resize_both", "FORMAT", "rs_both",
+    [helper.make_node("Resize", ["x", "", "sc", "sz"], ["y"], name="rs_both")], [1, 3, 8, 8],
+    inits=[("sc", np.array([1, 1, 2, 2], np.float32)), ("sz", np.array([1, 3, 16, 16], np.int64))])
+bad("bad_resize_linear_channels", "UNSUPPORTED", "rs_lin",
+    [helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="linear", name="rs_lin")], [1, 3, 8, 8],
+    inits=[("sc", np.array([1, 2, 2, 2], np.float32))])
 
 with open(os.path.join(OUT, "CASES"), "w") as f:
     f.write("\n".join(lines) + "\n")

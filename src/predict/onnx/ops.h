@@ -52,6 +52,9 @@ anchor_status anc_op_prelu(ox_plan *p, const nctx *c);
  * whole pattern was planned as one (*st says how that went), 0 to plan it alone. */
 int anc_op_layernorm_pattern(ox_plan *p, const nctx *c, anchor_status *st);
 
+/* op_resize.c: Resize and Upsample */
+anchor_status anc_op_resize(ox_plan *p, const nctx *c);
+
 /* op_shape.c */
 anchor_status anc_op_concat(ox_plan *p, const nctx *c);
 anchor_status anc_op_reshape(ox_plan *p, const nctx *c);
