@@ -9,9 +9,10 @@
  * per row's channel. The mean and the (biased) variance are two passes over the row in
  * double, so the result is within a float rounding of PyTorch's layer_norm and
  * instance_norm (which accumulate in float); the passes are plain strided-by-one loops over
- * a row, with no index arithmetic per element. oneDNN 2.6's layer_normalization primitive
- * was the other candidate, but it only normalises over the last axis, so ONNX's axis
- * attribute and InstanceNormalization would need a second route anyway.
+ * a row, with no index arithmetic per element. At run time, a LayerNormalization (any axis:
+ * the rows are flattened) with constant per-column scale and bias runs on oneDNN's
+ * layer_normalization primitive instead, vectorised and threaded like the matmuls around it
+ * in a transformer; the C routine folds constants and covers the other cases.
  *
  * The opset-13 decomposition (ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, and
  * usually Mul scale and Add bias) is matched at plan time from its first ReduceMean, only
@@ -68,6 +69,58 @@ static void k_normalize(ox_plan *p, const pstep *s)
                    s->ip[2]);
 }
 
+/* Layer normalisation of rows x d on oneDNN's primitive (vectorised and threaded like the
+ * matmuls around it), with constant per-column scale and shift. *done is 0 when oneDNN has
+ * no implementation for it, to fall back to the C routine. */
+static anchor_status plan_layernorm_dnnl(ox_plan *p, const char *ctx, int x, int scale, int bias, int y, int64_t rows,
+                                         int64_t d, float eps, int *done)
+{
+    anchor_status st;
+    *done = 0;
+    ox_shape s2 = {.ndims = 2, .d = {rows, d}}, s1 = {.ndims = 1, .d = {d}};
+    dnnl_memory_desc_t md = anc_plan_plain_md(&s2), mc = anc_plan_plain_md(&s1);
+    dnnl_layer_normalization_desc_t ld;
+    unsigned flags = (scale >= 0 ? dnnl_use_scale : 0u) | (bias >= 0 ? dnnl_use_shift : 0u);
+    dnnl_primitive_desc_t pd;
+    if (dnnl_layer_normalization_forward_desc_init(&ld, dnnl_forward_inference, &md, NULL, eps, flags) != dnnl_success ||
+        dnnl_primitive_desc_create(&pd, &ld, NULL, p->eng, NULL) != dnnl_success)
+        return ANCHOR_OK;
+    int xp, x2, y2;
+    pstep *sp;
+    if ((st = anc_plan_plain(p, x, &xp, ctx))) {
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    ox_shape xs = p->v[xp].shape;
+    if ((st = anc_plan_prim_step(p, pd, &sp, ctx)))
+        return st;
+    int step_index = (int)(sp - p->s);
+    for (int k = 0; k < 2; k++) {
+        int v = k ? bias : scale;
+        if (v < 0)
+            continue;
+        float *buf = malloc((size_t)d * sizeof *buf);
+        if (!buf)
+            return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory", ctx);
+        for (int64_t i = 0; i < d; i++)
+            buf[i] = ox_sat_f32(tget(p->v[v].c, i));
+        st = anc_plan_const_arg(p, &p->s[step_index], k ? DNNL_ARG_SHIFT : DNNL_ARG_SCALE, buf, &mc, &mc, ctx);
+        free(buf);
+        if (st)
+            return st;
+    }
+    if ((st = anc_plan_new_rt(p, &x2, &s2, &md, ctx)) || (st = anc_plan_set_rt(p, y, &xs, NULL, ctx)) ||
+        (st = anc_plan_new_rt(p, &y2, &s2, &md, ctx)))
+        return st;
+    p->v[x2].alias = xp;
+    p->v[y2].alias = y;
+    sp = &p->s[step_index];
+    step_arg(sp, DNNL_ARG_SRC, x2);
+    step_arg(sp, DNNL_ARG_DST, y2);
+    *done = 1;
+    return ANCHOR_OK;
+}
+
 /* Plans y = normalize(x) with the given row split, folding when x is constant. Scale and
  * bias are values (or -1) whose element counts were checked by the caller. */
 static anchor_status plan_normalize(ox_plan *p, const char *ctx, int x, int scale, int bias, int y, int64_t rows,
@@ -99,6 +152,12 @@ static anchor_status plan_normalize(ox_plan *p, const char *ctx, int x, int scal
         free(buf);
         anc_plan_set_const(p, y, t);
         return ANCHOR_OK;
+    }
+    if (per_row == 0 && (scale < 0 || (p->v[scale].kind == PV_CONST && sn == d)) &&
+        (bias < 0 || (p->v[bias].kind == PV_CONST && bn == d))) {
+        int done;
+        if ((st = plan_layernorm_dnnl(p, ctx, x, scale, bias, y, rows, d, eps, &done)) || done)
+            return st;
     }
     int xp, sp_ = -1, bp = -1;
     if ((st = anc_plan_plain(p, x, &xp, ctx)) || (scale >= 0 && (st = anc_plan_plain(p, scale, &sp_, ctx))) ||
@@ -259,6 +318,27 @@ static int mean_over_tail(ox_plan *p, int j, int ndims, int64_t *axis)
     return 1;
 }
 
+/* Whether value v is a constant that broadcasts along x's axes before `axis` only: one
+ * value, or exactly x's shape from `axis` on (with or without leading ones). Then the
+ * Mul or Add it feeds is a per-column scale or bias of the normalised rows. */
+static int affine_tail(ox_plan *p, int v, const ox_shape *xs, int64_t axis)
+{
+    if (v < 0 || p->v[v].kind != PV_CONST)
+        return 0;
+    const ox_shape *s = &p->v[v].shape;
+    if (p->v[v].c->count == 1 && s->ndims <= xs->ndims)
+        return 1;
+    int64_t tail = xs->ndims - axis;
+    if (s->ndims < tail || s->ndims > xs->ndims)
+        return 0;
+    for (int i = 0; i < s->ndims; i++) {
+        int64_t want = i < s->ndims - tail ? 1 : xs->d[xs->ndims - s->ndims + i];
+        if (s->d[i] != want)
+            return 0;
+    }
+    return 1;
+}
+
 /* Tries the decomposition from ReduceMean node c->node: mean = ReduceMean(x);
  * d = Sub(x, mean); Pow(d, 2) -> ReduceMean -> Add(eps) -> Sqrt; n = Div(d, sqrt), then
  * optionally Mul(n, scale) and Add(., bias) with constant scale and bias. Returns 1 when
@@ -311,14 +391,12 @@ int anc_op_layernorm_pattern(ox_plan *p, const nctx *c, anchor_status *st)
     int mu = next_is(p, y, dvd, "Mul");
     if (mu >= 0) {
         int sv = other_input(p, mu, y);
-        if (sv >= 0 && p->v[sv].kind == PV_CONST && p->v[sv].shape.ndims <= 1 &&
-            (p->v[sv].c->count == d || p->v[sv].c->count == 1)) {
+        if (affine_tail(p, sv, xs, axis)) {
             scale = sv;
             last = mu;
             int a2 = next_is(p, p->g->node_out[mu][0], mu, "Add");
             int bv = a2 >= 0 ? other_input(p, a2, p->g->node_out[mu][0]) : -1;
-            if (bv >= 0 && p->v[bv].kind == PV_CONST && p->v[bv].shape.ndims <= 1 &&
-                (p->v[bv].c->count == d || p->v[bv].c->count == 1)) {
+            if (affine_tail(p, bv, xs, axis)) {
                 bias = bv;
                 last = a2;
             }
