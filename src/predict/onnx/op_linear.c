@@ -89,6 +89,97 @@ static anchor_status matmul_batched(ox_plan *p, const nctx *c)
     return ANCHOR_OK;
 }
 
+/* The one node reading value id after node `after` whose operator is `op`, or -1. */
+static int reader(ox_plan *p, int id, int after, const char *op)
+{
+    int j = anc_plan_sole_consumer(p, id, after);
+    return j >= 0 && !strcmp(p->g->g->node[j]->op_type, op) ? j : -1;
+}
+
+/* The input of binary node j other than `id`, if it is a one-value constant near `want`. */
+static int scalar_near(ox_plan *p, int j, int id, float want)
+{
+    const int *in = p->g->node_in[j];
+    float v;
+    if (p->g->g->node[j]->n_input != 2 || (in[0] == id) == (in[1] == id))
+        return 0;
+    return anc_op_scalar_ahead(p, in[0] == id ? in[1] : in[0], &v) && fabsf(v - want) <= 1e-6f * want;
+}
+
+/* Exact GELU as torch.onnx writes it, reading h: Div(h, sqrt 2) -> Erf -> Add 1, Mul(h, .),
+ * Mul 0.5. Returns the last node, its five nodes in `nodes`, or -1. */
+static int gelu_pattern(ox_plan *p, int h, int after, int *nodes)
+{
+    if (h < 0 || p->g->consumers[h] != 2 || h == p->g->output)
+        return -1;
+    int dv = -1, mu = -1;
+    for (int j = after + 1; j < p->g->n_nodes; j++) {
+        const Onnx__NodeProto *n = p->g->g->node[j];
+        for (size_t k = 0; k < n->n_input; k++)
+            if (p->g->node_in[j][k] == h) {
+                if (!strcmp(n->op_type, "Div") && k == 0 && dv < 0)
+                    dv = j;
+                else if (!strcmp(n->op_type, "Mul") && mu < 0)
+                    mu = j;
+            }
+    }
+    if (dv < 0 || mu < 0 || p->done[dv] || p->done[mu] || !scalar_near(p, dv, h, 1.41421356f))
+        return -1;
+    int er = reader(p, p->g->node_out[dv][0], dv, "Erf");
+    int ad = er >= 0 ? reader(p, p->g->node_out[er][0], er, "Add") : -1;
+    if (ad < 0 || !scalar_near(p, ad, p->g->node_out[er][0], 1.f) || anc_plan_sole_consumer(p, p->g->node_out[ad][0], ad) != mu)
+        return -1;
+    int half = reader(p, p->g->node_out[mu][0], mu, "Mul");
+    if (half < 0 || !scalar_near(p, half, p->g->node_out[mu][0], 0.5f))
+        return -1;
+    nodes[0] = dv, nodes[1] = er, nodes[2] = ad, nodes[3] = mu, nodes[4] = half;
+    return half;
+}
+
+/* What follows a MatMul by constant weights and runs inside it: an Add of a constant row
+ * of N values (nn.Linear's bias, exported apart from the MatMul) as the matmul's bias, then
+ * activations (exact GELU included) as eltwise post-ops, as transformer MLPs have them.
+ * Returns the value the fused chain ends in; *bias (N floats, malloc'ed) when one was found. */
+static int fuse_after_matmul(ox_plan *p, int node, int y, int rank, int64_t N, int gemm, float **bias,
+                             dnnl_post_ops_t po)
+{
+    int j = gemm ? -1 : reader(p, y, node, "Add");
+    if (j >= 0 && p->g->g->node[j]->n_input == 2) {
+        const int *in = p->g->node_in[j];
+        int b = in[0] == y ? in[1] : in[0];
+        const ox_shape *bs = b >= 0 ? &p->v[b].shape : NULL;
+        int row = b >= 0 && b != y && p->v[b].kind == PV_CONST && bs->ndims >= 1 && bs->ndims <= rank &&
+                  bs->d[bs->ndims - 1] == N &&
+                  p->v[b].c->count == N;
+        if (row && (*bias = malloc((size_t)N * sizeof **bias))) {
+            for (int64_t i = 0; i < N; i++)
+                (*bias)[i] = ox_sat_f32(tget(p->v[b].c, i));
+            p->done[j] = 1;
+            y = p->g->node_out[j][0];
+            node = j;
+        }
+    }
+    for (;;) {
+        eltwise_op e;
+        int nodes[5], last;
+        j = anc_plan_sole_consumer(p, y, node);
+        if (j >= 0 && anc_op_as_eltwise(p, j, &e)) {
+            for (int q = 0; q < e.n; q++)
+                dnnl_post_ops_append_eltwise(po, 1.0f, e.alg[q], e.alpha[q], e.beta[q]);
+            p->done[j] = 1;
+        } else if ((last = gelu_pattern(p, y, node, nodes)) >= 0) {
+            dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_gelu_erf, 0.f, 0.f);
+            for (int k = 0; k < 5; k++)
+                p->done[nodes[k]] = 1;
+            j = last;
+        } else {
+            return y;
+        }
+        y = p->g->node_out[j][0];
+        node = j;
+    }
+}
+
 /* Gemm and MatMul on oneDNN's matmul: src (M x K) row-major or transposed through strides,
  * weights in the layout oneDNN prefers when constant. */
 anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
@@ -192,6 +283,16 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
     }
     dnnl_primitive_attr_t attr;
     dnnl_primitive_attr_create(&attr);
+    if (bconst && y >= 0) {
+        dnnl_post_ops_t po;
+        dnnl_post_ops_create(&po);
+        float *fused_bias = NULL;
+        y = fuse_after_matmul(p, c->node, y, ys.ndims, N, gemm || bias, &fused_bias, po);
+        if (fused_bias)
+            bias = fused_bias;
+        dnnl_primitive_attr_set_post_ops(attr, po);
+        dnnl_post_ops_destroy(po);
+    }
     if (bconst) {
         int64_t cnt = p->v[b].c->count;
         wts = malloc((size_t)cnt * sizeof *wts);

@@ -271,7 +271,7 @@ static int other_input(ox_plan *p, int j, int id)
 /* A scalar constant input of a pattern node. Exporters place the Constant node that makes
  * it just before its reader, after the pattern's first node, so it is folded now (a
  * Constant node depends on nothing, so planning it early changes nothing else). */
-static int pattern_scalar(ox_plan *p, int id, float *out)
+int anc_op_scalar_ahead(ox_plan *p, int id, float *out)
 {
     if (id < 0)
         return 0;
@@ -371,14 +371,14 @@ int anc_op_layernorm_pattern(ox_plan *p, const nctx *c, anchor_status *st)
         }
     }
     float two, eps;
-    if (pw < 0 || dvd < 0 || p->g->g->node[pw]->n_input != 2 || !pattern_scalar(p, p->g->node_in[pw][1], &two) ||
+    if (pw < 0 || dvd < 0 || p->g->g->node[pw]->n_input != 2 || !anc_op_scalar_ahead(p, p->g->node_in[pw][1], &two) ||
         two != 2.f || p->done[pw] || p->done[dvd])
         return 0;
     int m2 = next_is(p, p->g->node_out[pw][0], pw, "ReduceMean");
     if (m2 < 0 || !mean_over_tail(p, m2, xs->ndims, &axis2) || axis2 != axis)
         return 0;
     int ad = next_is(p, p->g->node_out[m2][0], m2, "Add");
-    if (ad < 0 || !pattern_scalar(p, other_input(p, ad, p->g->node_out[m2][0]), &eps))
+    if (ad < 0 || !anc_op_scalar_ahead(p, other_input(p, ad, p->g->node_out[m2][0]), &eps))
         return 0;
     int sq = next_is(p, p->g->node_out[ad][0], ad, "Sqrt");
     if (sq < 0 || anc_plan_sole_consumer(p, p->g->node_out[sq][0], sq) != dvd || p->g->node_in[dvd][1] != p->g->node_out[sq][0])

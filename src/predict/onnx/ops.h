@@ -51,6 +51,9 @@ anchor_status anc_op_prelu(ox_plan *p, const nctx *c);
 /* From a ReduceMean node: 1 when it starts the opset-13 LayerNorm decomposition and the
  * whole pattern was planned as one (*st says how that went), 0 to plan it alone. */
 int anc_op_layernorm_pattern(ox_plan *p, const nctx *c, anchor_status *st);
+/* Whether value id is a one-value constant, folding the Constant node that makes it when
+ * that node comes later in the graph (patterns look ahead of the planning order). */
+int anc_op_scalar_ahead(ox_plan *p, int id, float *out);
 
 /* op_resize.c: Resize and Upsample */
 anchor_status anc_op_resize(ox_plan *p, const nctx *c);
