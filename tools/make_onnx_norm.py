@@ -202,6 +202,8 @@ good("reduce_sumsquare", [helper.make_node("ReduceSumSquare", ["x"], ["y"], axes
 good("reduce_all_keep", [helper.make_node("ReduceSum", ["x", "ax"], ["y"], keepdims=1)], x,
      x.astype(np.float64).sum(axis=(1, 2, 3), keepdims=True), inits=[("ax", np.array([1, 2, 3], np.int64))])
 
+good("reduce_sum_noop", [helper.make_node("ReduceSum", ["x"], ["y"], noop_with_empty_axes=1)], x, x)
+
 # ---- Softmax and LogSoftmax -----------------------------------------------------------------
 export("softmax_axis1", Fn(lambda t: torch.softmax(t * 3, dim=1)), x)
 export("logsoftmax_last", Fn(lambda t: torch.log_softmax(t * 3, dim=-1)), x)
@@ -262,6 +264,9 @@ bad("bad_matmul_inner", "FORMAT", "mm_inner", [helper.make_node("MatMul", ["x", 
     [2, 3, 8, 8], inits=[("w", np.ones((3, 5, 4), np.float32))])
 bad("bad_reduce_axis", "FORMAT", "red_axis",
     [helper.make_node("ReduceMax", ["x"], ["y"], axes=[4], name="red_axis")], [1, 3, 8, 8])
+bad("bad_reduce_axes_input", "FORMAT", "red_in",  # ReduceMax takes axes as an input from opset 18 only
+    [helper.make_node("ReduceMax", ["x", "ax"], ["y"], name="red_in")], [1, 3, 8, 8],
+    inits=[("ax", np.array([1], np.int64))])
 bad("bad_softmax_axis", "FORMAT", "sm_axis", [helper.make_node("Softmax", ["x"], ["y"], axis=-5, name="sm_axis")],
     [1, 3, 8, 8])
 bad("bad_instancenorm_scale", "FORMAT", "in_scale",

@@ -220,6 +220,9 @@ static anchor_status reduce_axes(ox_plan *p, const nctx *c, int ndims, char *mar
     int64_t axes[OX_MAX_DIMS];
     int na = -1, ai = IN(c, 1);
     if (ai >= 0) {
+        int from = c->variant == OX_RED_SUM ? 13 : 18;
+        if (p->g->opset < from)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axes as an input before opset %d", ctx, from);
         if (anc_ox_attr(c->n, "axes"))
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axes given both as an attribute and an input", ctx);
         if (p->v[ai].kind != PV_CONST)

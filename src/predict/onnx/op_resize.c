@@ -200,6 +200,9 @@ static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: needs exactly one of scales and sizes", ctx);
     ys->ndims = nd;
     for (int i = 0; i < nd; i++) {
+        if (xs->d[i] < 1 || xs->d[i] > RESIZE_MAX_DIM)
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: input dimension %d is %lld", ctx, i,
+                                    (long long)xs->d[i]);
         if (nsz > 0) {
             if (sizes[i] < 1 || sizes[i] > RESIZE_MAX_DIM)
                 return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: output size %lld on axis %d", ctx,
@@ -214,8 +217,6 @@ static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs
             ys->d[i] = (int64_t)o;
             scale[i] = (float)sc[i];
         }
-        if (xs->d[i] > RESIZE_MAX_DIM)
-            return anchor_error_set(p->err, ANCHOR_ERR_LIMIT, "%s: input dimension %d is too large", ctx, i);
     }
     if (*linear) {
         for (int i = 0; i < nd - 2; i++)
