@@ -172,6 +172,17 @@ x = rnd(2, 3, 4)
 good("matmul_vec_left", [helper.make_node("MatMul", ["v", "x"], ["y"])], x, np.matmul(np.ones(3, np.float32) * 0.5, x),
      inits=[("v", np.full(3, 0.5, np.float32))])
 
+# MatMul of constants, folded while planning (broadcast batch, 1-D operands)
+x = rnd(2, 3, 5)
+A, B, v = rnd(3, 4), rnd(2, 4, 5), rnd(4)
+good("matmul_const_fold", [helper.make_node("MatMul", ["A", "B"], ["ab"]), helper.make_node("Add", ["x", "ab"], ["y"])],
+     x, x + np.matmul(A, B), inits=[("A", A), ("B", B)])
+w, x2, x3 = rnd(5), rnd(3, 2, 5), rnd(2, 4)
+good("matmul_const_vec_left", [helper.make_node("MatMul", ["v", "B"], ["vb"]), helper.make_node("Mul", ["x", "vb"], ["y"])],
+     x2, x2 * np.matmul(v, B), inits=[("v", v), ("B", B)])
+good("matmul_const_vec_right", [helper.make_node("MatMul", ["B", "w"], ["bw"]), helper.make_node("Add", ["x", "bw"], ["y"])],
+     x3, x3 + np.matmul(B, w), inits=[("B", B), ("w", w)])
+
 # ---- InstanceNorm, PRelu --------------------------------------------------------------------
 inorm = nn.InstanceNorm2d(3, affine=True)
 randomize(inorm)

@@ -16,6 +16,78 @@
 #include "predict/onnx/ops.h"
 #include "predict/onnx/plan_build.h"
 
+/* MatMul of two constants (shape arithmetic, or weights an exporter left unfolded), in
+ * double with numpy's broadcasting, when it is small enough to do while planning; 0 to
+ * leave it to run time. */
+static int matmul_fold(ox_plan *p, const nctx *c, anchor_status *st)
+{
+    const ox_tensor *ta = p->v[IN(c, 0)].c, *tb = p->v[IN(c, 1)].c;
+    ox_shape as = ta->shape, bs = tb->shape, pa, pb, ys;
+    if (as.ndims < 1 || bs.ndims < 1)
+        return 0;
+    int a_row = as.ndims == 1, b_col = bs.ndims == 1;
+    if (a_row) {
+        as.ndims = 2, as.d[1] = as.d[0], as.d[0] = 1;
+    }
+    if (b_col) {
+        bs.ndims = 2, bs.d[1] = 1;
+    }
+    int nd = as.ndims > bs.ndims ? as.ndims : bs.ndims;
+    pa.ndims = pb.ndims = ys.ndims = nd;
+    double batch = 1;
+    for (int i = 0; i < nd; i++) {
+        int ia = i - (nd - as.ndims), ib = i - (nd - bs.ndims);
+        pa.d[i] = ia >= 0 ? as.d[ia] : 1;
+        pb.d[i] = ib >= 0 ? bs.d[ib] : 1;
+        if (i < nd - 2) {
+            if (pa.d[i] != pb.d[i] && pa.d[i] != 1 && pb.d[i] != 1)
+                return 0; /* the runtime path names the problem */
+            ys.d[i] = pa.d[i] == 1 ? pb.d[i] : pa.d[i];
+            batch *= (double)ys.d[i];
+        }
+    }
+    int64_t M = pa.d[nd - 2], K = pa.d[nd - 1], N = pb.d[nd - 1];
+    if (pb.d[nd - 2] != K || M < 1 || K < 1 || N < 1 || batch * (double)M * (double)N * (double)K > 1e8)
+        return 0;
+    ys.d[nd - 2] = M;
+    ys.d[nd - 1] = N;
+    ox_shape out = ys; /* ONNX's result drops what a 1-D operand became */
+    if (b_col)
+        out.ndims--;
+    if (a_row) {
+        out.d[out.ndims - (b_col ? 1 : 2)] = out.d[out.ndims - 1];
+        out.ndims--;
+    }
+    ox_tensor *t;
+    if ((*st = anc_ox_tensor_new(&t, OX_F32, &out, &p->budget, p->err))) {
+        anchor_error_prefix(p->err, "%s", c->ctx);
+        return 1;
+    }
+    int64_t sa[OX_MAX_DIMS], sb[OX_MAX_DIMS], idx[OX_MAX_DIMS] = {0};
+    anc_plan_broadcast_strides(&pa, &ys, sa); /* strides in units of elements, 0 where broadcast */
+    anc_plan_broadcast_strides(&pb, &ys, sb);
+    float *y = t->data;
+    for (int64_t bi = 0; bi < (int64_t)batch; bi++) {
+        int64_t oa = 0, ob = 0, r = bi;
+        for (int i = nd - 3; i >= 0; i--) {
+            idx[i] = r % ys.d[i];
+            r /= ys.d[i];
+            oa += idx[i] * sa[i];
+            ob += idx[i] * sb[i];
+        }
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t n = 0; n < N; n++) {
+                double acc = 0;
+                for (int64_t k = 0; k < K; k++)
+                    acc += tget(ta, oa + m * K + k) * tget(tb, ob + k * N + n);
+                *y++ = ox_sat_f32(acc);
+            }
+    }
+    anc_plan_set_const(p, c->out[0], t);
+    *st = ANCHOR_OK;
+    return 1;
+}
+
 /* numpy.matmul with a right operand of rank 3 or more: both operands row-major, padded
  * to the same rank with leading ones (a 1-D left operand is a row, dropped again). */
 static anchor_status matmul_batched(ox_plan *p, const nctx *c)
@@ -188,6 +260,8 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
     const char *ctx = c->ctx;
     anchor_status st;
     int a = IN(c, 0), b = IN(c, 1), cc = IN(c, 2), y = c->out[0];
+    if (!gemm && p->v[a].kind == PV_CONST && p->v[b].kind == PV_CONST && matmul_fold(p, c, &st))
+        return st;
     if (!gemm && p->v[b].shape.ndims >= 3)
         return matmul_batched(p, c);
     if ((st = anc_plan_materialize(p, a, &a, ctx)) || (st = anc_plan_plain(p, a, &a, ctx)))
