@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "predict/onnx/kernels.h"
 #include "predict/onnx/ops.h"
 #include "predict/onnx/plan_build.h"
 
