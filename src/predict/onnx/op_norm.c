@@ -64,16 +64,17 @@ static void normalize_rows(const float *x, float *y, int64_t rows, int64_t d, fl
  * in: x, scale (or -1), bias (or -1) */
 static void k_normalize(ox_plan *p, const pstep *s)
 {
-    const float *scale = s->in[1] >= 0 ? p->v[s->in[1]].ptr : NULL, *bias = s->in[2] >= 0 ? p->v[s->in[2]].ptr : NULL;
-    normalize_rows(p->v[s->in[0]].ptr, p->v[s->out].ptr, s->ip[0], s->ip[1], s->fp[0], scale, s->ip[3], bias, s->ip[4],
-                   s->ip[2]);
+    const float *scale = s->in[1] >= 0 ? p->v[s->in[1]].ptr : NULL,
+                *bias = s->in[2] >= 0 ? p->v[s->in[2]].ptr : NULL;
+    normalize_rows(p->v[s->in[0]].ptr, p->v[s->out].ptr, s->ip[0], s->ip[1], s->fp[0], scale, s->ip[3], bias,
+                   s->ip[4], s->ip[2]);
 }
 
 /* Layer normalisation of rows x d on oneDNN's primitive (vectorised and threaded like the
  * matmuls around it), with constant per-column scale and shift. *done is 0 when oneDNN has
  * no implementation for it, to fall back to the C routine. */
-static anchor_status plan_layernorm_dnnl(ox_plan *p, const char *ctx, int x, int scale, int bias, int y, int64_t rows,
-                                         int64_t d, float eps, int *done)
+static anchor_status plan_layernorm_dnnl(ox_plan *p, const char *ctx, int x, int scale, int bias, int y,
+                                         int64_t rows, int64_t d, float eps, int *done)
 {
     anchor_status st;
     *done = 0;
@@ -82,7 +83,8 @@ static anchor_status plan_layernorm_dnnl(ox_plan *p, const char *ctx, int x, int
     dnnl_layer_normalization_desc_t ld;
     unsigned flags = (scale >= 0 ? dnnl_use_scale : 0u) | (bias >= 0 ? dnnl_use_shift : 0u);
     dnnl_primitive_desc_t pd;
-    if (dnnl_layer_normalization_forward_desc_init(&ld, dnnl_forward_inference, &md, NULL, eps, flags) != dnnl_success ||
+    if (dnnl_layer_normalization_forward_desc_init(&ld, dnnl_forward_inference, &md, NULL, eps, flags) !=
+            dnnl_success ||
         dnnl_primitive_desc_create(&pd, &ld, NULL, p->eng, NULL) != dnnl_success)
         return ANCHOR_OK;
     int xp, x2, y2;
@@ -185,8 +187,9 @@ static anchor_status check_affine(ox_plan *p, const char *ctx, int v, int64_t d,
         return ANCHOR_OK;
     int64_t n = anc_ox_shape_count(&p->v[v].shape);
     if (n != d && n != 1)
-        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: %s has %lld values for a normalised size of %lld",
-                                ctx, what, (long long)n, (long long)d);
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                "%s: %s has %lld values for a normalised size of %lld", ctx, what, (long long)n,
+                                (long long)d);
     return ANCHOR_OK;
 }
 
@@ -213,19 +216,20 @@ anchor_status anc_op_layernorm(ox_plan *p, const nctx *c)
         int id = c->out[k];
         if (id >= 0 && (p->g->consumers[id] > 0 || id == p->g->output))
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
-                                    "%s: output %d ('%s', the %s) is read; only the normalised output is computed", ctx,
-                                    k, p->g->names[id], k == 1 ? "mean" : "inverse standard deviation");
+                                    "%s: output %d ('%s', the %s) is read; only the normalised output is computed",
+                                    ctx, k, p->g->names[id], k == 1 ? "mean" : "inverse standard deviation");
     }
     int64_t stash = anc_ox_attr_int(c->n, "stash_type", 1);
     if (stash != 1)
-        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: stash_type %lld (only 1, float, is computed)", ctx,
-                                (long long)stash);
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: stash_type %lld (only 1, float, is computed)",
+                                ctx, (long long)stash);
     int x = IN(c, 0), scale = IN(c, 1), bias = IN(c, 2);
     int64_t rows, d;
     if ((st = layer_rows(p, ctx, &p->v[x].shape, anc_ox_attr_int(c->n, "axis", -1), &rows, &d)) ||
         (st = check_affine(p, ctx, scale, d, "Scale")) || (st = check_affine(p, ctx, bias, d, "B")))
         return st;
-    return plan_normalize(p, ctx, x, scale, bias, c->out[0], rows, d, 0, anc_ox_attr_float(c->n, "epsilon", 1e-5f));
+    return plan_normalize(p, ctx, x, scale, bias, c->out[0], rows, d, 0,
+                          anc_ox_attr_float(c->n, "epsilon", 1e-5f));
 }
 
 anchor_status anc_op_instancenorm(ox_plan *p, const nctx *c)
@@ -235,19 +239,22 @@ anchor_status anc_op_instancenorm(ox_plan *p, const nctx *c)
     int x = IN(c, 0), scale = IN(c, 1), bias = IN(c, 2);
     ox_shape xs = p->v[x].shape;
     if (xs.ndims < 3)
-        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: input of rank %d (N, C and at least one spatial "
-                                "dimension expected)", ctx, xs.ndims);
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                "%s: input of rank %d (N, C and at least one spatial "
+                                "dimension expected)",
+                                ctx, xs.ndims);
     int64_t C = xs.d[1], rows = xs.d[0] * C, d = anc_ox_shape_count(&xs) / (rows > 0 ? rows : 1);
     for (int k = 1; k <= 2; k++) {
         const ox_shape *s = &p->v[k == 1 ? scale : bias].shape;
         if (s->ndims != 1 || s->d[0] != C)
-            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: %s must have one value per channel (%lld)", ctx,
-                                    k == 1 ? "scale" : "B", (long long)C);
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: %s must have one value per channel (%lld)",
+                                    ctx, k == 1 ? "scale" : "B", (long long)C);
     }
     if (rows < 1 || d < 1)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: an empty input", ctx);
     (void)st;
-    return plan_normalize(p, ctx, x, scale, bias, c->out[0], rows, d, C, anc_ox_attr_float(c->n, "epsilon", 1e-5f));
+    return plan_normalize(p, ctx, x, scale, bias, c->out[0], rows, d, C,
+                          anc_ox_attr_float(c->n, "epsilon", 1e-5f));
 }
 
 /* ---- the opset-13 LayerNorm decomposition --------------------------------------------- */
@@ -282,8 +289,13 @@ int anc_op_scalar_ahead(ox_plan *p, int id, float *out)
                 continue;
             if (strcmp(n->op_type, "Constant") || p->done[j])
                 return 0;
-            nctx c = {.node = j, .n = n, .in = p->g->node_in[j], .out = p->g->node_out[j], .nin = (int)n->n_input,
-                      .nout = (int)n->n_output, .variant = p->g->node_op[j]->variant};
+            nctx c = {.node = j,
+                      .n = n,
+                      .in = p->g->node_in[j],
+                      .out = p->g->node_out[j],
+                      .nin = (int)n->n_input,
+                      .nout = (int)n->n_output,
+                      .variant = p->g->node_op[j]->variant};
             anc_ox_node_label(n, c.ctx, sizeof c.ctx);
             if (anc_op_fold(p, &c) != ANCHOR_OK) {
                 memset(p->err, 0, sizeof *p->err); /* planned again in order, failing there */
@@ -371,8 +383,8 @@ int anc_op_layernorm_pattern(ox_plan *p, const nctx *c, anchor_status *st)
         }
     }
     float two, eps;
-    if (pw < 0 || dvd < 0 || p->g->g->node[pw]->n_input != 2 || !anc_op_scalar_ahead(p, p->g->node_in[pw][1], &two) ||
-        two != 2.f || p->done[pw] || p->done[dvd])
+    if (pw < 0 || dvd < 0 || p->g->g->node[pw]->n_input != 2 ||
+        !anc_op_scalar_ahead(p, p->g->node_in[pw][1], &two) || two != 2.f || p->done[pw] || p->done[dvd])
         return 0;
     int m2 = next_is(p, p->g->node_out[pw][0], pw, "ReduceMean");
     if (m2 < 0 || !mean_over_tail(p, m2, xs->ndims, &axis2) || axis2 != axis)
@@ -381,7 +393,8 @@ int anc_op_layernorm_pattern(ox_plan *p, const nctx *c, anchor_status *st)
     if (ad < 0 || !anc_op_scalar_ahead(p, other_input(p, ad, p->g->node_out[m2][0]), &eps))
         return 0;
     int sq = next_is(p, p->g->node_out[ad][0], ad, "Sqrt");
-    if (sq < 0 || anc_plan_sole_consumer(p, p->g->node_out[sq][0], sq) != dvd || p->g->node_in[dvd][1] != p->g->node_out[sq][0])
+    if (sq < 0 || anc_plan_sole_consumer(p, p->g->node_out[sq][0], sq) != dvd ||
+        p->g->node_in[dvd][1] != p->g->node_out[sq][0])
         return 0;
     int64_t rows, d;
     if (layer_rows(p, c->ctx, xs, axis, &rows, &d))
@@ -465,7 +478,8 @@ anchor_status anc_op_prelu(ox_plan *p, const nctx *c)
     if ((st = anc_plan_broadcast_shape(&xs, &ss, &bs, ctx, p->err)))
         return st;
     if (!shape_eq(&bs, &xs))
-        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: the slope does not broadcast to the input's shape", ctx);
+        return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: the slope does not broadcast to the input's shape",
+                                ctx);
     int64_t str[OX_MAX_DIMS] = {0};
     anc_plan_broadcast_strides(&ss, &xs, str);
     if (p->v[x].kind == PV_CONST && p->v[sl].kind == PV_CONST) {

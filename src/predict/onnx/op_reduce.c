@@ -109,8 +109,9 @@ anchor_status anc_op_softmax(ox_plan *p, const nctx *c)
     dnnl_memory_desc_t md = anc_plan_plain_md(&s3);
     dnnl_softmax_v2_desc_t sd;
     dnnl_primitive_desc_t pd;
-    if (dnnl_softmax_v2_forward_desc_init(&sd, dnnl_forward_inference, c->variant ? dnnl_softmax_log : dnnl_softmax_accurate,
-                                          &md, &md, 1) == dnnl_success &&
+    if (dnnl_softmax_v2_forward_desc_init(&sd, dnnl_forward_inference,
+                                          c->variant ? dnnl_softmax_log : dnnl_softmax_accurate, &md, &md,
+                                          1) == dnnl_success &&
         dnnl_primitive_desc_create(&pd, &sd, NULL, p->eng, NULL) == dnnl_success) {
         int x3, y3;
         if ((st = anc_plan_prim_step(p, pd, &sp, ctx)) || (st = anc_plan_new_rt(p, &x3, &s3, &md, ctx)) ||
@@ -147,7 +148,10 @@ typedef struct reduce_pass {
 
 #define RED_CHUNK 256
 
-static double pre_apply(int pre, float v) { return pre == PRE_ABS ? fabs(v) : pre == PRE_SQUARE ? (double)v * v : v; }
+static double pre_apply(int pre, float v)
+{
+    return pre == PRE_ABS ? fabs(v) : pre == PRE_SQUARE ? (double)v * v : v;
+}
 
 /* y[o, i] = reduce over k of x[o, k, i]: the accumulators of up to RED_CHUNK inner
  * positions live on the stack, and the innermost loop walks contiguous memory. */
@@ -200,7 +204,9 @@ static void reduce_pass_run(const reduce_pass *q, const float *x, float *y)
             }
             float *yo = y + o * q->inner + i0;
             for (int64_t i = 0; i < w; i++)
-                yo[i] = ox_sat_f32(q->post == POST_DIV ? acc[i] / q->div : q->post == POST_SQRT ? sqrt(acc[i]) : acc[i]);
+                yo[i] = ox_sat_f32(q->post == POST_DIV    ? acc[i] / q->div
+                                   : q->post == POST_SQRT ? sqrt(acc[i])
+                                                          : acc[i]);
         }
 }
 
@@ -223,7 +229,8 @@ static anchor_status reduce_axes(ox_plan *p, const nctx *c, int ndims, char *mar
         if (p->g->opset < from)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axes as an input before opset %d", ctx, from);
         if (anc_ox_attr(c->n, "axes"))
-            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axes given both as an attribute and an input", ctx);
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axes given both as an attribute and an input",
+                                    ctx);
         if (p->v[ai].kind != PV_CONST)
             return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: the axes input must be a constant", ctx);
         na = anc_plan_const_ints(p, ai, axes, OX_MAX_DIMS);
@@ -250,7 +257,8 @@ static anchor_status reduce_axes(ox_plan *p, const nctx *c, int ndims, char *mar
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis %lld is out of range for rank %d", ctx,
                                     (long long)axes[i], ndims);
         if (mark[a])
-            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis %lld appears twice", ctx, (long long)axes[i]);
+            return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: axis %lld appears twice", ctx,
+                                    (long long)axes[i]);
         mark[a] = 1;
     }
     return ANCHOR_OK;
@@ -259,8 +267,10 @@ static anchor_status reduce_axes(ox_plan *p, const nctx *c, int ndims, char *mar
 /* The passes for reducing the marked axes of `xs`, last run first. Returns their count. */
 static int reduce_plan_passes(int variant, const ox_shape *xs, const char *mark, reduce_pass *passes)
 {
-    static const struct { int acc, pre, post; } kinds[] = {
-        [OX_RED_MEAN] = {ACC_SUM, PRE_NONE, POST_DIV}, [OX_RED_SUM] = {ACC_SUM, PRE_NONE, POST_NONE},
+    static const struct {
+        int acc, pre, post;
+    } kinds[] = {
+        [OX_RED_MEAN] = {ACC_SUM, PRE_NONE, POST_DIV},   [OX_RED_SUM] = {ACC_SUM, PRE_NONE, POST_NONE},
         [OX_RED_MAX] = {ACC_MAX, PRE_NONE, POST_NONE},   [OX_RED_MIN] = {ACC_MIN, PRE_NONE, POST_NONE},
         [OX_RED_PROD] = {ACC_PROD, PRE_NONE, POST_NONE}, [OX_RED_L1] = {ACC_SUM, PRE_ABS, POST_NONE},
         [OX_RED_L2] = {ACC_SUM, PRE_SQUARE, POST_SQRT},  [OX_RED_SUMSQ] = {ACC_SUM, PRE_SQUARE, POST_NONE},

@@ -135,8 +135,8 @@ static int pick(const char *s, const char *const *names, int n)
 
 /* Reads the node's mode, coordinates, scales or sizes; fills the output shape and the
  * per-axis scales the coordinate formulas use. */
-static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs, ox_shape *ys, float *scale, int *linear,
-                                   int *ct, int *nr)
+static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs, ox_shape *ys, float *scale,
+                                   int *linear, int *ct, int *nr)
 {
     const char *ctx = c->ctx;
     int upsample = !strcmp(c->n->op_type, "Upsample"), nd = xs->ndims;
@@ -144,22 +144,26 @@ static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs
     static const char *const modes[] = {"nearest", "linear", "cubic"};
     int mode = pick(anc_plan_attr_str(c->n, "mode", buf, sizeof buf, "nearest"), modes, 3);
     if (mode < 0 || mode == 2)
-        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: mode '%s' is not computed (nearest and linear are)",
-                                ctx, buf);
+        return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                "%s: mode '%s' is not computed (nearest and linear are)", ctx, buf);
     *linear = mode == 1;
     *ct = CT_ASYMMETRIC;
     *nr = NR_FLOOR;
     if (!upsample && p->g->opset >= 11) {
         static const char *const cts[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
                                           "tf_half_pixel_for_nn"};
-        *ct = pick(anc_plan_attr_str(c->n, "coordinate_transformation_mode", buf, sizeof buf, "half_pixel"), cts, 5);
+        *ct =
+            pick(anc_plan_attr_str(c->n, "coordinate_transformation_mode", buf, sizeof buf, "half_pixel"), cts, 5);
         if (*ct < 0)
-            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: coordinate_transformation_mode '%s' is not "
-                                    "computed", ctx, buf);
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                    "%s: coordinate_transformation_mode '%s' is not "
+                                    "computed",
+                                    ctx, buf);
         static const char *const nrs[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
         *nr = pick(anc_plan_attr_str(c->n, "nearest_mode", buf, sizeof buf, "round_prefer_floor"), nrs, 4);
         if (*nr < 0)
-            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: nearest_mode '%s' is not computed", ctx, buf);
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: nearest_mode '%s' is not computed", ctx,
+                                    buf);
     }
     /* scales: Upsample-7's attribute, else the input after X (and roi from opset 11) */
     double sc[OX_MAX_DIMS];
@@ -212,8 +216,8 @@ static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs
         } else {
             double o = floor((double)xs->d[i] * sc[i]);
             if (!(sc[i] > 0) || !(o >= 1) || o > RESIZE_MAX_DIM)
-                return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: scale %g on axis %d gives an output size of %g",
-                                        ctx, sc[i], i, o);
+                return anchor_error_set(p->err, ANCHOR_ERR_FORMAT,
+                                        "%s: scale %g on axis %d gives an output size of %g", ctx, sc[i], i, o);
             ys->d[i] = (int64_t)o;
             scale[i] = (float)sc[i];
         }
@@ -221,16 +225,20 @@ static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs
     if (*linear) {
         for (int i = 0; i < nd - 2; i++)
             if (ys->d[i] != xs->d[i])
-                return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: linear resizing of axis %d (only the last "
-                                        "two axes are)", ctx, i);
+                return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                        "%s: linear resizing of axis %d (only the last "
+                                        "two axes are)",
+                                        ctx, i);
         if (nd < 2)
-            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: linear resizing of a rank-%d tensor", ctx, nd);
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: linear resizing of a rank-%d tensor", ctx,
+                                    nd);
     }
     return ANCHOR_OK;
 }
 
 /* The coordinate tables (see resize_geom), as a float32 constant of `count` values. */
-static anchor_status resize_table(ox_plan *p, const resize_geom *g, const float *scale, int ct, int nr, ox_tensor **out)
+static anchor_status resize_table(ox_plan *p, const resize_geom *g, const float *scale, int ct, int nr,
+                                  ox_tensor **out)
 {
     int nd = g->in.ndims;
     ox_shape ts = {.ndims = 1, .d = {0}};
