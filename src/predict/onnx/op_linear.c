@@ -199,7 +199,8 @@ static int gelu_pattern(ox_plan *p, int h, int after, int *nodes)
         return -1;
     int er = reader(p, p->g->node_out[dv][0], dv, "Erf");
     int ad = er >= 0 ? reader(p, p->g->node_out[er][0], er, "Add") : -1;
-    if (ad < 0 || !scalar_near(p, ad, p->g->node_out[er][0], 1.f) || anc_plan_sole_consumer(p, p->g->node_out[ad][0], ad) != mu)
+    if (ad < 0 || !scalar_near(p, ad, p->g->node_out[er][0], 1.f) ||
+        anc_plan_sole_consumer(p, p->g->node_out[ad][0], ad) != mu)
         return -1;
     int half = reader(p, p->g->node_out[mu][0], mu, "Mul");
     if (half < 0 || !scalar_near(p, half, p->g->node_out[mu][0], 0.5f))
@@ -221,8 +222,7 @@ static int fuse_after_matmul(ox_plan *p, int node, int y, int rank, int64_t N, i
         int b = in[0] == y ? in[1] : in[0];
         const ox_shape *bs = b >= 0 ? &p->v[b].shape : NULL;
         int row = b >= 0 && b != y && p->v[b].kind == PV_CONST && bs->ndims >= 1 && bs->ndims <= rank &&
-                  bs->d[bs->ndims - 1] == N &&
-                  p->v[b].c->count == N;
+                  bs->d[bs->ndims - 1] == N && p->v[b].c->count == N;
         if (row && (*bias = malloc((size_t)N * sizeof **bias))) {
             for (int64_t i = 0; i < N; i++)
                 (*bias)[i] = ox_sat_f32(tget(p->v[b].c, i));
@@ -267,8 +267,10 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
     if ((st = anc_plan_materialize(p, a, &a, ctx)) || (st = anc_plan_plain(p, a, &a, ctx)))
         return st;
     ox_shape as = p->v[a].shape, bs = p->v[b].shape;
-    int transA = gemm ? (int)anc_ox_attr_int(c->n, "transA", 0) : 0, transB = gemm ? (int)anc_ox_attr_int(c->n, "transB", 0) : 0;
-    float alpha = gemm ? anc_ox_attr_float(c->n, "alpha", 1.f) : 1.f, beta = gemm ? anc_ox_attr_float(c->n, "beta", 1.f) : 1.f;
+    int transA = gemm ? (int)anc_ox_attr_int(c->n, "transA", 0) : 0,
+        transB = gemm ? (int)anc_ox_attr_int(c->n, "transB", 0) : 0;
+    float alpha = gemm ? anc_ox_attr_float(c->n, "alpha", 1.f) : 1.f,
+          beta = gemm ? anc_ox_attr_float(c->n, "beta", 1.f) : 1.f;
     int64_t M, K, N, batch = 1;
     ox_shape ys;
     if (gemm) {
@@ -347,8 +349,8 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
         const ox_tensor *ct = p->v[cc].c;
         int row = ct->count == N && (ct->shape.ndims == 1 || (ct->shape.ndims == 2 && ct->shape.d[0] == 1));
         if (!row && ct->count != 1)
-            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: Gemm C must be a row of %lld values or a scalar",
-                                    ctx, (long long)N);
+            return anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                                    "%s: Gemm C must be a row of %lld values or a scalar", ctx, (long long)N);
         bias = malloc((size_t)N * sizeof *bias);
         if (!bias)
             return anchor_error_set(p->err, ANCHOR_ERR_NOMEM, "%s: out of memory", ctx);
@@ -388,8 +390,8 @@ anchor_status anc_op_matmul(ox_plan *p, const nctx *c)
     dnnl_primitive_attr_destroy(attr);
     pstep *sp = NULL;
     if (d != dnnl_success)
-        st = anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED, "%s: oneDNN has no matmul for this shape (status %d)",
-                              ctx, (int)d);
+        st = anchor_error_set(p->err, ANCHOR_ERR_UNSUPPORTED,
+                              "%s: oneDNN has no matmul for this shape (status %d)", ctx, (int)d);
     else
         st = anc_plan_prim_step(p, pd, &sp, ctx);
     if (st) {
