@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* C kernels on row-major float32 data: Softmax, broadcasting binary operations, Pad,
+/* C kernels on row-major float32 data: broadcasting binary operations, Pad,
  * PyTorch's ceil_mode average pooling, Erf and Softsign. They run where oneDNN has no primitive that computes
  * exactly what ONNX (or PyTorch, for the exported models) specifies; each reads its shape
  * parameters from the step's ip slots, written by the operator planner that added it. */
@@ -8,29 +8,6 @@
 
 #include "predict/onnx/kernels.h"
 #include "predict/onnx/ops.h"
-
-void anc_k_softmax(ox_plan *p, const pstep *s)
-{
-    const float *x = p->v[s->in[0]].ptr;
-    float *y = p->v[s->out].ptr;
-    int64_t outer = s->ip[0], n = s->ip[1], inner = s->ip[2];
-    for (int64_t o = 0; o < outer; o++)
-        for (int64_t i = 0; i < inner; i++) {
-            const float *xs = x + o * n * inner + i;
-            float *ys = y + o * n * inner + i;
-            float mx = -INFINITY;
-            for (int64_t k = 0; k < n; k++)
-                mx = xs[k * inner] > mx ? xs[k * inner] : mx;
-            double sum = 0;
-            for (int64_t k = 0; k < n; k++) {
-                ys[k * inner] = expf(xs[k * inner] - mx);
-                sum += ys[k * inner];
-            }
-            float inv = (float)(1.0 / sum);
-            for (int64_t k = 0; k < n; k++)
-                ys[k * inner] *= inv;
-        }
-}
 
 /* ip: [0]=ndims, [1..8]=out dims, [9..16]=a strides (0 = broadcast), [17..24]=b strides, [25]=op */
 static float bin_apply(int op, float a, float b)

@@ -6,7 +6,6 @@
 
 #include "predict/onnx/plan_build.h"
 
-void anc_k_softmax(ox_plan *p, const pstep *s);
 void anc_k_binary(ox_plan *p, const pstep *s);
 void anc_k_pad(ox_plan *p, const pstep *s);
 void anc_k_avgpool(ox_plan *p, const pstep *s);

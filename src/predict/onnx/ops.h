@@ -40,9 +40,24 @@ anchor_status anc_op_unary(ox_plan *p, const nctx *c);
 /* op_linear.c */
 anchor_status anc_op_matmul(ox_plan *p, const nctx *c);
 
-/* op_reduce.c */
+/* op_reduce.c: Softmax's variant is 1 for LogSoftmax; Reduce*'s says which reduction */
+enum { OX_RED_MEAN, OX_RED_SUM, OX_RED_MAX, OX_RED_MIN, OX_RED_PROD, OX_RED_L1, OX_RED_L2, OX_RED_SUMSQ, OX_RED_LSE };
 anchor_status anc_op_softmax(ox_plan *p, const nctx *c);
-anchor_status anc_op_reduce_mean(ox_plan *p, const nctx *c);
+anchor_status anc_op_reduce(ox_plan *p, const nctx *c);
+
+/* op_norm.c */
+anchor_status anc_op_layernorm(ox_plan *p, const nctx *c);
+anchor_status anc_op_instancenorm(ox_plan *p, const nctx *c);
+anchor_status anc_op_prelu(ox_plan *p, const nctx *c);
+/* From a ReduceMean node: 1 when it starts the opset-13 LayerNorm decomposition and the
+ * whole pattern was planned as one (*st says how that went), 0 to plan it alone. */
+int anc_op_layernorm_pattern(ox_plan *p, const nctx *c, anchor_status *st);
+/* Whether value id is a one-value constant, folding the Constant node that makes it when
+ * that node comes later in the graph (patterns look ahead of the planning order). */
+int anc_op_scalar_ahead(ox_plan *p, int id, float *out);
+
+/* op_resize.c: Resize and Upsample */
+anchor_status anc_op_resize(ox_plan *p, const nctx *c);
 
 /* op_shape.c */
 anchor_status anc_op_concat(ox_plan *p, const nctx *c);
