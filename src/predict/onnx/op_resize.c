@@ -28,13 +28,17 @@ enum { NR_ROUND_PREFER_FLOOR, NR_ROUND_PREFER_CEIL, NR_FLOOR, NR_CEIL };
 /* Indices fit a float exactly below 2^24, which bounds the tables' index values. */
 #define RESIZE_MAX_DIM (1 << 24)
 
-static float source_coordinate(int ct, int64_t x, float scale, int64_t in_len, int64_t out_len)
+/* resized_len: ONNX's length_resized, the output length when sizes were given, else in_len x
+ * scale unrounded. */
+static float source_coordinate(int ct, int64_t x, float scale, int64_t in_len, int64_t out_len, float resized_len)
 {
     float xf = (float)x;
     switch (ct) {
     case CT_HALF_PIXEL: return (xf + 0.5f) / scale - 0.5f;
     case CT_PYTORCH_HALF_PIXEL: return out_len > 1 ? (xf + 0.5f) / scale - 0.5f : 0.f;
-    case CT_ALIGN_CORNERS: return out_len == 1 ? 0.f : xf * (float)(in_len - 1) / (float)(out_len - 1);
+    /* with scales that do not give a whole length (onnx's
+     * test_resize_downsample_scales_linear_align_corners: 4 x 0.6) it is not the output length */
+    case CT_ALIGN_CORNERS: return out_len == 1 ? 0.f : xf * (float)(in_len - 1) / (resized_len - 1.f);
     case CT_TF_HALF_PIXEL_NN: return (xf + 0.5f) / scale;
     default: return xf / scale;
     }
@@ -58,6 +62,7 @@ static int64_t nearest_index(int nr, float c, int64_t in_len)
 typedef struct resize_geom {
     ox_shape in, out;
     int linear;
+    int from_sizes; /* the node gave sizes, not scales */
 } resize_geom;
 
 static void resize_nearest(const resize_geom *g, const float *tab, const float *x, float *y)
@@ -136,7 +141,7 @@ static int pick(const char *s, const char *const *names, int n)
 /* Reads the node's mode, coordinates, scales or sizes; fills the output shape and the
  * per-axis scales the coordinate formulas use. */
 static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs, ox_shape *ys, float *scale,
-                                   int *linear, int *ct, int *nr)
+                                   int *from_sizes, int *linear, int *ct, int *nr)
 {
     const char *ctx = c->ctx;
     int upsample = !strcmp(c->n->op_type, "Upsample"), nd = xs->ndims;
@@ -203,6 +208,7 @@ static anchor_status resize_params(ox_plan *p, const nctx *c, const ox_shape *xs
     if ((nsc < 0) == (nsz < 0))
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: needs exactly one of scales and sizes", ctx);
     ys->ndims = nd;
+    *from_sizes = nsz > 0;
     for (int i = 0; i < nd; i++) {
         if (xs->d[i] < 1 || xs->d[i] > RESIZE_MAX_DIM)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: input dimension %d is %lld", ctx, i,
@@ -251,7 +257,7 @@ static anchor_status resize_table(ox_plan *p, const resize_geom *g, const float 
     for (int i = g->linear ? nd - 2 : 0; i < nd; i++) {
         int64_t in = g->in.d[i], on = g->out.d[i];
         for (int64_t k = 0; k < on; k++) {
-            float cx = source_coordinate(ct, k, scale[i], in, on);
+            float cx = source_coordinate(ct, k, scale[i], in, on, g->from_sizes ? (float)on : (float)in * scale[i]);
             if (!g->linear) {
                 *t++ = (float)nearest_index(nr, cx, in);
                 continue;
@@ -281,7 +287,7 @@ anchor_status anc_op_resize(ox_plan *p, const nctx *c)
     float scale[OX_MAX_DIMS];
     if (g.in.ndims < 1)
         return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: a scalar input", ctx);
-    if ((st = resize_params(p, c, &g.in, &g.out, scale, &g.linear, &ct, &nr)))
+    if ((st = resize_params(p, c, &g.in, &g.out, scale, &g.from_sizes, &g.linear, &ct, &nr)))
         return st;
     if (anc_ox_shape_elems(&g.out) < 0)
         return anchor_error_set(p->err, ANCHOR_ERR_LIMIT, "%s: the output would have too many elements", ctx);

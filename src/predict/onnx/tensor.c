@@ -90,7 +90,7 @@ anchor_status anc_ox_tensor_new(ox_tensor **out, ox_type type, const ox_shape *s
     int64_t bytes = count * (int64_t)esize;
     if (b && b->fold_limit && bytes > b->fold_limit - b->fold_used)
         return anchor_error_set(err, ANCHOR_ERR_LIMIT,
-                                "folding the model's constant subgraphs would make more than %lld MiB of tensors "
+                                "folding the model's constant subgraphs would make the loader allocate more than %lld MiB "
                                 "(the limit for a %zu-byte file: %lld MiB + %d bytes per byte of the file)",
                                 (long long)(b->fold_limit >> 20), b->file_bytes, (long long)(OX_FOLD_FLOOR >> 20),
                                 OX_FOLD_PER_FILE_BYTE);
