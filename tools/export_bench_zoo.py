@@ -55,10 +55,15 @@ def torch_input(u8):
 
 
 def torchvision_model(name):
+    """torchvision's NAME with seed-0 random weights, and the image size it takes. The
+    auxiliary heads of GoogLeNet and InceptionV3 only train, so they are left out; both
+    are asked to initialise explicitly (their default is changing and warns)."""
     import torchvision.models as tvm
     torch.manual_seed(0)
     if name == "inception_v3":
         return tvm.inception_v3(weights=None, aux_logits=False, init_weights=True), 299
+    if name == "googlenet":
+        return tvm.googlenet(weights=None, aux_logits=False, init_weights=True), 224
     return getattr(tvm, name)(weights=None), 224
 
 
