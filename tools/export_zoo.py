@@ -69,12 +69,11 @@ def cached(outdir, arch, opsets):
         os.path.exists(m + ".onnx") or os.path.exists(m + ".failed") for m in models.values())
 
 
-def export_arch(arch, outdir, shared, opsets):
-    base, (in_path, out_path), models = paths(outdir, arch, opsets)
-    model, size = torchvision_model(arch)
+def export_model(model, x, outdir, name, opsets):
+    """NAME.in.npy (x), NAME.out.npy (the model's output for it) and NAME_opN.onnx for each
+    opset N (or NAME_opN.failed saying why torch.onnx could not). Returns the output."""
+    base, (in_path, out_path), models = paths(outdir, name, opsets)
     model.eval()
-    n_bn = recalibrate_batchnorm(model, torch_input(photo_batch(shared, size, CALIB_CROPS)))
-    x = torch_input(photo_batch(shared, size, [0.875])[::2])  # one crop per photo, not mirrored
     with torch.no_grad():
         y = model(torch.from_numpy(x)).numpy()
     for n, stem in models.items():
@@ -90,14 +89,22 @@ def export_arch(arch, outdir, shared, opsets):
             except Exception as e:  # torch.onnx refuses some operators at some opsets: a row of the table
                 msg = " ".join(f"{type(e).__name__}: {e}".split())[:300]
                 write_text(stem + ".failed", msg + "\n")
-                print(f"{arch} opset {n}: export failed: {msg}", file=sys.stderr)
+                print(f"{name} opset {n}: export failed: {msg}", file=sys.stderr)
         for w in sorted({" ".join(str(w.message).split())[:200] for w in caught}):
-            print(f"{arch} opset {n}: warning: {w}", file=sys.stderr)
+            print(f"{name} opset {n}: warning: {w}", file=sys.stderr)
     write_npy(in_path, x)
-    write_npy(out_path, y)
-    top1 = len(set(y.argmax(1)))
-    print(f"{arch}: {n_bn} BatchNorm layers re-estimated; output std {y.std():.3g}, {top1} distinct top-1 "
-          f"over {len(x)} images", file=sys.stderr)
+    write_npy(out_path, y)  # last: its presence marks the set complete (see cached)
+    return y
+
+
+def export_arch(arch, outdir, shared, opsets):
+    model, size = torchvision_model(arch)
+    model.eval()
+    n_bn = recalibrate_batchnorm(model, torch_input(photo_batch(shared, size, CALIB_CROPS)))
+    x = torch_input(photo_batch(shared, size, [0.875])[::2])  # one crop per photo, not mirrored
+    y = export_model(model, x, outdir, arch, opsets)
+    print(f"{arch}: {n_bn} BatchNorm layers re-estimated; output std {y.std():.3g}, "
+          f"{len(set(y.argmax(1)))} distinct top-1 over {len(x)} images", file=sys.stderr)
 
 
 def main():
