@@ -64,7 +64,7 @@ bench: build
 	@bash bench/run.sh "$(BUILD)/anchor" "$(SHARED)"
 
 zoo: build
-	@ANCHOR_SOURCE=$(CURDIR) ANCHOR_SHARED=$(SHARED) bash tests/predict/onnx/zoo.sh \
+	@ANCHOR_ZOO=1 ANCHOR_SOURCE=$(CURDIR) ANCHOR_SHARED=$(SHARED) bash tests/predict/onnx/zoo.sh \
 		"$(BUILD)/tests/predict/onnx/test_onnx_zoo" "$(abspath $(BUILD))/zoo"
 
 clean:
