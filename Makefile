@@ -6,6 +6,9 @@
 #                 its suite: what a user who brings only a C callback or a program gets
 #   make fuzz FUZZ_SECONDS=N - build the libFuzzer targets with clang (build-fuzz) and run
 #                 each for N seconds (fuzz/run.sh)
+#   make zoo    - export issue 9's 22 torchvision architectures at opsets 13, 14 and 17 into
+#                 $(BUILD)/zoo (kept as a cache, some GB) and print the engine's table
+#                 against PyTorch (tests/predict/onnx/zoo.sh; ZOO_ARCHS=a,b ZOO_OPSETS=13 narrow it)
 MAKEFLAGS  += --no-print-directory
 BUILD      ?= build
 BUILD_SAN  ?= build-sanitize
@@ -18,7 +21,7 @@ ANCHOR_IMAGE ?= $(SHARED)/images/chelsea.png
 ANCHOR_MODEL ?= $(SHARED)/models/squeezenet1.1_fp32_from_winml_fp16.onnx
 DEMO_OUT   ?= demo-out
 
-.PHONY: all deps build check check-fast check-sanitize check-no-onnx install demo bench fuzz clean
+.PHONY: all deps build check check-fast check-sanitize check-no-onnx install demo bench fuzz zoo clean
 
 all: build
 
@@ -59,6 +62,10 @@ demo: build
 
 bench: build
 	@bash bench/run.sh "$(BUILD)/anchor" "$(SHARED)"
+
+zoo: build
+	@ANCHOR_ZOO=1 ANCHOR_SOURCE=$(CURDIR) ANCHOR_SHARED=$(SHARED) bash tests/predict/onnx/zoo.sh \
+		"$(BUILD)/tests/predict/onnx/test_onnx_zoo" "$(abspath $(BUILD))/zoo"
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_NO_ONNX) $(BUILD_FUZZ) $(DEMO_OUT)

@@ -55,11 +55,27 @@ def torch_input(u8):
 
 
 def torchvision_model(name):
+    """torchvision's NAME with seed-0 random weights, and the image size it takes. The
+    auxiliary heads of GoogLeNet and InceptionV3 only train, so they are left out; both
+    are asked to initialise explicitly (their default is changing and warns)."""
     import torchvision.models as tvm
     torch.manual_seed(0)
     if name == "inception_v3":
-        return tvm.inception_v3(weights=None, aux_logits=False, init_weights=True), 299
-    return getattr(tvm, name)(weights=None), 224
+        model, size = tvm.inception_v3(weights=None, aux_logits=False, init_weights=True), 299
+    elif name == "googlenet":
+        model, size = tvm.googlenet(weights=None, aux_logits=False, init_weights=True), 224
+    else:
+        model, size = getattr(tvm, name)(weights=None), 224
+    unzero_linear_layers(model)
+    return model, size
+
+
+def unzero_linear_layers(model):
+    """ViT initialises its classifier to zero (fine-tuning starts there), which makes every
+    output 0 and every comparison of classes a tie: such layers get random weights."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear) and not m.weight.any():
+            torch.nn.init.normal_(m.weight, std=m.in_features ** -0.5)
 
 
 def recalibrate_batchnorm(model, x):
