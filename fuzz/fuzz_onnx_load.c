@@ -21,6 +21,9 @@
 
 #define FUZZ_MAX_INPUT_VALUES (1 << 20)
 #define FUZZ_MAX_FLOPS 2e8
+/* Pad, Tile, Expand or Resize can ask for 150 MB of activations within the loader's budget
+ * and without a multiply-add: legitimate, and a second of memset under the sanitizers. */
+#define FUZZ_MAX_PLAN_BYTES ((int64_t)64 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t values = anc_ox_shape_elems(&one), classes = anchor_model_num_classes(m);
     ox_plan *p = NULL;
     if (values > 0 && values <= FUZZ_MAX_INPUT_VALUES && classes > 0 && classes <= FUZZ_MAX_INPUT_VALUES &&
-        anc_ox_model_plan(m, 1, &p, &err) == ANCHOR_OK && anc_ox_plan_flops(p) <= FUZZ_MAX_FLOPS) {
+        anc_ox_model_plan(m, 1, &p, &err) == ANCHOR_OK && anc_ox_plan_flops(p) <= FUZZ_MAX_FLOPS &&
+        anc_ox_plan_bytes(p) <= FUZZ_MAX_PLAN_BYTES) {
         float *in = malloc((size_t)values * sizeof *in), *out = malloc((size_t)classes * sizeof *out);
         if (in && out) {
             for (int64_t i = 0; i < values; i++) /* varied, finite, both signs */

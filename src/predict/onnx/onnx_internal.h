@@ -175,6 +175,8 @@ int64_t anc_ox_plan_output_count(const ox_plan *p); /* per image */
 anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err);
 /* FLOPs of one image (2 x multiply-adds of Conv, Gemm and MatMul). */
 double anc_ox_plan_flops(const ox_plan *p);
+/* What the model, its folded constants and this plan's activations were charged, in bytes. */
+int64_t anc_ox_plan_bytes(const ox_plan *p);
 
 /* plan_build.c: frees the model's weight cache. */
 void anc_ox_weights_free(anchor_model *m);

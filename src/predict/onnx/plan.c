@@ -155,6 +155,7 @@ float *anc_ox_plan_input(ox_plan *p)
 const float *anc_ox_plan_output(ox_plan *p) { return p->v[p->output_v].ptr; }
 int64_t anc_ox_plan_output_count(const ox_plan *p) { return p->out_per_image; }
 double anc_ox_plan_flops(const ox_plan *p) { return p->flops; }
+int64_t anc_ox_plan_bytes(const ox_plan *p) { return p->budget.used; }
 
 anchor_status anc_ox_plan_run(ox_plan *p, anchor_error *err)
 {
