@@ -146,6 +146,9 @@ anchor_status anc_op_conv(ox_plan *p, const nctx *c)
             return anchor_error_set(p->err, ANCHOR_ERR_FORMAT, "%s: the kernel is larger than the padded input", ctx);
         d[i] -= 1; /* oneDNN counts dilation from 0 */
     }
+    anchor_status ost = anc_plan_check_output(p, &ys, ctx);
+    if (ost)
+        return ost;
     /* Weights and bias, with a BatchNormalization that follows folded in. */
     int64_t wcount = p->v[w].c->count, per_out = wcount / M;
     float *wt = malloc((size_t)wcount * sizeof *wt), *bias = calloc((size_t)M, sizeof *bias);
@@ -390,6 +393,8 @@ anchor_status anc_op_pool_ex(ox_plan *p, const nctx *c, int is_max, int global, 
         }
         d[i] -= 1;
     }
+    if ((st = anc_plan_check_output(p, &ys, ctx)))
+        return st;
     if (include_pad && extra_pad) {
         /* oneDNN would count the ceil_mode overhang as padding; PyTorch does not. */
         if (nsp != 2 || d[0] || d[1])

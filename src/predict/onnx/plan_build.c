@@ -451,6 +451,15 @@ anchor_status anc_plan_check_window(ox_plan *p, const char *ctx, int nsp, const 
     return ANCHOR_OK;
 }
 
+anchor_status anc_plan_check_output(ox_plan *p, const ox_shape *ys, const char *ctx)
+{
+    int64_t n = anc_ox_shape_elems(ys);
+    if (n < 0 || n > (p->budget.limit - p->budget.used) / (int64_t)sizeof(float))
+        return anchor_error_set(p->err, ANCHOR_ERR_LIMIT, "%s: an output of that shape would pass the model's memory limit of %lld MiB",
+                                ctx, (long long)(p->budget.limit >> 20));
+    return ANCHOR_OK;
+}
+
 anchor_status anc_plan_fold_reshaped(ox_plan *p, int src, int out, const ox_shape *sh)
 {
     ox_tensor *t;

@@ -158,6 +158,9 @@ anchor_status anc_plan_broadcast_shape(const ox_shape *a, const ox_shape *b, ox_
 void anc_plan_broadcast_strides(const ox_shape *s, const ox_shape *out, int64_t *strides);
 anchor_status anc_plan_check_window(ox_plan *p, const char *ctx, int nsp, const int64_t *k, const int64_t *s,
                                     const int64_t *d, const int64_t *pads);
+/* Refuses an output shape whose float32 storage would pass what the budget has left, before
+ * oneDNN is asked for a primitive (it may spend seconds creating one for a 10^8-wide output). */
+anchor_status anc_plan_check_output(ox_plan *p, const ox_shape *ys, const char *ctx);
 anchor_status anc_plan_fold_reshaped(ox_plan *p, int src, int out, const ox_shape *sh);
 
 #endif
