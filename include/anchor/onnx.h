@@ -63,6 +63,10 @@ ANCHOR_API int64_t anchor_model_num_classes(const anchor_model *m);
 /* The precision the model runs in: the one asked for, or FP32 when BF16 was asked for on a
  * CPU without native bfloat16 (callers tell their users so). */
 ANCHOR_API anchor_precision anchor_model_precision(const anchor_model *m);
+/* In BF16, images whose two best scores came out near a tie are scored again in FP32 and
+ * those scores kept, so that the top-1 label is FP32's: how many, since the model was
+ * loaded (0 in FP32). */
+ANCHOR_API int64_t anchor_model_rechecked(const anchor_model *m);
 /* The instruction set oneDNN runs this process's kernels with, as oneDNN names it
  * ("avx512_core_bf16", "avx512_core_amx", "avx2"...); a static string. */
 ANCHOR_API const char *anchor_model_isa(const anchor_model *m);

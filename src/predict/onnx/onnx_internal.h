@@ -31,7 +31,7 @@ typedef struct Onnx__TensorProto Onnx__TensorProto;
 #define OX_MAX_DIM_VALUE (1LL << 28)
 #define OX_MAX_TENSOR_ELEMS (1LL << 30)  /* 4 GiB of float32 per tensor */
 #define OX_MAX_FILE_BYTES ((size_t)2 << 30)  /* protobuf's own 2 GiB limit */
-#define OX_MAX_PLANS 8
+#define OX_MAX_PLANS 16
 /* What a model may make the loader and planner allocate (constants, folded tensors,
  * weights in oneDNN's layouts, activations of one image): a floor, plus a multiple of the
  * file's size. A legitimate model's weights are in its file and its activations per image
@@ -110,6 +110,7 @@ struct anchor_model {
     int64_t num_classes;
     int64_t fixed_batch;   /* 0, or the declared batch once other sizes proved wrong */
     bool bf16;             /* heavy operators in bfloat16 (asked for, and the CPU has it) */
+    int64_t rechecked;     /* bf16 rows run again in fp32 (near ties, model.c) */
     struct ox_plan *plans[OX_MAX_PLANS];
     uint64_t plan_clock[OX_MAX_PLANS], clock;
     struct ox_weights *weights; /* constants in oneDNN's layouts, shared by the plans (plan_build.c) */

@@ -3,11 +3,15 @@
  * shared photos with random superpixels replaced by their mean colour (alibi's default
  * perturbation: slic with alibi's parameters but 40 segments, each superpixel kept with probability 0.5).
  * fp32 itself is held to PyTorch by predict_onnx_squeezenet; here bf16 must give fp32's
- * top-1 on >= 97 % of the perturbed images, and where it does not, fp32 must have been
- * near a tie (its own score for bf16's class within 0.03 of its top-1). Issue 9 asks for
- * 99 %: measured 98.4 % on 1002 images (ANCHOR_BF16_PER_IMAGE=334), all misses near ties,
- * so the bar asserted is the one met, not the one asked. Skips (77) on a CPU without
+ * top-1 on >= 99 % of the perturbed images (issue 9). bf16 alone gave 986 of 1002
+ * (ANCHOR_BF16_PER_IMAGE=334), all misses near ties; the engine now runs rows near a tie
+ * again in fp32 (model.c, RECHECK_MARGIN = 0.25 of the row's largest score), which gives
+ * 1002 of 1002 with 23 % of the rows re-checked. The test also holds that margin to the
+ * error it was derived from: on rows kept in bf16 no score may be further than 0.125 of
+ * the row's largest from fp32's (measured 0.090), and that the re-check is a minority of
+ * the rows (else bf16 buys nothing). Skips (77) on a CPU without
  * native bfloat16. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,7 +142,7 @@ int main(void)
     if (!st) {
         int64_t k = anchor_prediction_classes(p32), n = N_IMAGES * PER_IMAGE, same = 0;
         const double *a = anchor_prediction_scores(p32), *b = anchor_prediction_scores(p16);
-        double maxd = 0, worst_gap = 0;
+        double maxd = 0, worst_gap = 0, max_rel = 0;
         int differs = 0;
         for (int64_t i = 0; i < n; i++) {
             int64_t ta = argmax(a + i * k, k), tb = argmax(b + i * k, k);
@@ -148,17 +152,28 @@ int main(void)
             if (ta != tb)
                 printf("image %lld: fp32 top-1 %lld (%.4f, bf16 %.4f), bf16 top-1 %lld (%.4f, fp32 %.4f)\n", (long long)i,
                        (long long)ta, a[i * k + ta], b[i * k + ta], (long long)tb, b[i * k + tb], a[i * k + tb]);
+            double big = 0, row_d = 0;
             for (int64_t j = 0; j < k; j++) {
                 double d = a[i * k + j] - b[i * k + j];
+                big = fabs(a[i * k + j]) > big ? fabs(a[i * k + j]) : big;
+                row_d = fabs(d) > row_d ? fabs(d) : row_d;
                 d = d < 0 ? -d : d;
                 maxd = d > maxd ? d : maxd;
                 differs |= d > 0;
             }
+            if (big > 0 && row_d / big > max_rel)
+                max_rel = row_d / big;
         }
         printf("bf16 top-1 equals fp32's on %lld of %lld perturbed images; max abs probability diff %.4f\n",
                (long long)same, (long long)n, maxd);
+        printf("max |bf16 - fp32| / row's largest |fp32|: %.4f\n", max_rel);
+        int64_t re = anchor_model_rechecked(m16);
+        printf("re-checked in fp32: %lld of %lld (%.1f %%)\n", (long long)re, (long long)n, 100.0 * (double)re / (double)n);
         printf("largest fp32 margin bf16 overturned: %.4f\n", worst_gap);
-        CHECKF(same * 100 >= n * 97, "top-1 agreement %lld / %lld is below 97%%", (long long)same, (long long)n);
+        CHECKF(same * 100 >= n * 99, "top-1 agreement %lld / %lld is below 99%%", (long long)same, (long long)n);
+        CHECKF(max_rel <= 0.125, "bf16 scores %.4f of the row's largest from fp32's: more than half the re-check margin",
+               max_rel);
+        CHECKF(re > 0 && re * 2 < n, "%lld of %lld rows re-checked in fp32", (long long)re, (long long)n);
         CHECKF(worst_gap <= 0.03, "bf16 overturned an fp32 top-1 that led by %.4f", worst_gap);
         /* bf16 really ran: its probabilities are not fp32's bit for bit */
         CHECK(differs);
