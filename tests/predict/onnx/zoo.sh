@@ -7,6 +7,9 @@
 # and unless ANCHOR_ZOO=1 (make zoo sets it): `make check` runs every label, and an hour and
 # 6 GB of export do not fit CI. ZOO_ARCHS=a,b and ZOO_OPSETS=13,17 narrow the run.
 set -u
+# oneDNN's OpenMP threads spin while idle by default: beside any other load that made batch-1
+# timings 20x too slow. The CLI sleeps them (docs/architecture.md, Threads); so does the table.
+[ -n "${OMP_WAIT_POLICY:-}${GOMP_SPINCOUNT:-}" ] || export OMP_WAIT_POLICY=passive
 [ "${ANCHOR_ZOO:-}" = 1 ] || { echo "SKIP: the full zoo runs with ANCHOR_ZOO=1 (make zoo, or ANCHOR_ZOO=1 ctest -R predict_onnx_zoo)"; exit 77; }
 runner=${1:?usage: zoo.sh TEST_ONNX_ZOO CACHE_DIR}
 cache=${2:?usage: zoo.sh TEST_ONNX_ZOO CACHE_DIR}
