@@ -183,10 +183,10 @@ static void gather_rows(const void *src, void *dst, int esize, int64_t outer, in
             memcpy(d, (const char *)src + (size_t)(o * n + idx[j]) * row, row);
 }
 
-/* ip: [0]=outer, [1]=n, [2]=inner, [3]=index count; the indices are the step's cbuf[0] */
+/* ip: [0]=outer, [1]=n, [2]=inner, [3]=index count; the indices are the step's own table */
 static void k_gather(ox_plan *p, const pstep *s)
 {
-    gather_rows(p->v[s->in[0]].ptr, p->v[s->out].ptr, 4, s->ip[0], s->ip[1], s->ip[2], s->cbuf[0], s->ip[3]);
+    gather_rows(p->v[s->in[0]].ptr, p->v[s->out].ptr, 4, s->ip[0], s->ip[1], s->ip[2], s->owned, s->ip[3]);
 }
 
 anchor_status anc_op_gather(ox_plan *p, const nctx *c)
@@ -258,8 +258,7 @@ anchor_status anc_op_gather(ox_plan *p, const nctx *c)
         free(idx);
         return st;
     }
-    sp->nconst = 1; /* the plan frees cbuf[0] (cmem[0] stays NULL: a C step binds no memory) */
-    sp->cbuf[0] = idx;
+    sp->owned = idx;
     sp->ip[0] = outer;
     sp->ip[1] = n;
     sp->ip[2] = inner;
@@ -600,11 +599,11 @@ static void scatter_rows(void *dst, const void *upd, ox_type type, int red, cons
         }
 }
 
-/* ip: [0]=data count, [1]=tuples, [2]=slice, [3]=reduction; offsets in cbuf[0] */
+/* ip: [0]=data count, [1]=tuples, [2]=slice, [3]=reduction; offsets in the step's own table */
 static void k_scatter(ox_plan *p, const pstep *s)
 {
     memcpy(p->v[s->out].ptr, p->v[s->in[0]].ptr, (size_t)s->ip[0] * 4);
-    scatter_rows(p->v[s->out].ptr, p->v[s->in[1]].ptr, OX_F32, (int)s->ip[3], s->cbuf[0], s->ip[1], s->ip[2]);
+    scatter_rows(p->v[s->out].ptr, p->v[s->in[1]].ptr, OX_F32, (int)s->ip[3], s->owned, s->ip[1], s->ip[2]);
 }
 
 anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
@@ -684,8 +683,7 @@ anchor_status anc_op_scatter_nd(ox_plan *p, const nctx *c)
         free(offs);
         return st;
     }
-    sp->nconst = 1;
-    sp->cbuf[0] = offs;
+    sp->owned = offs;
     sp->ip[0] = anc_ox_shape_count(&ys);
     sp->ip[1] = k;
     sp->ip[2] = slice;

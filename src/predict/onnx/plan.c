@@ -36,6 +36,7 @@ void anc_ox_plan_destroy(ox_plan *p)
             dnnl_primitive_destroy(s->prim);
         for (int k = 0; k < s->nconst; k++)
             dnnl_memory_destroy(s->cmem[k]); /* the data is the model's (its weight cache) */
+        free(s->owned);
     }
     for (int i = 0; i < p->nv; i++) {
         if (p->v[i].mem)

@@ -45,7 +45,8 @@ struct pstep {
     int nconst;
     int cargk[4];
     dnnl_memory_t cmem[4];
-    void *cbuf[4];
+    void *cbuf[4];  /* the constants' data: the model's (its weight cache), never freed by the plan */
+    void *owned;    /* a C step's own table (indices, offsets), freed with the plan */
     dnnl_exec_arg_t exec[STEP_ARGS + 4];
     step_fn fn;
     int in[3], out;
