@@ -2,17 +2,23 @@
 /* anchor: built-in ONNX inference (oneDNN), as a predictor for the explainer.
  *
  * Supported: ONNX IR versions 3-8, opsets 7-17, one float input (float16 models run in
- * float32), image classifiers built from Conv, BatchNormalization, Relu, LeakyRelu, Clip,
- * Sigmoid, HardSigmoid, HardSwish, Tanh, Abs, Erf, Sqrt, Exp, Log, Reciprocal, Pow (constant
- * exponent), Neg, Elu, Selu, Softplus, Softsign, Add/Sub/Mul/Div (broadcasting), MaxPool,
- * AveragePool, GlobalAveragePool, GlobalMaxPool, Concat, Flatten, Reshape, Transpose, Gemm,
- * MatMul, Softmax, Dropout, Identity, Pad, ReduceMean, Squeeze, Unsqueeze, LRN, and
- * Shape/Gather/Constant/ConstantOfShape/Cast/Slice on shapes (folded when loading).
+ * float32): image classifiers, CNNs and transformers (all 22 torchvision 0.14 classification
+ * architectures, ViT, Swin and ConvNeXt included), built from Conv, BatchNormalization,
+ * InstanceNormalization, LayerNormalization, LRN, the activations (Relu, LeakyRelu, PRelu,
+ * Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Abs, Erf, Sqrt, Exp, Log, Reciprocal, Pow,
+ * Neg, Elu, Selu, Softplus, Softsign), Add/Sub/Mul/Div/Min/Max/Sum/Mean/Mod (broadcasting),
+ * comparisons and Where, pooling, Gemm, MatMul (batched, both sides computed), Softmax and
+ * LogSoftmax, the Reduce* family, Resize/Upsample (nearest; linear on the last two axes),
+ * Concat, Split, Slice, Gather, Tile, Expand, ScatterND, Pad, Flatten, Reshape, Squeeze,
+ * Unsqueeze, Transpose, Dropout, Identity, and Shape/Constant/ConstantOfShape/Cast/Range on
+ * shapes. Whatever depends only on shapes is folded into constants when a batch size is
+ * planned. Anything else is refused by name (the node and the operator) when loading.
  * The input layout (NCHW or NHWC) and size come from the model's input shape. A model
  * whose input declares a fixed batch is still run at other batch sizes when that works,
  * else in batches of exactly its declared size.
  *
- * A model runs one batch at a time: share it between threads only with a lock. */
+ * A model runs one batch at a time: share it between threads only with a lock
+ * (anchor_predictor_create_serialized in predict.h is one). */
 #ifndef ANCHOR_ONNX_H
 #define ANCHOR_ONNX_H
 
