@@ -75,6 +75,12 @@ const char *anchor_model_isa(const anchor_model *m)
     return "none";
 }
 
+int64_t anchor_model_rechecked(const anchor_model *m)
+{
+    (void)m;
+    return 0;
+}
+
 anchor_status anchor_model_predict(anchor_model *m, const anchor_image *batch, anchor_prediction *out,
                                    anchor_error *err)
 {
